@@ -1,0 +1,47 @@
+"""hls_sim: an agent-based simulator of how services for people with multiple and complex
+needs are commissioned: competitive short-term funding against collaborative, long-term
+Human Learning Systems commissioning.
+
+    >>> import hls_sim
+    >>> result = hls_sim.run("collaborative", seed=1)
+    >>> result.timeseries[["week", "wellbeing_mean"]].tail()
+    >>> result.summary["rereferral_12m_rate"]
+    >>> print("\\n".join(result.journey(42)))
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .model import HLSModel
+from .params import PRESETS, ParameterError, Params, make_params, parameter_names
+from .result import Result
+
+__version__ = "0.1.0"
+__all__ = ["run", "HLSModel", "Params", "Result", "ParameterError", "PRESETS", "make_params",
+           "parameter_names", "__version__"]
+
+
+def run(scenario: str | dict[str, Any] | Params | None = "competitive", seed: int = 0,
+        **overrides: Any) -> Result:
+    """Run one simulation and return its :class:`Result`.
+
+    Args:
+        scenario: a preset name (``"competitive"``, ``"collaborative"``), a dict of
+            parameter overrides (dotted names, e.g. ``{"regime": "collaborative",
+            "place.n_people": 2000}``), or a :class:`Params`.
+        seed: random seed; the same seed gives identical results, and the same people
+            and shocks in every regime (common random numbers).
+        **overrides: more overrides, ``__`` for ``.`` (``place__n_weeks=104``).
+
+    Raises:
+        ParameterError: a parameter is unknown or out of range (one line naming it,
+            the value and what is allowed).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ParameterError(f"invalid seed={seed!r}: allowed a whole number >= 0")
+    start = time.perf_counter()
+    model = HLSModel(scenario, seed=seed, **overrides)
+    model.run()
+    return Result.from_model(model, time.perf_counter() - start)

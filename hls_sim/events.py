@@ -1,0 +1,94 @@
+"""The model's own event log, kept as arrays appended once per mechanism per week (so
+logging costs little even with many people), and person journeys told in words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .params import DOMAINS
+
+PHRASES = {
+    "arrived": "arrived in the place needing support",
+    "referred": "was referred to {org}{via}",
+    "assessed": "was assessed by practitioner {prac} at {org} and started support",
+    "crisis": "had a crisis",
+    "closed_measure_met": "had their case closed at {org}: the contract's measure was met",
+    "closed_time_limit": "had their case closed at {org}: the time limit ran out with needs left",
+    "closed_recorded_success": "had their case closed at {org} and recorded as a success, "
+                               "though the measure was not met",
+    "dropped_out": "dropped out of support at {org}",
+    "warm_handoff": "was handed on warmly to {org} for another need",
+    "cold_handoff": "was told to start again with {org} for another need",
+    "lost_in_handoff": "was lost in a hand-off to {org} and stopped seeking help",
+    "lost_practitioner": "lost their practitioner ({detail}) and went back on the waiting list",
+    "service_ended": "lost their service ({detail}) and had to seek help again",
+    "rereferred": "came back within a year of their case closing (failure demand)",
+    "exited": "left the system",
+}
+
+
+class EventLog:
+    """Append-only log: week, event, person, organisation, practitioner post, detail."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple] = []
+
+    def people_event(self, week: int, kind: str, persons: np.ndarray,
+                     org: np.ndarray | int | None = None,
+                     practitioner: np.ndarray | int | None = None, detail: str = "") -> None:
+        n = len(persons)
+        if n == 0:
+            return
+        self._chunks.append((week, kind, np.asarray(persons, np.int64),
+                             _col(org, n), _col(practitioner, n), detail))
+
+    def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
+        self._chunks.append((week, kind, np.array([-1]), np.array([org]), np.array([-1]),
+                             detail))
+
+    def to_frame(self) -> pd.DataFrame:
+        if not self._chunks:
+            return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
+                                 "practitioner": [], "detail": []})
+        sizes = np.array([len(c[2]) for c in self._chunks])
+        return pd.DataFrame({
+            "week": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int32),
+            "event": pd.Categorical(np.repeat([c[1] for c in self._chunks], sizes)),
+            "person": np.concatenate([c[2] for c in self._chunks]),
+            "organisation": np.concatenate([c[3] for c in self._chunks]).astype(np.int32),
+            "practitioner": np.concatenate([c[4] for c in self._chunks]).astype(np.int32),
+            "detail": pd.Categorical(np.repeat([c[5] for c in self._chunks], sizes)),
+        })
+
+
+def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
+    if x is None:
+        return np.full(n, -1)
+    if np.isscalar(x):
+        return np.full(n, x)
+    return np.asarray(x)
+
+
+def journey(events: pd.DataFrame, people: pd.DataFrame, person: int) -> list[str]:
+    """One person's journey told in words from the event log, a sentence per event."""
+    row = people.loc[people["person"] == person]
+    if row.empty:
+        raise ValueError(f"unknown person {person}: allowed 0..{len(people) - 1}")
+    r = row.iloc[0]
+    ev = events[events["person"] == person].sort_values("week", kind="stable")
+    needs = [d.replace("_", " ") for d in DOMAINS if r.get(f"need_{d}_start", 0) > 0.3]
+    lines = [f"Person {person} has {int(r['complexity'])} significant need(s)"
+             + (f" ({', '.join(needs)})" if needs else "")
+             + f" and wellbeing {r['wellbeing_start']:.2f} at arrival."]
+    for e in ev.itertuples(index=False):
+        org = f"Organisation {e.organisation}" if e.organisation >= 0 else "a service"
+        via = "" if not e.detail else f" ({e.detail})"
+        text = PHRASES.get(str(e.event), str(e.event)).format(
+            org=org, prac=e.practitioner, via=via, detail=e.detail)
+        lines.append(f"Week {e.week}: {text}.")
+    end = r["wellbeing_end"]
+    lines.append(f"Wellbeing went from {r['wellbeing_start']:.2f} to {end:.2f} over "
+                 f"{int(r['referrals'])} referral(s), {int(r['assessments'])} assessment(s) "
+                 f"and {int(r['practitioners_seen'])} practitioner(s).")
+    return lines

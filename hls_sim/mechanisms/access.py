@@ -1,0 +1,49 @@
+"""Mechanism 2, access: first contact with barriers (transport, distrust), and people
+out of services seeking help again when a need becomes severe."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..state import CLOSED, DISENGAGED, SEEKING
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+
+def transport_penalty(model: HLSModel, who: np.ndarray) -> np.ndarray:
+    """Share 0-1 of access and attendance lost to the transport barrier, for ``who``.
+    A place can shrink the barrier by changing the system (learning meetings)."""
+    pp = model.params.people
+    return model.people.transport_barrier[who] * (pp.transport_barrier_effect *
+                                                  model.transport_barrier_remaining)
+
+
+def seek_help(model: HLSModel) -> None:
+    """Help-seekers reach a service with a chance cut by barriers; people back in the
+    community whose worst need is severe start seeking again (re-presentation)."""
+    pp, people = model.params.people, model.people
+    n = model.n_arrived
+    status = people.status[:n]
+
+    back = np.flatnonzero(np.isin(status, (CLOSED, DISENGAGED)))
+    if back.size:
+        severe = people.needs[back].max(axis=1) >= pp.representation_threshold
+        # Disengaged people seek help less readily (engagement scales the chance).
+        p = pp.help_seeking_per_week * np.where(status[back] == DISENGAGED,
+                                                people.engagement[back], 1.0)
+        again = back[severe & (model.rng.random(back.size) < p)]
+        if again.size:
+            people.status[again] = SEEKING
+            people.wait_since[again] = model.week
+
+    seeking = np.flatnonzero(people.status[:n] == SEEKING)
+    if seeking.size == 0:
+        return
+    p = (pp.access_per_week * (1 - people.distrust[seeking])
+         * (1 - transport_penalty(model, seeking)))
+    reached = seeking[model.rng.random(seeking.size) < p]
+    if reached.size:
+        model.refer(reached, via="first contact")

@@ -1,0 +1,108 @@
+"""Mechanisms 1 and 2 in part: arrivals, drift and spill-over of untreated needs, life
+shocks, crises and leaving the place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..agents import Person
+from ..state import CLOSED, DISENGAGED, EXITED, IN_SUPPORT, PRESENT, SEEKING, SPILLOVER, WAITING
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+
+def arrive(model: HLSModel) -> None:
+    """People whose arrival week has come start seeking help (same people in every regime)."""
+    people, t = model.people, model.week
+    lo, hi = people.arrival_starts[t], people.arrival_starts[t + 1]
+    if hi <= lo:
+        return
+    people.status[lo:hi] = SEEKING
+    people.wait_since[lo:hi] = t
+    model.n_arrived = hi
+    agents = model.person_agents
+    for i in range(lo, hi):
+        agents[i] = Person(model, i)
+    model.log.people_event(t, "arrived", np.arange(lo, hi))
+
+
+def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
+    """Weekly change in needs nobody works on: drift of significant needs, spill-over
+    from related needs, minus ordinary recovery (severity per week)."""
+    pp = model.params.people
+    significant = needs * (needs > pp.need_threshold)
+    return (pp.drift_per_week * (needs > pp.need_threshold)
+            + pp.spillover_per_week * significant @ SPILLOVER.T
+            - pp.natural_recovery_per_week)
+
+
+def drift(model: HLSModel) -> None:
+    """Needs of people not in support drift, spill over and recover a little."""
+    people = model.people
+    n = model.n_arrived
+    idx = np.flatnonzero(np.isin(people.status[:n], (SEEKING, WAITING, CLOSED, DISENGAGED)))
+    if idx.size:
+        needs = people.needs[idx]
+        people.needs[idx] = np.clip(needs + untreated_change(needs, model), 0.0, 1.0)
+
+
+def shocks(model: HLSModel) -> None:
+    """Pre-drawn life shocks hit whoever is still in the place."""
+    who, domain = model.people.shocks.in_week(model.week)
+    if who.size == 0:
+        return
+    present = np.isin(model.people.status[who], PRESENT)
+    who, domain = who[present], domain[present]
+    needs = model.people.needs
+    needs[who, domain] = np.minimum(1.0, needs[who, domain] + model.params.people.shock_size)
+
+
+def crises(model: HLSModel) -> None:
+    """Crisis risk rises steeply with the worst need. A crisis brings people out of
+    the community straight into services (failure demand) and dents engagement."""
+    pp, people = model.params.people, model.people
+    n = model.n_arrived
+    idx = np.flatnonzero(np.isin(people.status[:n], PRESENT))
+    if idx.size == 0:
+        model.week_crises = 0
+        return
+    worst = people.needs[idx].max(axis=1)
+    hit = idx[model.rng.random(idx.size) < pp.crisis_hazard * worst ** pp.crisis_exponent]
+    model.week_crises = int(hit.size)
+    if hit.size == 0:
+        return
+    people.crises[hit] += 1
+    model.log.people_event(model.week, "crisis", hit)
+    out = hit[np.isin(people.status[hit], (CLOSED, DISENGAGED, SEEKING))]
+    # Crisis teams refer directly, past access barriers.
+    if out.size:
+        people.engagement[out] = np.maximum(people.engagement[out], pp.dropout_engagement + 0.1)
+        model.refer(out, via="crisis")
+
+
+def exits(model: HLSModel) -> None:
+    """People leave the place (moving, prison, death), or leave services for good once
+    every need is low and they are not in support."""
+    pp, people, t = model.params.people, model.people, model.week
+    n = model.n_arrived
+    idx = np.flatnonzero(np.isin(people.status[:n], PRESENT))
+    if idx.size == 0:
+        return
+    u = model.rng.random(idx.size)
+    recovered = (people.needs[idx].max(axis=1) < pp.need_threshold) & \
+        (people.status[idx] != IN_SUPPORT)
+    leave = (u < pp.exit_hazard_per_week) | (recovered & (u < pp.recovered_exit_per_week))
+    out = idx[leave]
+    if out.size:
+        model.release_people(out, None)
+        people.status[out] = EXITED
+        people.exit_week[out] = t
+        people.wellbeing_end[out] = people.wellbeing(out)
+        model.log.people_event(t, "exited", out)
+        agents = model.person_agents
+        for i in out:
+            agents[i].remove()
+            agents[i] = None

@@ -1,0 +1,72 @@
+"""Mechanisms 10 and 11: learning at practitioner, organisation and place scales, and
+trust between organisations.
+
+Practitioners learn from practice (``support.work``). Organisations learn by test and
+learn (``Organisation.step``): experiments that may fail, with what works grown into
+practice. A place learns at learning meetings, where shared knowledge lifts
+practitioners, grown practice spreads between partners who trust each other, trust
+grows, and barriers in the system come to light and are changed (seed 000's transport
+example). Learning held only inside an organisation is lost when it closes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+SPREAD_RATE = 0.3  # share of the gap to the best partner's practice closed per meeting (assumption)
+
+
+def is_meeting_week(model: HLSModel) -> bool:
+    k = model.levers.learning_meeting_weeks
+    return k > 0 and model.week > 0 and model.week % k == 0
+
+
+def forget(model: HLSModel) -> None:
+    """Place learning fades without renewal."""
+    model.system_learning *= 1.0 - model.params.learning.system_learning_decay
+
+
+def learning_meeting(model: HLSModel) -> None:
+    """Partners meet to learn together (the commissioner convenes, as system steward)."""
+    if not model.meeting_this_week:
+        return
+    lp, posts = model.params.learning, model.posts
+    members = np.array(sorted({c.org for c in model.contracts if c.active}), int)
+    if members.size == 0:
+        return
+    sub = np.ix_(members, members)
+    trust = model.trust[sub]
+    mean_trust = (trust.sum() - members.size) / max(members.size * (members.size - 1), 1)
+    L = model.system_learning
+    model.system_learning = L + lp.meeting_learning_gain * (1 - L) * (0.5 + 0.5 * mean_trust)
+    model.trust[sub] = trust + lp.trust_meeting_gain * (1 - trust)
+    model.meetings_held += 1
+
+    # Shared knowledge pulls every practitioner towards the place's best practice.
+    filled = np.flatnonzero(posts.filled)
+    if filled.size:
+        best = np.quantile(posts.skill[filled], 0.9, axis=0)
+        gap = np.clip(best - posts.skill[filled], 0, None)
+        posts.skill[filled] += lp.reflection_learning * model.system_learning * gap
+
+    # Grown practice spreads to partners, in proportion to trust.
+    practice = model.practice[members]
+    best_org = practice.argmax(axis=0)
+    for d in range(practice.shape[1]):
+        lead = best_org[d]
+        gain = SPREAD_RATE * trust[:, lead] * (practice[lead, d] - practice[:, d])
+        model.practice[members, d] = practice[:, d] + np.clip(gain, 0, None)
+
+    # Learning surfaces barriers the commissioner can change (system stewardship).
+    if (model.transport_barrier_remaining > 0.05 and
+            model.rng.random() < lp.barrier_detection * model.system_learning):
+        model.transport_barrier_remaining *= 1 - lp.barrier_removal
+        model.log.org_event(model.week, "system_change", -1,
+                            "learning meeting surfaced transport as a barrier; the "
+                            "commissioner changed it (barrier now "
+                            f"{model.transport_barrier_remaining:.0%} of its old effect)")

@@ -1,0 +1,239 @@
+"""What users read from a run: weekly time series and whole-run summaries.
+
+Weekly levels are recorded into preallocated arrays as the run goes (cheap); rates
+that need a window (turnover over 52 weeks, re-referral within 52 weeks of closure,
+success rates over 13 weeks of closures) are computed from weekly counts at the end.
+Money is reported in pounds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .mechanisms.support import worked_weights
+from .state import DISENGAGED, IN_SUPPORT, PRESENT, WAITING, wellbeing_of
+
+if TYPE_CHECKING:
+    from .model import HLSModel
+
+SUCCESS_WINDOW = 13  # weeks of closures behind each weekly success rate
+TURNOVER_WINDOW = 52
+
+LEVELS = (
+    "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000", "disengaged_share",
+    "referrals_per_person", "assessments_per_person", "continuity_index", "admin_time_share",
+    "practitioner_stress_mean", "organisations_active", "trust_mean", "system_learning",
+    "spend_direct", "spend_assessment", "spend_admin", "spend_learning", "spend_bidding",
+    "spend_overhead", "reserves_total", "paid_to_providers", "spend_reporting",
+    "people_present", "people_waiting", "people_in_support", "practitioners_in_post",
+    "caseload_mean", "transport_barrier", "experiments_started", "experiments_grown",
+)
+COUNTS = ("arrived", "crises", "closures", "reported_successes", "true_successes",
+          "leavers", "headcount")
+
+# Columns of Result.timeseries, in order (the public contract of issue 2 first).
+TIMESERIES_COLUMNS = (
+    "week", "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000",
+    "disengaged_share", "referrals_per_person", "assessments_per_person",
+    "rereferral_12m_rate", "continuity_index", "practitioner_turnover_annual",
+    "admin_time_share", "practitioner_stress_mean", "organisations_active", "trust_mean",
+    "system_learning", "reported_success_rate", "true_success_rate", "spend_direct",
+    "spend_admin", "spend_bidding", "spend_overhead", "reserves_total",
+)
+
+
+class Recorder:
+    """Records one row of levels and counts per week into preallocated arrays."""
+
+    def __init__(self, model: HLSModel):
+        self.model = model
+        n = model.params.place.n_weeks
+        self.levels = {k: np.full(n, np.nan) for k in LEVELS}
+        self.counts = {k: np.zeros(n, np.int64) for k in COUNTS}
+
+    def record(self) -> None:
+        m, t = self.model, self.model.week
+        people, posts, lv = m.people, m.posts, self.levels
+        n = m.n_arrived
+        status = people.status[:n]
+        present = np.flatnonzero(np.isin(status, PRESENT))
+        n_present = max(present.size, 1)
+        needs = people.needs[present]
+        lv["wellbeing_mean"][t] = wellbeing_of(needs).mean() if present.size else np.nan
+
+        significant = needs > m.params.people.need_threshold
+        worked = np.zeros(needs.shape)
+        in_support = np.flatnonzero(status[present] == IN_SUPPORT)
+        if in_support.size:
+            worked[in_support] = worked_weights(m, present[in_support])
+        total_sig = significant.sum()
+        lv["unmet_need"][t] = ((significant * (1 - worked)).sum() / total_sig
+                               if total_sig else 0.0)
+        waiting = np.flatnonzero(status == WAITING)
+        lv["waiting_weeks_mean"][t] = (t - people.wait_since[waiting]).mean() \
+            if waiting.size else 0.0
+        lv["crises_per_1000"][t] = 1000.0 * m.week_crises / n_present
+        lv["disengaged_share"][t] = np.count_nonzero(status == DISENGAGED) / n_present
+        arrived = max(n, 1)
+        lv["referrals_per_person"][t] = people.referrals[:n].sum() / arrived
+        lv["assessments_per_person"][t] = people.assessments[:n].sum() / arrived
+        sup = present[in_support]
+        lv["continuity_index"][t] = (people.longest_run[sup] /
+                                     np.maximum(people.support_weeks[sup], 1)).mean() \
+            if sup.size else np.nan
+        worked_hours = m.hours_worked.sum()
+        lv["admin_time_share"][t] = m.hours_admin.sum() / worked_hours if worked_hours else 0.0
+        filled = posts.filled
+        lv["practitioner_stress_mean"][t] = posts.stress[filled].mean() if filled.any() else 0.0
+        active = np.array([o.index for o in m.orgs if o.active], int)
+        lv["organisations_active"][t] = active.size
+        if active.size > 1:
+            sub = m.trust[np.ix_(active, active)]
+            lv["trust_mean"][t] = (sub.sum() - active.size) / (active.size * (active.size - 1))
+        else:
+            lv["trust_mean"][t] = np.nan
+        lv["system_learning"][t] = m.system_learning
+        for k, v in m.week_spend.items():
+            lv[f"spend_{k}"][t] = v / 100.0
+        lv["paid_to_providers"][t] = m.week_paid / 100.0
+        lv["spend_reporting"][t] = np.nan  # filled below from the ledger difference
+        lv["reserves_total"][t] = sum(o.reserves for o in m.orgs if o.active) / 100.0
+        lv["people_present"][t] = present.size
+        lv["people_waiting"][t] = waiting.size
+        lv["people_in_support"][t] = sup.size
+        lv["practitioners_in_post"][t] = np.count_nonzero(filled)
+        lv["caseload_mean"][t] = posts.caseload[filled].mean() if filled.any() else 0.0
+        lv["transport_barrier"][t] = m.transport_barrier_remaining
+        lv["experiments_started"][t] = m.experiments_started
+        lv["experiments_grown"][t] = sum(o.experiments_grown for o in m.orgs)
+        rep = m.ledger["reporting"]
+        lv["spend_reporting"][t] = (rep - getattr(self, "_last_reporting", 0)) / 100.0
+        self._last_reporting = rep
+
+        c = self.counts
+        c["arrived"][t] = n
+        c["crises"][t] = m.week_crises
+        c["closures"][t] = m.week_closures
+        c["reported_successes"][t] = m.week_reported
+        c["true_successes"][t] = m.week_true
+        c["leavers"][t] = m.week_leavers
+        c["headcount"][t] = m.week_headcount
+        m.week_leavers = 0
+
+
+def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
+    c = np.cumsum(np.concatenate([[0], x]))
+    idx = np.arange(1, x.size + 1)
+    return c[idx] - c[np.maximum(idx - window, 0)]
+
+
+def timeseries(model: HLSModel) -> pd.DataFrame:
+    """One row per week: every level, plus the windowed rates."""
+    rec = model.recorder
+    weeks = model.week
+    df = pd.DataFrame({k: v[:weeks] for k, v in rec.levels.items()})
+    df.insert(0, "week", np.arange(weeks))
+    c = {k: v[:weeks].astype(float) for k, v in rec.counts.items()}
+
+    leavers = _rolling_sum(c["leavers"], TURNOVER_WINDOW)
+    headcount = _rolling_sum(c["headcount"], TURNOVER_WINDOW)
+    span = np.minimum(np.arange(1, weeks + 1), TURNOVER_WINDOW)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["practitioner_turnover_annual"] = leavers / (headcount / span) * (52.0 / span)
+        closures = _rolling_sum(c["closures"], SUCCESS_WINDOW)
+        df["reported_success_rate"] = _rolling_sum(c["reported_successes"],
+                                                   SUCCESS_WINDOW) / closures
+        df["true_success_rate"] = _rolling_sum(c["true_successes"], SUCCESS_WINDOW) / closures
+        # Re-referral: of the cases closed in the 13 weeks ending 52 weeks ago (whose
+        # year of follow-up is complete), the share that came back within the year.
+        closed = model.closed_by_week[:weeks].astype(float)
+        back = model.rereferred_by_closure_week[:weeks].astype(float)
+        cl, bk = _rolling_sum(closed, SUCCESS_WINDOW), _rolling_sum(back, SUCCESS_WINDOW)
+        rate = np.full(weeks, np.nan)
+        lag = 52
+        if weeks > lag:
+            rate[lag:] = bk[: weeks - lag] / cl[: weeks - lag]
+        df["rereferral_12m_rate"] = rate
+    for col in df.columns:
+        if df[col].dtype.kind == "f":
+            df[col] = df[col].replace([np.inf, -np.inf], np.nan)
+    front = [c for c in TIMESERIES_COLUMNS if c in df.columns]
+    return df[front + [c for c in df.columns if c not in front]]
+
+
+def burn_in(model: HLSModel) -> int:
+    """Weeks left out of whole-run summaries: the warm-up, at most a quarter of the run."""
+    return min(model.params.place.burn_in_weeks, model.week // 4)
+
+
+def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str, float]:
+    """Whole-run figures a policy table would quote (after the burn-in)."""
+    b, weeks = burn_in(model), model.week
+    after = ts.iloc[b:]
+    rec, ledger = model.recorder, model.ledger
+    out: dict[str, float] = {}
+    for col in ("wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000",
+                "disengaged_share", "continuity_index", "admin_time_share",
+                "practitioner_stress_mean", "trust_mean", "system_learning",
+                "people_waiting", "people_in_support", "caseload_mean"):
+        out[col] = float(after[col].mean())
+    out["referrals_per_person"] = float(people["referrals"].mean())
+    out["assessments_per_person"] = float(people["assessments"].mean())
+    out["handoffs_per_person"] = float(people["handoffs"].mean())
+
+    cnt = {k: v[b:weeks].sum() for k, v in rec.counts.items()}
+    heads = cnt["headcount"] / max(weeks - b, 1)
+    out["practitioner_turnover_annual"] = float(
+        cnt["leavers"] / heads * 52.0 / max(weeks - b, 1)) if heads else float("nan")
+    out["reported_success_rate"] = _ratio(cnt["reported_successes"], cnt["closures"])
+    out["true_success_rate"] = _ratio(cnt["true_successes"], cnt["closures"])
+    out["gaming_gap"] = out["reported_success_rate"] - out["true_success_rate"]
+    end = weeks - 52
+    out["rereferral_12m_rate"] = (_ratio(model.rereferred_by_closure_week[b:end].sum(),
+                                         model.closed_by_week[b:end].sum())
+                                  if end > b else float("nan"))
+    out["crises_total"] = float(rec.counts["crises"][:weeks].sum())
+    out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
+    out["organisations_closed"] = float(sum(not o.active for o in model.orgs))
+    out["experiments_started"] = float(model.experiments_started)
+    out["experiments_grown"] = float(sum(o.experiments_grown for o in model.orgs))
+    out["learning_meetings"] = float(model.meetings_held)
+    out["transport_barrier_end"] = float(model.transport_barrier_remaining)
+
+    waits = np.concatenate(model.completed_waits) if model.completed_waits else np.array([])
+    out["wait_to_support_weeks_mean"] = float(waits.mean()) if waits.size else float("nan")
+    gain = people["wellbeing_end"] - people["wellbeing_start"]
+    out["wellbeing_gain_mean"] = float(gain.mean())
+    hi = people["complexity"] >= 4
+    out["wellbeing_gain_high_complexity"] = float(gain[hi].mean()) if hi.any() else float("nan")
+    out["wellbeing_gain_low_complexity"] = float(gain[~hi].mean()) if (~hi).any() \
+        else float("nan")
+    out["never_reached_share"] = float((people["referrals"] == 0).mean())
+
+    # Money (pounds), whole run.
+    spend = {k: ledger[k] / 100.0 for k in ("direct", "assessment", "admin", "learning",
+                                             "overhead", "bidding")}
+    total_spend = sum(spend.values())
+    for k, v in spend.items():
+        out[f"spend_{k}_total"] = v
+    out["spend_total"] = total_spend
+    out["paid_to_providers_total"] = ledger["paid"] / 100.0
+    out["budget_total"] = ledger["budget"] / 100.0
+    out["underspend_total"] = ledger["underspend"] / 100.0
+    out["reserves_end"] = float(ts["reserves_total"].iloc[-1])
+    out["reserves_written_off"] = ledger["written_off"] / 100.0
+    out["reporting_cost_share"] = _ratio(ledger["reporting"], ledger["paid"])
+    out["bidding_cost_share"] = _ratio(ledger["bidding"], model.tendered_value) \
+        if model.tendered_value else 0.0
+    out["tenders_run_value"] = model.tendered_value / 100.0
+    total_gain = float(gain.sum())
+    out["cost_per_wellbeing_gain"] = (ledger["paid"] / 100.0 / total_gain
+                                      if total_gain > 0 else float("nan"))
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else float("nan")

@@ -1,0 +1,550 @@
+"""Model parameters: validated, with defaults that each cite a source or say "assumption".
+
+Parameters are grouped the way a reader thinks about a place:
+
+* ``place``          size of the place and run length
+* ``people``         demand: needs, drift, spill-over, shocks, barriers, engagement
+* ``support``        assess-do-refer, relationships, progress on needs, closure
+* ``workforce``      time budget, stress, leaving, vacancies
+* ``learning``       practitioner, organisation and place learning; experiments; trust
+* ``money``          salaries, overheads, bids, other income
+* ``commissioning``  the regime's levers (the two presets differ only here)
+
+Every field carries ``unit`` and ``source`` metadata (read by ``docs/ODD.md`` tests and
+``hls_sim.params.parameter_table``). Overrides use dotted names, e.g.
+``{"commissioning.contract_length_weeks": 260}``; an unknown or invalid value raises
+:class:`ParameterError` with one line naming the parameter, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Rows of ../shared/evidence/calibration_targets.csv, cited by name in sources.
+CAL = "calibration_targets.csv"
+SEED_CORNWALL = "seed 000 (People in Mind, Cornwall)"
+SEED_LGA = "seed 001 (LGA: HLS with charities)"
+SEED_NOTTS = "seed 003 (Nottinghamshire one-minute guide)"
+SEED_SCOT = "seed 004 (HLS in Scotland: experiments, assess-do-refer)"
+
+DOMAINS: tuple[str, ...] = (
+    "mental_health",
+    "substance_use",
+    "housing",
+    "debt",
+    "physical_health",
+    "isolation",
+)
+"""Need domains, ordered so neighbours are related (a lot covering k domains takes a run)."""
+N_DOMAINS = len(DOMAINS)
+
+
+def P(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
+    """A parameter field with its unit and source recorded for the ODD and the docs."""
+    return Field(
+        default,
+        description=description,
+        json_schema_extra={"unit": unit, "source": source},
+        **constraints,
+    )
+
+
+class ParameterError(ValueError):
+    """One invalid parameter: its dotted name, the value given and what is allowed."""
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class PlaceParams(_Group):
+    n_people: int = P(
+        10_000, "people", f"assumption, sized from {CAL} row multiple_needs_prevalence "
+        "(about 1,470 people with multiple needs per council per year; this place's "
+        "services see about half of them over ten years after re-presentations)",
+        "people ever in the system over the run (initial cohort plus arrivals)", ge=10,
+    )
+    initial_share: float = P(
+        0.30, "share of n_people", "assumption",
+        "share of people already needing support at week 0; the rest arrive over the run",
+        ge=0.0, le=1.0,
+    )
+    n_weeks: int = P(520, "weeks", "assumption (ten years shows two or more tender cycles)",
+                     "length of the run", ge=1, le=5200)
+    burn_in_weeks: int = P(52, "weeks", "assumption (caseloads fill from empty)",
+                           "weeks left out of whole-run summaries while the system fills",
+                           ge=0)
+    n_organisations: int = P(60, "organisations", "assumption",
+                             "providers in the place at week 0", ge=1, le=20_000)
+    n_practitioners: int = P(400, "posts", "assumption",
+                             "funded practitioner posts at week 0", ge=1)
+    n_localities: int = P(10, "localities", "assumption",
+                          "neighbourhoods; each holds one lot per need domain", ge=1)
+
+
+class PeopleParams(_Group):
+    need_mean_severity: float = P(0.42, "severity 0-1", "assumption",
+                                  "mean severity of a need at arrival", gt=0.0, lt=1.0)
+    need_correlation: float = P(0.5, "correlation", "assumption (needs cluster: Hard Edges)",
+                                "correlation between a person's need severities at arrival",
+                                ge=0.0, lt=1.0)
+    need_threshold: float = P(0.30, "severity 0-1", "assumption",
+                              "severity above which a need counts (complexity, unmet need)",
+                              gt=0.0, lt=1.0)
+    drift_per_week: float = P(0.0025, "severity/week", "assumption",
+                              "worsening of a significant need that nobody works on",
+                              ge=0.0, le=0.1)
+    spillover_per_week: float = P(0.004, "severity/week per unit of related need",
+                                  "assumption (debt worsens mental health; brief mechanism 1)",
+                                  "how fast untreated needs push up related needs",
+                                  ge=0.0, le=0.1)
+    natural_recovery_per_week: float = P(0.002, "severity/week", "assumption",
+                                         "improvement of needs from ordinary life and community",
+                                         ge=0.0, le=0.1)
+    shock_rate_per_year: float = P(0.5, "shocks/person/year", "assumption",
+                                   "life events (eviction, bereavement, job loss)",
+                                   ge=0.0, le=52.0)
+    shock_size: float = P(0.18, "severity", "assumption", "severity added to one need by a shock",
+                          ge=0.0, le=1.0)
+    crisis_hazard: float = P(0.03, "probability/week at severity 1",
+                             "assumption", "weekly crisis chance scale", ge=0.0, le=1.0)
+    crisis_exponent: float = P(4.0, "-", "assumption",
+                               "how sharply crisis risk rises with the worst need", ge=1.0)
+    exit_hazard_per_week: float = P(0.003, "probability/week", "assumption",
+                                    "leaving the place (moving, prison, death)", ge=0.0, le=1.0)
+    recovered_exit_per_week: float = P(0.03, "probability/week", "assumption",
+                                       "leaving services for good once every need is low",
+                                       ge=0.0, le=1.0)
+    help_seeking_per_week: float = P(0.10, "probability/week", "assumption",
+                                     "chance a person out of services with a severe need "
+                                     "seeks help again", ge=0.0, le=1.0)
+    representation_threshold: float = P(0.55, "severity 0-1", "assumption",
+                                        "worst-need severity at which a person seeks help again",
+                                        gt=0.0, le=1.0)
+    access_per_week: float = P(0.35, "probability/week", "assumption",
+                               "chance a help-seeker without barriers reaches a service",
+                               ge=0.0, le=1.0)
+    transport_barrier_share: float = P(0.25, "share of people", SEED_CORNWALL +
+                                       " (transport stops people attending); share assumed",
+                                       "people for whom getting to services is hard",
+                                       ge=0.0, le=1.0)
+    transport_barrier_effect: float = P(0.5, "multiplier lost", SEED_CORNWALL + "; size assumed",
+                                        "share of access and engagement lost to the barrier",
+                                        ge=0.0, le=1.0)
+    distrust_mean: float = P(0.3, "0-1", "assumption",
+                             "mean distrust of services, which slows first contact",
+                             ge=0.0, lt=1.0)
+    engagement_mean: float = P(0.6, "0-1", "assumption", "mean engagement at arrival",
+                               gt=0.0, lt=1.0)
+    dropout_engagement: float = P(0.2, "0-1", "assumption",
+                                  "engagement below which people drop out of services",
+                                  ge=0.0, lt=1.0)
+
+
+class SupportParams(_Group):
+    progress_per_week: float = P(0.035, "severity/week", "assumption",
+                                 "fall in a worked-on need at full skill, relationship, "
+                                 "engagement and coverage", ge=0.0, le=1.0)
+    coverage_exponent: float = P(1.0, "-", "assumption (holistic work: brief mechanism 5)",
+                                 "how strongly progress depends on the share of a person's "
+                                 "need burden worked on together", ge=0.0)
+    relationship_weeks: float = P(8.0, "weeks", "assumption (relationships take weeks)",
+                                  "time constant for a relationship to build", gt=0.0)
+    relationship_floor: float = P(0.3, "share", "assumption",
+                                  "share of full effect a practitioner has with no relationship yet",
+                                  ge=0.0, le=1.0)
+    direct_hours_per_case: float = P(2.5, "hours/week", "assumption",
+                                     "direct work each person on a caseload needs", gt=0.0)
+    assessment_hours: float = P(3.0, "hours", "assumption", "hours for one assessment", ge=0.0)
+    success_threshold: float = P(0.3, "severity 0-1", "assumption",
+                                 "an in-scope need below this meets the contract's measure",
+                                 gt=0.0, lt=1.0)
+    true_gain_threshold: float = P(0.08, "wellbeing 0-1", "assumption",
+                                   "wellbeing gain over an episode that counts as real success",
+                                   ge=0.0, le=1.0)
+    refer_on_threshold: float = P(0.45, "severity 0-1", "assumption",
+                                  "an out-of-scope need this severe is referred on", gt=0.0, le=1.0)
+    handoff_loss: float = P(0.30, "probability", "assumption (assess-do-refer; " + SEED_SCOT + ")",
+                            "chance a cold hand-off loses the person", ge=0.0, le=1.0)
+    warm_trust: float = P(0.5, "trust 0-1", "assumption",
+                          "trust between two organisations above which a hand-off is warm",
+                          ge=0.0, le=1.0)
+    engagement_gain: float = P(0.06, "per week", "assumption",
+                               "engagement gained per week with a good relationship", ge=0.0)
+    wait_engagement_loss: float = P(0.012, "per week", "assumption",
+                                    "engagement lost each week on a waiting list", ge=0.0)
+    handoff_engagement_loss: float = P(0.10, "per hand-off", "assumption",
+                                       "engagement lost when told to start again elsewhere", ge=0.0)
+    creaming_strength: float = P(1.0, "-", "assumption (creaming and parking, brief mechanism 4)",
+                                 "how far payment on results reorders waiting lists by "
+                                 "expected success", ge=0.0)
+    parking_strength: float = P(0.8, "-", "assumption (brief mechanism 4)",
+                                "how far payment on results reduces effort on the "
+                                "least likely to succeed", ge=0.0, le=1.0)
+    gaming_propensity: float = P(0.35, "probability at full pressure",
+                                 "assumption (brief mechanism 7)",
+                                 "chance an unmet measure is recorded as met when pay depends on it",
+                                 ge=0.0, le=1.0)
+
+
+class WorkforceParams(_Group):
+    hours_per_week: float = P(37.5, "hours/week", "assumption (UK full time)",
+                              "contracted hours", gt=0.0)
+    fixed_admin_hours: float = P(6.0, "hours/week", f"calibrated to {CAL} row admin_share",
+                                 "supervision, team admin and monitoring returns at "
+                                 "reporting burden 1", ge=0.0)
+    recording_hours_per_case: float = P(0.95, "hours/week", f"calibrated to {CAL} row admin_share",
+                                        "case recording and reporting per case at burden 1",
+                                        ge=0.0)
+    funder_share_of_recording: float = P(0.25, "share", f"calibrated to {CAL} row reporting_cost",
+                                         "share of recording that exists only to report to funders",
+                                         ge=0.0, le=1.0)
+    stress_weeks: float = P(8.0, "weeks", "assumption", "time constant of stress", gt=0.0)
+    stress_from_load: float = P(0.6, "-", "assumption",
+                                "stress from hours demanded above contracted hours", ge=0.0)
+    stress_from_admin: float = P(0.5, "-", "assumption", "stress from admin share", ge=0.0)
+    stress_from_insecurity: float = P(0.5, "-", "assumption", "stress from job insecurity", ge=0.0)
+    stress_relief_reflection: float = P(0.3, "-", "assumption (" + SEED_LGA + ": reflective space)",
+                                        "stress relieved by reflective practice and learning "
+                                        "meetings", ge=0.0)
+    base_leaving_per_week: float = P(0.0028, "probability/week",
+                                     f"calibrated to {CAL} rows practitioner_turnover and "
+                                     "voluntary_sector_turnover",
+                                     "leaving for reasons unrelated to work", ge=0.0, le=1.0)
+    stress_leaving_per_week: float = P(0.011, "probability/week at stress 1",
+                                       f"calibrated to {CAL} row practitioner_turnover",
+                                       "extra leaving hazard from stress", ge=0.0, le=1.0)
+    insecurity_leaving_per_week: float = P(0.012, "probability/week at insecurity 1",
+                                           f"{CAL} row voluntary_sector_turnover (35% of job "
+                                           "seekers cite funding insecurity); size calibrated",
+                                           "extra leaving hazard as a contract nears its end",
+                                           ge=0.0, le=1.0)
+    insecurity_horizon_weeks: int = P(26, "weeks", "assumption",
+                                      "insecurity builds over this many weeks before a tender",
+                                      ge=1)
+    vacancy_fill_weeks: float = P(10.0, "weeks", "assumption (Skills for Care vacancy data)",
+                                  "mean time to fill a vacant post", gt=0.0)
+    tupe_share: float = P(0.5, "share", "assumption (TUPE transfer on a lost lot)",
+                          "share of staff on a lost lot who move to the winner", ge=0.0, le=1.0)
+
+
+class LearningParams(_Group):
+    skill_specialist: float = P(0.6, "0-1", "assumption", "new hire's skill in the "
+                                "organisation's specialism", ge=0.0, le=1.0)
+    skill_general: float = P(0.3, "0-1", "assumption", "new hire's skill in other domains",
+                             ge=0.0, le=1.0)
+    practice_learning_per_week: float = P(0.004, "per week", "assumption",
+                                          "skill gained per week of working a domain", ge=0.0)
+    reflection_learning: float = P(0.05, "per learning meeting", SEED_CORNWALL + "; size assumed",
+                                   "pull of each practitioner's skill towards the place's "
+                                   "shared knowledge at a learning meeting", ge=0.0, le=1.0)
+    meeting_learning_gain: float = P(0.06, "per meeting", SEED_CORNWALL + "; size assumed",
+                                     "system learning gained at a learning meeting", ge=0.0)
+    system_learning_decay: float = P(0.003, "per week", "assumption",
+                                     "forgetting of place learning", ge=0.0, le=1.0)
+    experiment_rate_per_year: float = P(2.0, "experiments/organisation/year",
+                                        SEED_NOTTS + " test and learn; rate assumed",
+                                        "experiments started with full permission", ge=0.0)
+    experiment_weeks: int = P(12, "weeks", "assumption", "length of an experiment", ge=1)
+    experiment_effect_sd: float = P(0.10, "share of progress", "assumption (most ideas are "
+                                    "small, some harm)", "spread of an idea's true effect", ge=0.0)
+    experiment_effect_mean: float = P(0.0, "share of progress", "assumption",
+                                      "mean true effect of an idea", ge=-1.0, le=1.0)
+    experiment_noise_sd: float = P(0.08, "share of progress", "assumption",
+                                   "noise in judging an experiment", ge=0.0)
+    barrier_detection: float = P(0.25, "probability per meeting at learning 1",
+                                 SEED_CORNWALL + " (transport survey led to change)",
+                                 "chance a learning meeting surfaces an access barrier", ge=0.0,
+                                 le=1.0)
+    barrier_removal: float = P(0.6, "share of barrier effect removed", SEED_CORNWALL +
+                               "; size assumed", "how much a system change removes the barrier",
+                               ge=0.0, le=1.0)
+    trust_initial: float = P(0.3, "0-1", "assumption", "trust between organisations at week 0",
+                             ge=0.0, le=1.0)
+    trust_meeting_gain: float = P(0.05, "per meeting", SEED_LGA + " (get to know each other)",
+                                  "trust gained by meeting to learn together", ge=0.0, le=1.0)
+    trust_competition_loss: float = P(0.15, "share lost per contested tender",
+                                      "assumption (brief mechanism 11)",
+                                      "trust lost between organisations bidding for one lot",
+                                      ge=0.0, le=1.0)
+    trust_handoff_gain: float = P(0.01, "per hand-off", "assumption",
+                                  "trust gained by a hand-off that works", ge=0.0, le=1.0)
+
+
+class MoneyParams(_Group):
+    budget_per_week: float = P(290_000.0, "£/week", "assumption (sized to fund the default "
+                               "workforce with overheads)", "commissioner's budget", gt=0.0)
+    salary_per_week: float = P(600.0, "£/week", "assumption (support worker pay with on-costs)",
+                               "cost of one filled post", gt=0.0)
+    overhead_rate: float = P(0.15, "share of staff cost", "assumption",
+                             "premises, management, IT", ge=0.0, le=2.0)
+    fixed_overhead_per_week: float = P(250.0, "£/week/organisation", "assumption",
+                                       "costs of staying open", ge=0.0)
+    monitoring_return_per_week: float = P(60.0, "£/week/contract at burden 1",
+                                          f"calibrated to {CAL} row reporting_cost",
+                                          "managers' cost of monitoring returns", ge=0.0)
+    other_income_per_week: float = P(300.0, "£/week/organisation", "assumption (charitable "
+                                     "income)", "income from outside the commissioner", ge=0.0)
+    initial_reserves_weeks: float = P(12.0, "weeks of costs", "assumption (Charity Commission "
+                                      "guidance: 3-6 months)", "reserves at week 0", ge=0.0)
+    bid_cost_fixed: float = P(3_000.0, "£/bid", f"{CAL} row bidding_cost (small tenders "
+                              "costly); size assumed", "fixed cost of writing a bid", ge=0.0)
+    bid_cost_share: float = P(0.008, "share of contract value/bid",
+                              f"{CAL} row bidding_cost (about 1.3% for large contracts)",
+                              "cost of a bid in proportion to the contract", ge=0.0, le=1.0)
+    max_price_discount: float = P(0.10, "share", "assumption",
+                                  "largest discount a bidder offers to win", ge=0.0, lt=1.0)
+    results_success_rate_priced: float = P(0.5, "share of closures",
+                                           "assumption (commissioner's pricing of results)",
+                                           "success rate at which results pay the full value",
+                                           gt=0.0, le=1.0)
+
+
+class CommissioningLevers(_Group):
+    """The levers a commissioner pulls. The two presets differ only here."""
+
+    contract_length_weeks: int = P(156, "weeks", "brief: tenders every 1-3 years",
+                                   "length of a contract before tender or review", ge=4)
+    lot_domains: int = P(1, "domains", "brief: narrow lots",
+                         "need domains one contract covers (1 narrow .. 6 whole person)",
+                         ge=1, le=N_DOMAINS)
+    results_share: float = P(0.3, "share of contract value", "brief: payment on results",
+                             "share of pay that follows reported results", ge=0.0, le=1.0)
+    activity_share: float = P(0.0, "share of contract value", "brief: payment on outputs",
+                              "share of pay per assessment (activity)", ge=0.0, le=1.0)
+    reporting_burden: float = P(1.0, "multiplier", f"{CAL} rows admin_share, reporting_cost",
+                                "monitoring and recording demanded (1 = typical tendered "
+                                "contract)", ge=0.0, le=5.0)
+    learning_meeting_weeks: int = P(0, "weeks between meetings (0 = none)",
+                                    SEED_CORNWALL + " (bi-monthly = 8 weeks)",
+                                    "cadence of place learning meetings", ge=0)
+    reflective_hours: float = P(0.5, "hours/week", "assumption (supervision)",
+                                "practitioner time in reflective practice and MDT", ge=0.0)
+    discretion: float = P(0.1, "0-1", SEED_LGA + " (permission to do what matters)",
+                          "practitioner discretion to work outside scope and experiment",
+                          ge=0.0, le=1.0)
+    episode_limit_weeks: int = P(26, "weeks", "assumption (time-limited interventions)",
+                                 "longest an episode may run before closure", ge=1)
+    award: Literal["price_quality", "partnership"] = P(
+        "price_quality", "-", "brief mechanism 9",
+        "tender on price and reported performance, or renew a partnership on review")
+    price_weight: float = P(0.6, "weight", "assumption (typical 60:40 price:quality)",
+                            "weight on price in tender awards", ge=0.0, le=1.0)
+    budget_flexibility: float = P(0.0, "share of budget per review", "brief mechanism 9",
+                                  "share of posts that can move to where need is at each "
+                                  "quarterly review", ge=0.0, le=1.0)
+    test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run experiments")
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "competitive": {},  # the defaults above are the competitive, short-term regime
+    "collaborative": {
+        "contract_length_weeks": 260,  # seed 000: five-year People in Mind contract
+        "lot_domains": N_DOMAINS,  # whole-person partnership contract
+        "results_share": 0.0,  # funding not contingent on targets (brief)
+        "activity_share": 0.0,
+        "reporting_burden": 0.4,  # seed 001: strip away burdensome bureaucracy; size assumed
+        "learning_meeting_weeks": 8,  # seed 000: bi-monthly learning meetings
+        "reflective_hours": 1.5,  # seed 000: practitioner MDT meeting; size assumed
+        "discretion": 0.8,  # seed 001: permission to try things
+        "episode_limit_weeks": 78,  # assumption: closure when what matters is met
+        "award": "partnership",
+        "budget_flexibility": 0.02,  # brief: money moves to where need is; size assumed
+        "test_and_learn": True,  # seed 003: test and learn
+    },
+}
+"""Regime presets: overrides of :class:`CommissioningLevers` (competitive = defaults)."""
+
+
+class Params(BaseModel):
+    """All parameters of one simulation.
+
+    ``regime`` names the preset applied to ``commissioning`` at week 0. If
+    ``switch_week`` is set, the levers change at that week to ``switch_to`` (a preset
+    name) plus ``switch_overrides``.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    name: str = Field("custom", description="scenario name, for reports")
+    regime: str = Field("competitive", description="preset applied at week 0")
+    switch_week: int | None = Field(None, ge=0, description="week the regime changes")
+    switch_to: str | None = Field(None, description="preset in force from switch_week")
+    switch_overrides: dict[str, Any] = Field(default_factory=dict,
+                                             description="lever overrides after the switch")
+    place: PlaceParams = Field(default_factory=PlaceParams)
+    people: PeopleParams = Field(default_factory=PeopleParams)
+    support: SupportParams = Field(default_factory=SupportParams)
+    workforce: WorkforceParams = Field(default_factory=WorkforceParams)
+    learning: LearningParams = Field(default_factory=LearningParams)
+    money: MoneyParams = Field(default_factory=MoneyParams)
+    commissioning: CommissioningLevers = Field(default_factory=CommissioningLevers)
+
+    def levers_after_switch(self) -> CommissioningLevers:
+        """The levers in force from ``switch_week``."""
+        if self.switch_to is None:
+            raise ParameterError("switch_to is not set")
+        values = {**PRESETS[self.switch_to], **self.switch_overrides}
+        return _build_group(CommissioningLevers, values, "switch_overrides")
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "place": PlaceParams,
+    "people": PeopleParams,
+    "support": SupportParams,
+    "workforce": WorkforceParams,
+    "learning": LearningParams,
+    "money": MoneyParams,
+    "commissioning": CommissioningLevers,
+}
+TOP_LEVEL = ("name", "regime", "switch_week", "switch_to", "switch_overrides")
+
+
+def parameter_names() -> list[str]:
+    """Every dotted parameter name a scenario may set."""
+    names = list(TOP_LEVEL)
+    for group, cls in GROUPS.items():
+        names += [f"{group}.{f}" for f in cls.model_fields]
+    return names
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """One row per parameter: name, default, unit, source, description (for docs/ODD.md)."""
+    rows = []
+    for group, cls in GROUPS.items():
+        for fname, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            rows.append({
+                "name": f"{group}.{fname}",
+                "default": field.default,
+                "unit": extra.get("unit", ""),
+                "source": extra.get("source", ""),
+                "description": field.description or "",
+            })
+    return rows
+
+
+def _allowed(cls: type[BaseModel], fname: str) -> str:
+    field = cls.model_fields[fname]
+    bounds = []
+    for m in field.metadata:
+        for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                bounds.append(f"{sym} {v}")
+    ann = getattr(field.annotation, "__name__", str(field.annotation))
+    if getattr(field.annotation, "__origin__", None) is Literal:
+        return "one of " + ", ".join(repr(a) for a in field.annotation.__args__)
+    return f"{ann} " + " and ".join(bounds) if bounds else ann
+
+
+def _build_group(cls: type[_Group], values: dict[str, Any], prefix: str) -> _Group:
+    for key in values:
+        if key not in cls.model_fields:
+            raise ParameterError(_unknown(f"{prefix}.{key}"))
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        fname = str(err["loc"][0])
+        raise ParameterError(
+            f"invalid parameter {prefix}.{fname}={values.get(fname)!r}: {err['msg'].lower()} "
+            f"(allowed: {_allowed(cls, fname)})"
+        ) from None
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name, parameter_names(), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else "; see hls_sim.params.parameter_names()"
+    return f"unknown parameter '{name}'{hint}"
+
+
+def _flatten(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Accept nested dicts ({"place": {"n_people": 5}}) and dotted keys alike."""
+    flat: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key in GROUPS and isinstance(value, dict):
+            for sub, v in value.items():
+                flat[f"{key}.{sub}"] = v
+        else:
+            flat[key] = value
+    return flat
+
+
+def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs: Any) -> Params:
+    """Resolve a preset name, a dict of overrides or a :class:`Params` into validated Params.
+
+    Keyword arguments are further overrides, with ``__`` standing for ``.``
+    (``make_params("collaborative", place__n_people=2000)``).
+    """
+    if isinstance(scenario, Params):
+        base = scenario.model_dump()
+        overrides: dict[str, Any] = {}
+    else:
+        base = None
+        if scenario is None:
+            overrides = {}
+        elif isinstance(scenario, str):
+            overrides = {"regime": scenario}
+        elif isinstance(scenario, dict):
+            overrides = dict(scenario)
+        else:
+            raise ParameterError(
+                f"invalid scenario {scenario!r}: expected a preset name "
+                f"({', '.join(PRESETS)}), a dict of overrides or a Params object"
+            )
+    overrides.update({k.replace("__", "."): v for k, v in kwargs.items()})
+    flat = _flatten(overrides)
+
+    top: dict[str, Any] = {}
+    grouped: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
+    for key, value in flat.items():
+        if key in TOP_LEVEL:
+            top[key] = value
+            continue
+        group, _, fname = key.partition(".")
+        if group not in GROUPS or not fname or fname not in GROUPS[group].model_fields:
+            raise ParameterError(_unknown(key))
+        grouped[group][fname] = value
+
+    if base is not None:
+        merged_top = {k: base[k] for k in TOP_LEVEL}
+        merged_top.update(top)
+        regime = merged_top["regime"]
+        groups_base = {g: dict(base[g]) for g in GROUPS}
+    else:
+        merged_top = top
+        regime = top.get("regime", "competitive")
+        groups_base = {g: {} for g in GROUPS}
+        if regime in PRESETS:
+            groups_base["commissioning"] = dict(PRESETS[regime])
+
+    if regime not in PRESETS:
+        raise ParameterError(
+            f"invalid parameter regime={regime!r}: allowed presets are {', '.join(PRESETS)}"
+        )
+    switch_to = merged_top.get("switch_to")
+    if switch_to is not None and switch_to not in PRESETS:
+        raise ParameterError(
+            f"invalid parameter switch_to={switch_to!r}: allowed presets are {', '.join(PRESETS)}"
+        )
+    if (merged_top.get("switch_week") is None) != (switch_to is None):
+        raise ParameterError(
+            "invalid regime switch: set both switch_week (a week >= 0) and switch_to (a preset)"
+        )
+    built = {g: _build_group(cls, {**groups_base[g], **grouped[g]}, g)
+             for g, cls in GROUPS.items()}
+    try:
+        params = Params(**merged_top, **built)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        fname = str(err["loc"][0])
+        raise ParameterError(
+            f"invalid parameter {fname}={merged_top.get(fname)!r}: {err['msg'].lower()}"
+        ) from None
+    if params.switch_to is not None:
+        params.levers_after_switch()  # validate the overrides now, not at the switch week
+    return params

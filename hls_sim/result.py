@@ -1,0 +1,87 @@
+"""The result of one run: time series, summary, people, events, and journeys in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import metrics
+from .events import journey
+from .params import DOMAINS, Params
+from .state import STATUS_NAMES
+
+if TYPE_CHECKING:
+    from .model import HLSModel
+
+
+@dataclass
+class Result:
+    """Outputs of one simulation.
+
+    Attributes:
+        timeseries: one row per week (money in £ per week, shares 0-1).
+        summary: whole-run figures after the burn-in (see ``docs/ODD.md``).
+        people: one row per person ever in the system.
+        events: the model's event log.
+        params: the parameters that produced it; ``seed`` the seed.
+    """
+
+    timeseries: pd.DataFrame
+    summary: dict[str, float]
+    people: pd.DataFrame
+    events: pd.DataFrame
+    params: Params
+    seed: int
+    ledger: dict[str, int] = field(default_factory=dict)
+    run_seconds: float = float("nan")
+
+    @classmethod
+    def from_model(cls, model: HLSModel, run_seconds: float = float("nan")) -> Result:
+        people = people_frame(model)
+        ts = metrics.timeseries(model)
+        return cls(ts, metrics.summary(model, ts, people), people, model.log.to_frame(),
+                   model.params, model.seed, dict(model.ledger), run_seconds)
+
+    def journey(self, person: int) -> list[str]:
+        """One person's journey through the system, a sentence per event."""
+        return journey(self.events, self.people, person)
+
+    def summary_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"metric": list(self.summary), "value": list(self.summary.values())})
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<Result {self.params.name} regime={self.params.regime} seed={self.seed}: "
+                f"{len(self.timeseries)} weeks, wellbeing {s['wellbeing_mean']:.3f}, "
+                f"turnover {s['practitioner_turnover_annual']:.2f}>")
+
+
+def people_frame(model: HLSModel) -> pd.DataFrame:
+    """One row per person who arrived: complexity, arrival and exit, contacts, support,
+    crises, wellbeing at start and end, continuity."""
+    p, n = model.people, model.n_arrived
+    end = p.wellbeing_end[:n].copy()
+    still = np.isnan(end)
+    end[still] = p.wellbeing(np.flatnonzero(still))
+    cols: dict[str, Any] = {
+        "person": np.arange(n),
+        "complexity": p.complexity[:n],
+        "locality": p.locality[:n],
+        "transport_barrier": p.transport_barrier[:n],
+        "arrival_week": p.arrival_week[:n],
+        "exit_week": np.where(p.exit_week[:n] >= 0, p.exit_week[:n], -1),
+        "status_end": pd.Categorical.from_codes(p.status[:n], STATUS_NAMES),
+        "referrals": p.referrals[:n], "assessments": p.assessments[:n],
+        "handoffs": p.handoffs[:n], "rereferrals": p.rereferrals[:n],
+        "practitioners_seen": p.practitioners_seen[:n], "episodes": p.episodes[:n],
+        "support_weeks": p.support_weeks[:n], "support_hours": p.support_hours[:n],
+        "crises": p.crises[:n],
+        "wellbeing_start": p.wellbeing_start[:n], "wellbeing_end": end,
+        "continuity": p.continuity()[:n],
+    }
+    for d, name in enumerate(DOMAINS):
+        cols[f"need_{name}_end"] = p.needs[:n, d]
+    return pd.DataFrame(cols)

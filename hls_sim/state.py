@@ -1,0 +1,163 @@
+"""Array-held state for the many: people and practitioner posts.
+
+Following Covasim/Starsim, each attribute of the many is one numpy array indexed by
+person (or post), so a weekly step costs a few vectorised operations rather than a
+Python call per agent. Mesa agents (``hls_sim.agents``) are thin views onto a row.
+
+People are generated up front from their own random stream (``people_stream``): with
+the same seed, every regime sees the same people arriving in the same week with the
+same needs, barriers and life shocks (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .params import N_DOMAINS, Params
+
+# Person status codes.
+NOT_ARRIVED, SEEKING, WAITING, IN_SUPPORT, CLOSED, DISENGAGED, EXITED = range(7)
+STATUS_NAMES = ("not_arrived", "seeking", "waiting", "in_support", "closed", "disengaged",
+                "exited")
+PRESENT = (SEEKING, WAITING, IN_SUPPORT, CLOSED, DISENGAGED)
+
+# Independent random streams spawned from the run's seed. The people stream and the
+# organisation stream are exogenous (identical across regimes); behaviour uses the
+# Mesa model's own generator, seeded from the same seed.
+STREAM_PEOPLE, STREAM_ORGS = 1, 2
+
+# Spill-over between domains (row = need that worsens, column = need that pushes it).
+# Order: mental health, substance use, housing, debt, physical health, isolation.
+# Assumption, after the brief's example (debt worsens mental health); rows sum to 1.
+SPILLOVER = np.array([
+    [0.0, 0.25, 0.2, 0.25, 0.1, 0.2],   # mental health <- substance, housing, debt...
+    [0.4, 0.0, 0.2, 0.1, 0.1, 0.2],     # substance use <- mental health
+    [0.15, 0.25, 0.0, 0.5, 0.0, 0.1],   # housing <- debt, substance use
+    [0.3, 0.3, 0.2, 0.0, 0.1, 0.1],     # debt <- mental health, substance use
+    [0.3, 0.35, 0.25, 0.0, 0.0, 0.1],   # physical health <- substance, housing
+    [0.5, 0.15, 0.1, 0.1, 0.15, 0.0],   # isolation <- mental health
+])
+
+
+def stream(seed: int, key: int) -> np.random.Generator:
+    """A generator for one named stream of a run, independent of every other stream."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(key,)))
+
+
+def wellbeing_of(needs: np.ndarray) -> np.ndarray:
+    """Wellbeing 0-1 from need severities: one minus their root mean square.
+
+    The root mean square weighs a severe need more than several mild ones (assumption).
+    """
+    return 1.0 - np.sqrt(np.mean(needs * needs, axis=-1))
+
+
+@dataclass
+class Shocks:
+    """Pre-drawn life shocks: person, week and domain, sorted by week."""
+
+    person: np.ndarray
+    week: np.ndarray
+    domain: np.ndarray
+    starts: np.ndarray  # index of first shock in each week (length n_weeks + 1)
+
+    def in_week(self, week: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.starts[week], self.starts[week + 1]
+        return self.person[lo:hi], self.domain[lo:hi]
+
+
+class People:
+    """State of every person ever in the system, one array per attribute.
+
+    Units: severities and wellbeing 0-1, weeks as integers since the run began,
+    support hours in hours.
+    """
+
+    def __init__(self, params: Params, seed: int):
+        pp, place = params.people, params.place
+        rng = stream(seed, STREAM_PEOPLE)
+        n, weeks = place.n_people, place.n_weeks
+        self.n = n
+
+        # Arrivals: an initial cohort at week 0, the rest spread evenly over the run.
+        n0 = int(round(place.initial_share * n))
+        later = np.sort(rng.integers(0, weeks, n - n0)) if weeks > 0 else np.zeros(n - n0, int)
+        self.arrival_week = np.concatenate([np.zeros(n0, np.int32), later.astype(np.int32)])
+        self.arrival_starts = np.searchsorted(self.arrival_week, np.arange(weeks + 1))
+        self.locality = rng.integers(0, place.n_localities, n).astype(np.int32)
+
+        # Correlated needs: a shared latent factor plus domain noise, mapped to 0-1.
+        rho = pp.need_correlation
+        latent = rng.standard_normal((n, 1))
+        z = np.sqrt(rho) * latent + np.sqrt(1 - rho) * rng.standard_normal((n, N_DOMAINS))
+        # A logistic link keeps severities in (0, 1) with the chosen mean.
+        mu = np.log(pp.need_mean_severity / (1 - pp.need_mean_severity))
+        self.needs = 1.0 / (1.0 + np.exp(-(mu + 1.2 * z)))
+        self.complexity = (self.needs > pp.need_threshold).sum(axis=1).astype(np.int8)
+        self.transport_barrier = rng.random(n) < pp.transport_barrier_share
+        self.distrust = np.clip(rng.beta(2, 2 * (1 - pp.distrust_mean) / pp.distrust_mean, n)
+                                if pp.distrust_mean > 0 else np.zeros(n), 0, 1)
+        self.engagement = rng.beta(4 * pp.engagement_mean, 4 * (1 - pp.engagement_mean), n)
+
+        # Life shocks, drawn per person over their time in the run.
+        years_left = (weeks - self.arrival_week) / 52.0
+        k = rng.poisson(pp.shock_rate_per_year * years_left)
+        person = np.repeat(np.arange(n, dtype=np.int64), k)
+        span = np.maximum(weeks - self.arrival_week[person], 1)
+        week = (self.arrival_week[person] + (rng.random(person.size) * span).astype(np.int64))
+        order = np.argsort(week, kind="stable")
+        self.shocks = Shocks(person[order], week[order].astype(np.int32),
+                             rng.integers(0, N_DOMAINS, person.size)[order].astype(np.int8),
+                             np.searchsorted(week[order], np.arange(weeks + 1)))
+
+        # Dynamic state.
+        self.status = np.full(n, NOT_ARRIVED, np.int8)
+        self.relationship = np.zeros(n)
+        self.practitioner = np.full(n, -1, np.int32)
+        self.contract = np.full(n, -1, np.int32)
+        self.wait_since = np.zeros(n, np.int32)
+        self.episode_start = np.zeros(n, np.int32)
+        self.episode_wellbeing = np.zeros(n)
+        self.closed_week = np.full(n, -1, np.int32)  # last closure with no onward referral
+        self.exit_week = np.full(n, -1, np.int32)
+        self.wellbeing_start = wellbeing_of(self.needs)
+        self.wellbeing_end = np.full(n, np.nan)
+        for name in ("referrals", "assessments", "practitioners_seen", "crises", "episodes",
+                     "rereferrals", "handoffs", "support_weeks", "run_weeks", "longest_run"):
+            setattr(self, name, np.zeros(n, np.int32))
+        self.support_hours = np.zeros(n)
+
+    def wellbeing(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        return wellbeing_of(self.needs[idx])
+
+    def continuity(self) -> np.ndarray:
+        """Usual-provider continuity per person: the longest unbroken run with one
+        practitioner as a share of all weeks in support (NaN if never supported)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.support_weeks > 0,
+                            self.longest_run / np.maximum(self.support_weeks, 1), np.nan)
+
+
+class Posts:
+    """Practitioner posts: funded or not, filled or vacant, and the practitioner in them.
+
+    A post belongs to a contract (``contract``, -1 when unfunded) and so to an
+    organisation. When a practitioner leaves, the post stays and falls vacant.
+    Units: skill, stress and insecurity 0-1; tenure in weeks.
+    """
+
+    def __init__(self, n_posts: int):
+        self.n = n_posts
+        self.contract = np.full(n_posts, -1, np.int32)
+        self.org = np.full(n_posts, -1, np.int32)
+        self.filled = np.zeros(n_posts, bool)
+        self.skill = np.zeros((n_posts, N_DOMAINS))
+        self.stress = np.zeros(n_posts)
+        self.insecurity = np.zeros(n_posts)
+        self.hire_week = np.zeros(n_posts, np.int32)
+        self.caseload = np.zeros(n_posts, np.int32)
+        self.admin_share = np.zeros(n_posts)
+        self.vacant_since = np.zeros(n_posts, np.int32)
+        self.agent = np.empty(n_posts, dtype=object)  # the Practitioner in post, or None
