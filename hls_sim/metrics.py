@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .mechanisms.support import worked_weights
-from .state import DISENGAGED, IN_SUPPORT, PRESENT, WAITING, wellbeing_of
+from .state import DISENGAGED, IN_SUPPORT, IS_PRESENT, WAITING, wellbeing_of
 
 if TYPE_CHECKING:
     from .model import HLSModel
@@ -59,7 +59,7 @@ class Recorder:
         people, posts, lv = m.people, m.posts, self.levels
         n = m.n_arrived
         status = people.status[:n]
-        present = np.flatnonzero(np.isin(status, PRESENT))
+        present = np.flatnonzero(IS_PRESENT[status])
         n_present = max(present.size, 1)
         needs = people.needs[present]
         lv["wellbeing_mean"][t] = wellbeing_of(needs).mean() if present.size else np.nan

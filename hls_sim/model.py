@@ -38,7 +38,16 @@ from .mechanisms import (
 )
 from .metrics import Recorder
 from .params import DOMAINS, N_DOMAINS, Params, make_params
-from .state import IN_SUPPORT, SEEKING, STREAM_ORGS, WAITING, People, Posts, stream
+from .state import (
+    IN_SUPPORT,
+    IS_IN_SERVICE,
+    SEEKING,
+    STREAM_ORGS,
+    WAITING,
+    People,
+    Posts,
+    stream,
+)
 
 REREFERRAL_WINDOW = 52  # weeks (calibration_targets.csv row rereferral)
 RETURN_PRIORITY_WEEKS = 8  # people who lose a practitioner rejoin the list this far up
@@ -119,6 +128,7 @@ class HLSModel(mesa.Model):
         self.meetings_held = 0
         self.experiments_started = 0
         self.grown_practices: list[tuple[int, int]] = []
+        self._routes: np.ndarray | None = None
         self.recorder = Recorder(self)
         self.running = place.n_weeks > 0
 
@@ -139,6 +149,7 @@ class HLSModel(mesa.Model):
     def step(self) -> None:
         """Advance the place by one week."""
         self.meeting_this_week = learning.is_meeting_week(self)
+        self._routes = None  # referral routes follow this week's loads
         self.commissioner.step()
         self._sync_contracts()
         demand.arrive(self)
@@ -172,14 +183,21 @@ class HLSModel(mesa.Model):
     def _sync_contracts(self) -> None:
         if self.contracts_changed:
             commissioning.contract_arrays(self)
+            self._routes = None
 
     def best_contract(self, locality: np.ndarray, domain: np.ndarray) -> np.ndarray:
         """For each (locality, need domain), the covering contract with most room
-        (fewest people per funded place); -1 where no contract covers it."""
+        (fewest people per funded place, as at the start of the week); -1 where no
+        contract covers it."""
         self._sync_contracts()
+        if self._routes is None:
+            self._routes = self._route_table()
+        return self._routes[locality, domain]
+
+    def _route_table(self) -> np.ndarray:
         people, posts = self.people, self.posts
         n = self.n_arrived
-        busy = np.isin(people.status[:n], (WAITING, IN_SUPPORT))
+        busy = IS_IN_SERVICE[people.status[:n]]
         n_c = len(self.contracts)
         demand_c = np.bincount(people.contract[:n][busy], minlength=n_c)
         places = np.bincount(posts.contract[posts.filled & (posts.contract >= 0)],
@@ -187,8 +205,7 @@ class HLSModel(mesa.Model):
         load = demand_c / np.maximum(places, 1) + (places == 0) * 1e6
         masked = np.where(self.c_cover, load[:, None, None], np.inf)
         best = masked.argmin(axis=0)
-        best = np.where(np.isfinite(masked.min(axis=0)), best, -1)
-        return best[locality, domain]
+        return np.where(np.isfinite(masked.min(axis=0)), best, -1)
 
     def refer(self, who: np.ndarray, via: str, contract: np.ndarray | None = None) -> None:
         """Refer people to a contract's waiting list (routed by their worst need unless
@@ -232,7 +249,7 @@ class HLSModel(mesa.Model):
         self.end_support(in_support)
         people.contract[who] = -1
         if reason is not None:
-            engaged = who[np.isin(people.status[who], (WAITING, IN_SUPPORT))]
+            engaged = who[IS_IN_SERVICE[people.status[who]]]
             people.status[engaged] = SEEKING  # they must find help again
             people.wait_since[engaged] = self.week
             self.log.people_event(self.week, "service_ended", engaged, detail=reason)
@@ -337,6 +354,11 @@ class HLSModel(mesa.Model):
         """Reported success rate per contract; the priced rate until there is evidence."""
         prior = self.params.money.results_success_rate_priced
         return (self.c_reported_ema + prior) / (self.c_closures_ema + 1.0)
+
+    def place_reported_rate(self) -> float:
+        """Reported success rate across the place, smoothed (what a commissioner sees)."""
+        prior = self.params.money.results_success_rate_priced
+        return float((self.c_reported_ema.sum() + prior) / (self.c_closures_ema.sum() + 1.0))
 
     def org_reported_rate(self, org: int) -> float:
         return float((self.o_reported_ema[org] + 0.5) / (self.o_closures_ema[org] + 1.0))

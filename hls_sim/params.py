@@ -68,7 +68,7 @@ class PlaceParams(_Group):
         "people ever in the system over the run (initial cohort plus arrivals)", ge=10,
     )
     initial_share: float = P(
-        0.30, "share of n_people", "assumption",
+        0.40, "share of n_people", "assumption",
         "share of people already needing support at week 0; the rest arrive over the run",
         ge=0.0, le=1.0,
     )
@@ -94,34 +94,35 @@ class PeopleParams(_Group):
     need_threshold: float = P(0.30, "severity 0-1", "assumption",
                               "severity above which a need counts (complexity, unmet need)",
                               gt=0.0, lt=1.0)
-    drift_per_week: float = P(0.0025, "severity/week", "assumption",
+    drift_per_week: float = P(0.002, "severity/week", "assumption",
                               "worsening of a significant need that nobody works on",
                               ge=0.0, le=0.1)
-    spillover_per_week: float = P(0.004, "severity/week per unit of related need",
+    spillover_per_week: float = P(0.003, "severity/week per unit of related need",
                                   "assumption (debt worsens mental health; brief mechanism 1)",
                                   "how fast untreated needs push up related needs",
                                   ge=0.0, le=0.1)
-    natural_recovery_per_week: float = P(0.002, "severity/week", "assumption",
-                                         "improvement of needs from ordinary life and community",
-                                         ge=0.0, le=0.1)
-    shock_rate_per_year: float = P(0.5, "shocks/person/year", "assumption",
+    natural_recovery_per_week: float = P(0.006, "share of severity/week", "assumption",
+                                         "improvement of needs from ordinary life and community, "
+                                         "in proportion to severity (needs revert to a chronic "
+                                         "level)", ge=0.0, le=0.1)
+    shock_rate_per_year: float = P(1.0, "shocks/person/year", "assumption",
                                    "life events (eviction, bereavement, job loss)",
                                    ge=0.0, le=52.0)
-    shock_size: float = P(0.18, "severity", "assumption", "severity added to one need by a shock",
+    shock_size: float = P(0.25, "severity", "assumption", "severity added to one need by a shock",
                           ge=0.0, le=1.0)
-    crisis_hazard: float = P(0.03, "probability/week at severity 1",
+    crisis_hazard: float = P(0.02, "probability/week at severity 1",
                              "assumption", "weekly crisis chance scale", ge=0.0, le=1.0)
     crisis_exponent: float = P(4.0, "-", "assumption",
                                "how sharply crisis risk rises with the worst need", ge=1.0)
     exit_hazard_per_week: float = P(0.003, "probability/week", "assumption",
                                     "leaving the place (moving, prison, death)", ge=0.0, le=1.0)
-    recovered_exit_per_week: float = P(0.03, "probability/week", "assumption",
+    recovered_exit_per_week: float = P(0.01, "probability/week", "assumption",
                                        "leaving services for good once every need is low",
                                        ge=0.0, le=1.0)
-    help_seeking_per_week: float = P(0.10, "probability/week", "assumption",
+    help_seeking_per_week: float = P(0.006, "probability/week", f"calibrated to {CAL} row rereferral",
                                      "chance a person out of services with a severe need "
                                      "seeks help again", ge=0.0, le=1.0)
-    representation_threshold: float = P(0.55, "severity 0-1", "assumption",
+    representation_threshold: float = P(0.5, "severity 0-1", "assumption",
                                         "worst-need severity at which a person seeks help again",
                                         gt=0.0, le=1.0)
     access_per_week: float = P(0.35, "probability/week", "assumption",
@@ -145,10 +146,10 @@ class PeopleParams(_Group):
 
 
 class SupportParams(_Group):
-    progress_per_week: float = P(0.035, "severity/week", "assumption",
-                                 "fall in a worked-on need at full skill, relationship, "
-                                 "engagement and coverage", ge=0.0, le=1.0)
-    coverage_exponent: float = P(1.0, "-", "assumption (holistic work: brief mechanism 5)",
+    progress_per_week: float = P(0.07, "severity/week", "assumption",
+                                 "fall in need severity per week from a practitioner's whole "
+                                 "effort at full skill, relationship, engagement and coverage", ge=0.0, le=1.0)
+    coverage_exponent: float = P(0.5, "-", "assumption (holistic work: brief mechanism 5)",
                                  "how strongly progress depends on the share of a person's "
                                  "need burden worked on together", ge=0.0)
     relationship_weeks: float = P(8.0, "weeks", "assumption (relationships take weeks)",
@@ -156,13 +157,14 @@ class SupportParams(_Group):
     relationship_floor: float = P(0.3, "share", "assumption",
                                   "share of full effect a practitioner has with no relationship yet",
                                   ge=0.0, le=1.0)
-    direct_hours_per_case: float = P(2.5, "hours/week", "assumption",
+    direct_hours_per_case: float = P(3.5, "hours/week", "assumption, informed by Homeless "
+                                     "Link (2017) Housing First in England: caseloads of 5-7",
                                      "direct work each person on a caseload needs", gt=0.0)
     assessment_hours: float = P(3.0, "hours", "assumption", "hours for one assessment", ge=0.0)
     success_threshold: float = P(0.3, "severity 0-1", "assumption",
                                  "an in-scope need below this meets the contract's measure",
                                  gt=0.0, lt=1.0)
-    true_gain_threshold: float = P(0.08, "wellbeing 0-1", "assumption",
+    true_gain_threshold: float = P(0.05, "wellbeing 0-1", "assumption",
                                    "wellbeing gain over an episode that counts as real success",
                                    ge=0.0, le=1.0)
     refer_on_threshold: float = P(0.45, "severity 0-1", "assumption",
@@ -193,13 +195,13 @@ class SupportParams(_Group):
 class WorkforceParams(_Group):
     hours_per_week: float = P(37.5, "hours/week", "assumption (UK full time)",
                               "contracted hours", gt=0.0)
-    fixed_admin_hours: float = P(6.0, "hours/week", f"calibrated to {CAL} row admin_share",
+    fixed_admin_hours: float = P(8.0, "hours/week", f"calibrated to {CAL} row admin_share",
                                  "supervision, team admin and monitoring returns at "
                                  "reporting burden 1", ge=0.0)
-    recording_hours_per_case: float = P(0.95, "hours/week", f"calibrated to {CAL} row admin_share",
+    recording_hours_per_case: float = P(1.2, "hours/week", f"calibrated to {CAL} row admin_share",
                                         "case recording and reporting per case at burden 1",
                                         ge=0.0)
-    funder_share_of_recording: float = P(0.25, "share", f"calibrated to {CAL} row reporting_cost",
+    funder_share_of_recording: float = P(0.15, "share", f"calibrated to {CAL} row reporting_cost",
                                          "share of recording that exists only to report to funders",
                                          ge=0.0, le=1.0)
     stress_weeks: float = P(8.0, "weeks", "assumption", "time constant of stress", gt=0.0)
@@ -210,11 +212,11 @@ class WorkforceParams(_Group):
     stress_relief_reflection: float = P(0.3, "-", "assumption (" + SEED_LGA + ": reflective space)",
                                         "stress relieved by reflective practice and learning "
                                         "meetings", ge=0.0)
-    base_leaving_per_week: float = P(0.0028, "probability/week",
+    base_leaving_per_week: float = P(0.003, "probability/week",
                                      f"calibrated to {CAL} rows practitioner_turnover and "
                                      "voluntary_sector_turnover",
                                      "leaving for reasons unrelated to work", ge=0.0, le=1.0)
-    stress_leaving_per_week: float = P(0.011, "probability/week at stress 1",
+    stress_leaving_per_week: float = P(0.004, "probability/week at stress 1",
                                        f"calibrated to {CAL} row practitioner_turnover",
                                        "extra leaving hazard from stress", ge=0.0, le=1.0)
     insecurity_leaving_per_week: float = P(0.012, "probability/week at insecurity 1",
@@ -227,7 +229,7 @@ class WorkforceParams(_Group):
                                       ge=1)
     vacancy_fill_weeks: float = P(10.0, "weeks", "assumption (Skills for Care vacancy data)",
                                   "mean time to fill a vacant post", gt=0.0)
-    tupe_share: float = P(0.5, "share", "assumption (TUPE transfer on a lost lot)",
+    tupe_share: float = P(0.7, "share", "assumption (TUPE transfer on a lost lot)",
                           "share of staff on a lost lot who move to the winner", ge=0.0, le=1.0)
 
 
@@ -299,7 +301,8 @@ class MoneyParams(_Group):
                                   "largest discount a bidder offers to win", ge=0.0, lt=1.0)
     results_success_rate_priced: float = P(0.5, "share of closures",
                                            "assumption (commissioner's pricing of results)",
-                                           "success rate at which results pay the full value",
+                                           "success rate at which results pay in full, until "
+                                           "re-priced at a tender from the place's reported rate",
                                            gt=0.0, le=1.0)
 
 

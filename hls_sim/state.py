@@ -23,6 +23,21 @@ STATUS_NAMES = ("not_arrived", "seeking", "waiting", "in_support", "closed", "di
                 "exited")
 PRESENT = (SEEKING, WAITING, IN_SUPPORT, CLOSED, DISENGAGED)
 
+
+def status_mask(*codes: int) -> np.ndarray:
+    """A lookup table: ``status_mask(A, B)[status]`` is True where status is A or B.
+    Indexing a 7-entry table is much faster than ``np.isin`` in the weekly step."""
+    table = np.zeros(len(STATUS_NAMES), bool)
+    table[list(codes)] = True
+    return table
+
+
+IS_PRESENT = status_mask(*PRESENT)
+IS_OUT_OF_SERVICE = status_mask(CLOSED, DISENGAGED)
+IS_IN_SERVICE = status_mask(WAITING, IN_SUPPORT)
+IS_NOT_IN_SUPPORT = status_mask(SEEKING, WAITING, CLOSED, DISENGAGED)
+IS_REACHABLE_IN_CRISIS = status_mask(CLOSED, DISENGAGED, SEEKING)
+
 # Independent random streams spawned from the run's seed. The people stream and the
 # organisation stream are exogenous (identical across regimes); behaviour uses the
 # Mesa model's own generator, seeded from the same seed.
@@ -46,12 +61,28 @@ def stream(seed: int, key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(key,)))
 
 
+_ONES = np.ones(N_DOMAINS)
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over need domains of an (n, domains) array. A matrix product is many times
+    faster than ``x.sum(axis=1)`` for six columns, and this is the weekly hot path."""
+    return x @ _ONES
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    """Maximum over need domains of an (n, domains) array (fast form of ``x.max(1)``)."""
+    return np.maximum.reduce([x[:, d] for d in range(x.shape[1])]) if x.ndim == 2 else x.max()
+
+
 def wellbeing_of(needs: np.ndarray) -> np.ndarray:
     """Wellbeing 0-1 from need severities: one minus their root mean square.
 
     The root mean square weighs a severe need more than several mild ones (assumption).
     """
-    return 1.0 - np.sqrt(np.mean(needs * needs, axis=-1))
+    if needs.ndim == 1:
+        return 1.0 - np.sqrt(np.mean(needs * needs))
+    return 1.0 - np.sqrt(row_sum(needs * needs) / needs.shape[1])
 
 
 @dataclass

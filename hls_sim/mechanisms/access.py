@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import CLOSED, DISENGAGED, SEEKING
+from ..state import DISENGAGED, IS_OUT_OF_SERVICE, SEEKING, row_max
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -28,9 +28,9 @@ def seek_help(model: HLSModel) -> None:
     n = model.n_arrived
     status = people.status[:n]
 
-    back = np.flatnonzero(np.isin(status, (CLOSED, DISENGAGED)))
+    back = np.flatnonzero(IS_OUT_OF_SERVICE[status])
     if back.size:
-        severe = people.needs[back].max(axis=1) >= pp.representation_threshold
+        severe = row_max(people.needs[back]) >= pp.representation_threshold
         # Disengaged people seek help less readily (engagement scales the chance).
         p = pp.help_seeking_per_week * np.where(status[back] == DISENGAGED,
                                                 people.engagement[back], 1.0)

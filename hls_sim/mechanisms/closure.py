@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import CLOSED, DISENGAGED, IN_SUPPORT
+from ..state import CLOSED, DISENGAGED, IN_SUPPORT, row_max
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -33,7 +33,7 @@ def close_episodes(model: HLSModel) -> None:
     contract = people.contract[who]
     scope = model.c_domains[contract]
     needs = people.needs[who]
-    met = np.where(scope, needs, 0.0).max(axis=1) < sp.success_threshold
+    met = row_max(np.where(scope, needs, 0.0)) < sp.success_threshold
     timeout = (t - people.episode_start[who]) >= model.levers.episode_limit_weeks
     dropout = (people.engagement[who] < model.params.people.dropout_engagement) & \
         (model.rng.random(who.size) < 0.5)
@@ -64,7 +64,7 @@ def close_episodes(model: HLSModel) -> None:
     onward = np.zeros(who.size, bool)
     lost_any = np.zeros(who.size, bool)
     outside = np.where(scope, 0.0, needs)
-    cand = np.flatnonzero(~dropout & (outside.max(axis=1) >= sp.refer_on_threshold))
+    cand = np.flatnonzero(~dropout & (row_max(outside) >= sp.refer_on_threshold))
     if cand.size:
         target = model.best_contract(people.locality[who[cand]], outside[cand].argmax(axis=1))
         cand, target = cand[target >= 0], target[target >= 0]

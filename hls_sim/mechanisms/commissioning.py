@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import DOMAINS, N_DOMAINS, CommissioningLevers
+from ..state import IS_IN_SERVICE, WAITING
 
 if TYPE_CHECKING:
     from ..model import HLSModel
 
 BID_REACH = 1  # providers bid for lots in their own and neighbouring localities (assumption)
-REVIEW_WEEKS = 13  # quarterly budget reviews under budget flexibility (assumption)
+REVIEW_WEEKS = 13
+PRICED_RATE_FLOOR = 0.2  # a commissioner never prices results below this (assumption)  # quarterly budget reviews under budget flexibility (assumption)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Contract:
     start: int
     end: int
     active: bool = True
+    priced_rate: float = 0.5  # reported success rate at which results pay in full
 
     @property
     def name(self) -> str:
@@ -71,7 +74,8 @@ def setup_contracts(model: HLSModel) -> None:
             holders_count[org] += 1
             c = Contract(i, k, d, lot_domains(d, levers.lot_domains), org,
                          int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
-                         0, _first_end(model, i))
+                         0, _first_end(model, i),
+                         priced_rate=model.params.money.results_success_rate_priced)
             model.contracts.append(c)
             sl = slice(post_cursor, post_cursor + c.posts)
             model.posts.contract[sl] = i
@@ -177,6 +181,8 @@ def tender(model: HLSModel, c: Contract) -> None:
         model.trust[sub] *= 1 - model.params.learning.trust_competition_loss
         np.fill_diagonal(model.trust, 1.0)
     c.value = int(round(c.base_value * (1 - discounts[win])))
+    # Results are re-priced from what the place reported over the last contract period.
+    c.priced_rate = max(PRICED_RATE_FLOOR, model.place_reported_rate())
     new_posts = int(round(c.base_posts * (1 - discounts[win])))
     c.start, c.end = model.week, model.week + levers.contract_length_weeks
     c.domains = lot_domains(c.lead_domain, levers.lot_domains)
@@ -201,8 +207,7 @@ def _reassign(model: HLSModel, c: Contract, new_org: int | None, why: str,
         posts.contract[idx] = -1
         c.active = False
         model.contracts_changed = True
-        affected = np.flatnonzero((people.contract == c.index) &
-                                  np.isin(people.status, (2, 3)))
+        affected = np.flatnonzero((people.contract == c.index) & IS_IN_SERVICE[people.status])
         model.release_people(affected, "service ended")
         model.log.org_event(model.week, "lot_ended", old_org, f"{c.name} ended ({why})")
         return
@@ -264,7 +269,8 @@ def flexible_budget(model: HLSModel) -> None:
     if len(active) < 2:
         return
     people, posts = model.people, model.posts
-    waiting = np.bincount(people.contract[people.status == 2], minlength=len(model.contracts))
+    waiting = np.bincount(people.contract[people.status == WAITING],
+                          minlength=len(model.contracts))
     pressure = np.array([waiting[c.index] / c.posts for c in active])
     n_move = int(np.floor(flex * sum(c.posts for c in active)))
     order = np.argsort(pressure)

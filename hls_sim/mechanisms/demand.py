@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..agents import Person
-from ..state import CLOSED, DISENGAGED, EXITED, IN_SUPPORT, PRESENT, SEEKING, SPILLOVER, WAITING
+from ..state import (
+    EXITED,
+    IN_SUPPORT,
+    IS_NOT_IN_SUPPORT,
+    IS_PRESENT,
+    IS_REACHABLE_IN_CRISIS,
+    SEEKING,
+    SPILLOVER,
+    row_max,
+)
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -36,14 +45,14 @@ def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     significant = needs * (needs > pp.need_threshold)
     return (pp.drift_per_week * (needs > pp.need_threshold)
             + pp.spillover_per_week * significant @ SPILLOVER.T
-            - pp.natural_recovery_per_week)
+            - pp.natural_recovery_per_week * needs)
 
 
 def drift(model: HLSModel) -> None:
     """Needs of people not in support drift, spill over and recover a little."""
     people = model.people
     n = model.n_arrived
-    idx = np.flatnonzero(np.isin(people.status[:n], (SEEKING, WAITING, CLOSED, DISENGAGED)))
+    idx = np.flatnonzero(IS_NOT_IN_SUPPORT[people.status[:n]])
     if idx.size:
         needs = people.needs[idx]
         people.needs[idx] = np.clip(needs + untreated_change(needs, model), 0.0, 1.0)
@@ -54,7 +63,7 @@ def shocks(model: HLSModel) -> None:
     who, domain = model.people.shocks.in_week(model.week)
     if who.size == 0:
         return
-    present = np.isin(model.people.status[who], PRESENT)
+    present = IS_PRESENT[model.people.status[who]]
     who, domain = who[present], domain[present]
     needs = model.people.needs
     needs[who, domain] = np.minimum(1.0, needs[who, domain] + model.params.people.shock_size)
@@ -65,18 +74,18 @@ def crises(model: HLSModel) -> None:
     the community straight into services (failure demand) and dents engagement."""
     pp, people = model.params.people, model.people
     n = model.n_arrived
-    idx = np.flatnonzero(np.isin(people.status[:n], PRESENT))
+    idx = np.flatnonzero(IS_PRESENT[people.status[:n]])
     if idx.size == 0:
         model.week_crises = 0
         return
-    worst = people.needs[idx].max(axis=1)
+    worst = row_max(people.needs[idx])
     hit = idx[model.rng.random(idx.size) < pp.crisis_hazard * worst ** pp.crisis_exponent]
     model.week_crises = int(hit.size)
     if hit.size == 0:
         return
     people.crises[hit] += 1
     model.log.people_event(model.week, "crisis", hit)
-    out = hit[np.isin(people.status[hit], (CLOSED, DISENGAGED, SEEKING))]
+    out = hit[IS_REACHABLE_IN_CRISIS[people.status[hit]]]
     # Crisis teams refer directly, past access barriers.
     if out.size:
         people.engagement[out] = np.maximum(people.engagement[out], pp.dropout_engagement + 0.1)
@@ -88,11 +97,11 @@ def exits(model: HLSModel) -> None:
     every need is low and they are not in support."""
     pp, people, t = model.params.people, model.people, model.week
     n = model.n_arrived
-    idx = np.flatnonzero(np.isin(people.status[:n], PRESENT))
+    idx = np.flatnonzero(IS_PRESENT[people.status[:n]])
     if idx.size == 0:
         return
     u = model.rng.random(idx.size)
-    recovered = (people.needs[idx].max(axis=1) < pp.need_threshold) & \
+    recovered = (row_max(people.needs[idx]) < pp.need_threshold) & \
         (people.status[idx] != IN_SUPPORT)
     leave = (u < pp.exit_hazard_per_week) | (recovered & (u < pp.recovered_exit_per_week))
     out = idx[leave]

@@ -31,7 +31,7 @@ def _pence(x: np.ndarray) -> np.ndarray:
 
 def contract_payments(model: HLSModel) -> np.ndarray:
     """This week's payment to each contract (pence): block, activity and results."""
-    lv, mp = model.levers, model.params.money
+    lv = model.levers
     n_c = len(model.contracts)
     pay = np.zeros(n_c, np.int64)
     cap = max(model.caseload_cap, 1)
@@ -45,7 +45,7 @@ def contract_payments(model: HLSModel) -> np.ndarray:
     for c in model.contracts:
         if not c.active:
             continue
-        results = min(RESULTS_CAP, rate[c.index] / mp.results_success_rate_priced)
+        results = min(RESULTS_CAP, rate[c.index] / c.priced_rate)
         activity = min(RESULTS_CAP, used[c.index] / (max(c.posts, 1) * cap))
         pay[c.index] = int(c.value * (block + lv.results_share * results
                                       + lv.activity_share * activity))

@@ -1,6 +1,6 @@
 """Mechanism 5, support: weekly progress on needs.
 
-Progress on a need depends on the practitioner's skill in it, the relationship (which
+Progress on a need depends on the share of the practitioner's effort it gets, the practitioner's skill in it, the relationship (which
 takes weeks to build), the person's engagement, whether the needs that matter are
 worked on together (coverage of the person's need burden), the organisation's grown
 practice, the practitioner's time, attendance (transport) and, under payment on
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import IN_SUPPORT
+from ..state import IN_SUPPORT, row_sum
 from .access import transport_penalty
 from .allocation import creaming_pressure, expected_success
 from .demand import untreated_change
@@ -41,8 +41,8 @@ def work(model: HLSModel) -> None:
     org = model.c_org[people.contract[who]]
     needs = people.needs[who]
     w = worked_weights(model, who)
-    burden = needs.sum(axis=1)
-    coverage = np.where(burden > 0, (w * needs).sum(axis=1) / np.maximum(burden, 1e-12), 1.0)
+    burden = row_sum(needs)
+    coverage = np.where(burden > 0, row_sum(w * needs) / np.maximum(burden, 1e-12), 1.0)
     rel = people.relationship[who]
     attendance = 1.0 - transport_penalty(model, who)
     parking = model.params.support.parking_strength * creaming_pressure(model) * \
@@ -51,7 +51,12 @@ def work(model: HLSModel) -> None:
               * (sp.relationship_floor + (1 - sp.relationship_floor) * rel)
               * people.engagement[who] * coverage ** sp.coverage_exponent
               * (1.0 - np.clip(parking, 0, 1)) * model.time_factor[post] * attendance)
-    progress = effect[:, None] * w * posts.skill[post] * model.practice[org]
+    # A practitioner's effort is finite: it is shared across the needs worked on, in
+    # proportion to their severity. Narrow work concentrates it on one need; holistic
+    # work spreads it, and gains through coverage (no drag from untreated needs).
+    focus = w * needs
+    share = focus / np.maximum(row_sum(focus)[:, None], 1e-12)
+    progress = effect[:, None] * share * posts.skill[post] * model.practice[org]
     people.needs[who] = np.clip(needs - progress + untreated_change(needs, model) * (1 - w),
                                 0.0, 1.0)
 
