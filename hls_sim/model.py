@@ -50,7 +50,7 @@ from .state import (
 )
 
 REREFERRAL_WINDOW = 52  # weeks (calibration_targets.csv row rereferral)
-RETURN_PRIORITY_WEEKS = 8  # people who lose a practitioner rejoin the list this far up
+RETURN_PRIORITY_WEEKS = workforce.RETURN_PRIORITY_WEEKS
 
 
 class HLSModel(mesa.Model):

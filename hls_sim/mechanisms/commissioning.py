@@ -15,6 +15,7 @@ import numpy as np
 
 from ..params import DOMAINS, N_DOMAINS, CommissioningLevers
 from ..state import IS_IN_SERVICE, WAITING
+from . import workforce
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -128,6 +129,7 @@ def apply_switch(model: HLSModel) -> None:
             c.domains = lot_domains(c.lead_domain, model.levers.lot_domains)
             c.end = model.week + model.levers.contract_length_weeks
     model.contracts_changed = True
+    workforce.enforce_cap(model)
     model.log.org_event(model.week, "regime_switch", -1,
                         f"commissioning switches to {p.switch_to}")
 

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import IN_SUPPORT
+from ..state import IN_SUPPORT, WAITING
+
+RETURN_PRIORITY_WEEKS = 8  # people moved off a caseload rejoin the list this far up
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -23,6 +25,30 @@ def caseload_cap(model: HLSModel) -> int:
     free = wf.hours_per_week - wf.fixed_admin_hours * lv.reporting_burden - lv.reflective_hours
     per_case = sp.direct_hours_per_case + wf.recording_hours_per_case * lv.reporting_burden
     return max(1, int(free // per_case))
+
+
+def enforce_cap(model: HLSModel) -> None:
+    """If the cap falls (more reporting after a regime switch), each practitioner keeps
+    their longest-standing cases and the rest go back to the top of the waiting list."""
+    model.caseload_cap = cap = caseload_cap(model)
+    people, posts = model.people, model.posts
+    over = np.flatnonzero(posts.caseload > cap)
+    if over.size == 0:
+        return
+    n = model.n_arrived
+    who = np.flatnonzero(np.isin(people.practitioner[:n], over) &
+                         (people.status[:n] == IN_SUPPORT))
+    order = np.lexsort((people.episode_start[who], people.practitioner[who]))
+    who = who[order]
+    post = people.practitioner[who]
+    _, first = np.unique(post, return_index=True)
+    rank = np.arange(who.size) - np.repeat(first, np.diff(np.append(first, who.size)))
+    move = who[rank >= cap]
+    model.end_support(move)
+    people.status[move] = WAITING
+    people.wait_since[move] = model.week - RETURN_PRIORITY_WEEKS
+    model.log.people_event(model.week, "lost_practitioner", move,
+                           detail="caseloads cut when reporting grew")
 
 
 def time_budget(model: HLSModel) -> None:

@@ -1,0 +1,44 @@
+"""Mesa agents stay real agents: AgentSet, DataCollector and views onto the arrays."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+import hls_sim
+from hls_sim.agents import Commissioner, Organisation, Person, Practitioner
+
+from .conftest import small
+
+
+def test_agent_sets_and_views():
+    m = hls_sim.HLSModel(small(), seed=2)
+    for _ in range(20):
+        m.step()
+    types = m.agents_by_type
+    assert len(types[Commissioner]) == 1
+    assert len(types[Organisation]) == 12
+    assert len(types[Practitioner]) == int(m.posts.filled.sum())
+    present = np.isin(m.people.status[: m.n_arrived], (1, 2, 3, 4, 5))
+    assert len(types[Person]) == int(present.sum())
+    person = next(iter(types[Person]))
+    assert 0 <= person.wellbeing <= 1 and set(person.needs) == set(hls_sim.params.DOMAINS)
+    assert person.status in ("seeking", "waiting", "in_support", "closed", "disengaged")
+    busy = m.practitioners.select(lambda a: a.caseload > 0)
+    assert len(busy) > 0
+    assert all(a.organisation.active for a in busy)
+    assert m.practitioners.agg("caseload", sum) == int(m.posts.caseload.sum())
+
+
+def test_datacollector_reads_agents():
+    m = hls_sim.HLSModel(small(), seed=2)
+    dc = mesa.DataCollector(
+        model_reporters={"learning": "system_learning"},
+        agenttype_reporters={Practitioner: {"stress": "stress", "caseload": "caseload"}},
+    )
+    for _ in range(5):
+        m.step()
+        dc.collect(m)
+    df = dc.get_agenttype_vars_dataframe(Practitioner)
+    assert {"stress", "caseload"} <= set(df.columns)
+    assert len(dc.get_model_vars_dataframe()) == 5
