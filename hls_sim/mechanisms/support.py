@@ -71,8 +71,9 @@ def work(model: HLSModel) -> None:
 
     # Practitioners learn from practice in the domains they work on.
     significant = w * (needs > model.params.people.need_threshold)
-    exposure = np.empty((posts.n, significant.shape[1]))
-    for d in range(significant.shape[1]):
-        exposure[:, d] = np.bincount(post, weights=significant[:, d], minlength=posts.n)
+    n_d = significant.shape[1]
+    cell = (post[:, None] * n_d + np.arange(n_d)).ravel()  # one bincount over (post, domain)
+    exposure = np.bincount(cell, weights=significant.ravel(),
+                           minlength=posts.n * n_d).reshape(posts.n, n_d)
     rate = model.params.learning.practice_learning_per_week
     posts.skill += rate * np.minimum(exposure / EXPOSURE_CASES, 1.0) * (1 - posts.skill)

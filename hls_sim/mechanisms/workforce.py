@@ -101,10 +101,8 @@ def stress_and_leaving(model: HLSModel) -> None:
               + wf.insecurity_leaving_per_week * ins)
     model.week_headcount = int(filled.size)
     leavers = filled[model.rng.random(filled.size) < hazard]
-    for p in leavers:
-        model.practitioner_leaves(int(p), "left the job")
+    model.practitioner_leaves(leavers, "left the job")
 
     vacant = np.flatnonzero(~posts.filled & (posts.contract >= 0))
     hires = vacant[model.rng.random(vacant.size) < 1.0 / wf.vacancy_fill_weeks]
-    for p in hires:
-        model.hire(int(p))
+    model.hire(hires)
