@@ -187,6 +187,7 @@ class Commissioner(mesa.Agent):
 
         model = self.model
         commissioning.apply_switch(model)
+        model.meeting_this_week = learning.is_meeting_week(model)
         commissioning.end_contracts(model)
         commissioning.flexible_budget(model)
         learning.learning_meeting(model)

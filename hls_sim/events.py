@@ -24,6 +24,7 @@ PHRASES = {
     "lost_practitioner": "lost their practitioner ({detail}) and went back on the waiting list",
     "service_ended": "lost their service ({detail}) and had to seek help again",
     "rereferred": "came back within a year of their case closing (failure demand)",
+    "gave_up_waiting": "gave up waiting and stopped seeking help",
     "exited": "left the system",
 }
 
@@ -70,14 +71,15 @@ def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
     return np.asarray(x)
 
 
-def journey(events: pd.DataFrame, people: pd.DataFrame, person: int) -> list[str]:
+def journey(events: pd.DataFrame, people: pd.DataFrame, person: int,
+            threshold: float = 0.3) -> list[str]:
     """One person's journey told in words from the event log, a sentence per event."""
     row = people.loc[people["person"] == person]
     if row.empty:
         raise ValueError(f"unknown person {person}: allowed 0..{len(people) - 1}")
     r = row.iloc[0]
     ev = events[events["person"] == person].sort_values("week", kind="stable")
-    needs = [d.replace("_", " ") for d in DOMAINS if r.get(f"need_{d}_start", 0) > 0.3]
+    needs = [d.replace("_", " ") for d in DOMAINS if r.get(f"need_{d}_start", 0) > threshold]
     lines = [f"Person {person} has {int(r['complexity'])} significant need(s)"
              + (f" ({', '.join(needs)})" if needs else "")
              + f" and wellbeing {r['wellbeing_start']:.2f} at arrival."]

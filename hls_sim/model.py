@@ -148,9 +148,8 @@ class HLSModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the place by one week."""
-        self.meeting_this_week = learning.is_meeting_week(self)
         self._routes = None  # referral routes follow this week's loads
-        self.commissioner.step()
+        self.commissioner.step()  # switch first, so the week runs under its levers
         self._sync_contracts()
         demand.arrive(self)
         demand.shocks(self)
@@ -361,7 +360,8 @@ class HLSModel(mesa.Model):
         return float((self.c_reported_ema.sum() + prior) / (self.c_closures_ema.sum() + 1.0))
 
     def org_reported_rate(self, org: int) -> float:
-        return float((self.o_reported_ema[org] + 0.5) / (self.o_closures_ema[org] + 1.0))
+        prior = self.params.money.results_success_rate_priced
+        return float((self.o_reported_ema[org] + prior) / (self.o_closures_ema[org] + 1.0))
 
     def describe(self) -> str:
         lv = self.levers

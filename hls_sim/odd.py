@@ -69,8 +69,8 @@ def render_parameter_table() -> str:
             for r in params.parameter_table()]
     parts = [
         f"All {len(rows)} parameters with their defaults. Set any of them by dotted name, "
-        "e.g. `hls_sim.run(\"competitive\", **{\"place.n_people\": 2000})` or "
-        "`place__n_people=2000`.",
+        "e.g. `hls_sim.run({\"regime\": \"competitive\", \"place.n_people\": 2000})` "
+        "or `hls_sim.run(\"competitive\", place__n_people=2000)`.",
         "",
         _table(["parameter", "default", "unit", "source", "meaning"], rows, {0, 1}),
         "",

@@ -202,7 +202,8 @@ class WorkforceParams(_Group):
                                         "case recording and reporting per case at burden 1",
                                         ge=0.0)
     funder_share_of_recording: float = P(0.15, "share", f"calibrated to {CAL} row reporting_cost",
-                                         "share of recording that exists only to report to funders",
+                                         "share of admin time (recording, supervision, returns) that "
+                                         "exists only to report to funders",
                                          ge=0.0, le=1.0)
     stress_weeks: float = P(8.0, "weeks", "assumption", "time constant of stress", gt=0.0)
     stress_from_load: float = P(0.6, "-", "assumption",
@@ -317,7 +318,7 @@ class CommissioningLevers(_Group):
     results_share: float = P(0.3, "share of contract value", "brief: payment on results",
                              "share of pay that follows reported results", ge=0.0, le=1.0)
     activity_share: float = P(0.0, "share of contract value", "brief: payment on outputs",
-                              "share of pay per assessment (activity)", ge=0.0, le=1.0)
+                              "share of pay that follows activity (caseload occupancy)", ge=0.0, le=1.0)
     reporting_burden: float = P(1.0, "multiplier", f"{CAL} rows admin_share, reporting_cost",
                                 "monitoring and recording demanded (1 = typical tendered "
                                 "contract)", ge=0.0, le=5.0)

@@ -47,7 +47,7 @@ class Result:
 
     def journey(self, person: int) -> list[str]:
         """One person's journey through the system, a sentence per event."""
-        return journey(self.events, self.people, person)
+        return journey(self.events, self.people, person, self.params.people.need_threshold)
 
     def summary_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"metric": list(self.summary), "value": list(self.summary.values())})
@@ -82,6 +82,8 @@ def people_frame(model: HLSModel) -> pd.DataFrame:
         "wellbeing_start": p.wellbeing_start[:n], "wellbeing_end": end,
         "continuity": p.continuity()[:n],
     }
+    for d, name in enumerate(DOMAINS):
+        cols[f"need_{name}_start"] = p.needs_start[:n, d]
     for d, name in enumerate(DOMAINS):
         cols[f"need_{name}_end"] = p.needs[:n, d]
     return pd.DataFrame(cols)

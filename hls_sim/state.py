@@ -126,6 +126,7 @@ class People:
         # A logistic link keeps severities in (0, 1) with the chosen mean.
         mu = np.log(pp.need_mean_severity / (1 - pp.need_mean_severity))
         self.needs = 1.0 / (1.0 + np.exp(-(mu + 1.2 * z)))
+        self.needs_start = self.needs.copy()
         self.complexity = (self.needs > pp.need_threshold).sum(axis=1).astype(np.int8)
         self.transport_barrier = rng.random(n) < pp.transport_barrier_share
         self.distrust = np.clip(rng.beta(2, 2 * (1 - pp.distrust_mean) / pp.distrust_mean, n)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..params import N_DOMAINS
-from ..state import IN_SUPPORT, WAITING
+from ..state import DISENGAGED, IN_SUPPORT, WAITING
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -41,7 +41,20 @@ def allocate(model: HLSModel) -> None:
     cap = model.caseload_cap
     free = np.where(posts.filled & (posts.contract >= 0), np.maximum(cap - posts.caseload, 0), 0)
     model.week_assessments_by_post = np.zeros(posts.n, np.int32)
-    if waiting.size == 0 or free.sum() == 0:
+    if waiting.size == 0:
+        return
+    # Each week on a waiting list costs engagement (brief: engagement falls with waits).
+    sp = model.params.support
+    people.engagement[waiting] = np.maximum(0.0, people.engagement[waiting] -
+                                            sp.wait_engagement_loss)
+    gave_up = people.engagement[waiting] < model.params.people.dropout_engagement
+    if gave_up.any():
+        left = waiting[gave_up]
+        people.status[left] = DISENGAGED
+        people.contract[left] = -1
+        model.log.people_event(t, "gave_up_waiting", left)
+        waiting = waiting[~gave_up]
+    if free.sum() == 0:
         return
     # Free places: post p offers places 0..free[p]-1; order by (contract, place no., post).
     slot_post = np.repeat(np.arange(posts.n), free)

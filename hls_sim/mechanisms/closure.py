@@ -77,9 +77,10 @@ def close_episodes(model: HLSModel) -> None:
         people.handoffs[persons] += 1
         kept = ~lost
         model.refer(persons[kept], via="hand-off", contract=target[kept])
-        pairs = (from_org[kept], to_org[kept])
-        np.add.at(model.trust, pairs,
-                  model.params.learning.trust_handoff_gain * (1 - model.trust[pairs]))
+        gain = model.params.learning.trust_handoff_gain
+        for a, b in ((from_org[kept], to_org[kept]), (to_org[kept], from_org[kept])):
+            np.add.at(model.trust, (a, b), gain * (1 - model.trust[a, b]))  # trust is mutual
+        np.clip(model.trust, 0.0, 1.0, out=model.trust)
         for kind, mask in (("warm_handoff", kept & warm), ("cold_handoff", kept & ~warm),
                            ("lost_in_handoff", lost)):
             if mask.any():

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 BID_REACH = 1  # providers bid for lots in their own and neighbouring localities (assumption)
-REVIEW_WEEKS = 13
-PRICED_RATE_FLOOR = 0.2  # a commissioner never prices results below this (assumption)  # quarterly budget reviews under budget flexibility (assumption)
+REVIEW_WEEKS = 13  # quarterly budget reviews under budget flexibility (assumption)
+PRICED_RATE_FLOOR = 0.2  # a commissioner never prices results below this (assumption)
 
 
 @dataclass
@@ -158,9 +158,10 @@ def tender(model: HLSModel, c: Contract) -> None:
     rng = model.rng
     contract_total = c.base_value * levers.contract_length_weeks  # pence over the term
     bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
-    bidders = [o for o in model.orgs if o.active and (o.index == c.org or (
-        c.domains[o.specialism] and abs(o.locality - c.locality) <= BID_REACH
-        and o.reserves >= bid_cost))]
+    # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
+    bidders = [o for o in model.orgs if o.active and o.reserves >= bid_cost and (
+        o.index == c.org or (c.domains[o.specialism]
+                             and abs(o.locality - c.locality) <= BID_REACH))]
     model.tendered_value += contract_total
     if not bidders:
         _reassign(model, c, None, "no bidder")
@@ -235,11 +236,12 @@ def _reassign(model: HLSModel, c: Contract, new_org: int | None, why: str,
                 model.practitioner_leaves(int(p), "post cut")
             posts.contract[p] = -1
     elif idx.size < target:
-        free = np.flatnonzero(posts.contract == -1)[: target - idx.size]
+        free = np.flatnonzero((posts.contract == -1) & ~posts.filled)[: target - idx.size]
         posts.contract[free] = c.index
         posts.org[free] = new_org
         posts.vacant_since[free] = model.week
-    c.org, c.posts = new_org, target
+    c.org = new_org
+    c.posts = int(np.count_nonzero(posts.contract == c.index))
     model.contracts_changed = True
 
 
@@ -273,22 +275,18 @@ def flexible_budget(model: HLSModel) -> None:
     people, posts = model.people, model.posts
     waiting = np.bincount(people.contract[people.status == WAITING],
                           minlength=len(model.contracts))
-    pressure = np.array([waiting[c.index] / c.posts for c in active])
     n_move = int(np.floor(flex * sum(c.posts for c in active)))
-    order = np.argsort(pressure)
-    low, high = list(order), list(order[::-1])
     moved = 0
-    for i in low:
-        if moved >= n_move:
+    for _ in range(n_move):  # one post at a time, re-reading pressure after each move
+        pressure = np.array([waiting[c.index] / c.posts for c in active])
+        dst = active[int(np.argmax(pressure))]
+        donors = [c for c in sorted(active, key=lambda c: waiting[c.index] / c.posts)
+                  if c is not dst and c.posts > 1 and waiting[c.index] / c.posts < pressure.max()
+                  and np.any((posts.contract == c.index) & ~posts.filled)]
+        if not donors:
             break
-        src = active[i]
-        dst = active[high[0]]
-        if pressure[i] >= pressure[high[0]] or src is dst or src.posts <= 1:
-            continue
-        vac = np.flatnonzero((posts.contract == src.index) & ~posts.filled)
-        if vac.size == 0:
-            continue
-        p = vac[0]
+        src = donors[0]
+        p = np.flatnonzero((posts.contract == src.index) & ~posts.filled)[0]
         per_post = src.value // src.posts
         src.value -= per_post
         dst.value += per_post

@@ -71,7 +71,8 @@ def shocks(model: HLSModel) -> None:
 
 def crises(model: HLSModel) -> None:
     """Crisis risk rises steeply with the worst need. A crisis brings people out of
-    the community straight into services (failure demand) and dents engagement."""
+    the community straight back into services (failure demand): crisis teams refer
+    them past access barriers and re-engage them enough to attend."""
     pp, people = model.params.people, model.people
     n = model.n_arrived
     idx = np.flatnonzero(IS_PRESENT[people.status[:n]])
