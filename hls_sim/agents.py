@@ -123,7 +123,8 @@ class Organisation(mesa.Agent):
 
     @property
     def contracts(self) -> list:
-        return [c for c in self.model.contracts if c.active and c.org == self.index]
+        """Active contracts this organisation holds."""
+        return self.model.contracts_of(self.index)
 
     @property
     def staff(self) -> int:

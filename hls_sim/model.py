@@ -129,6 +129,7 @@ class HLSModel(mesa.Model):
         self.experiments_started = 0
         self.grown_practices: list[tuple[int, int]] = []
         self._routes: np.ndarray | None = None
+        self._held: dict[int, list] | None = None
         self.recorder = Recorder(self)
         self.running = place.n_weeks > 0
 
@@ -183,6 +184,20 @@ class HLSModel(mesa.Model):
         if self.contracts_changed:
             commissioning.contract_arrays(self)
             self._routes = None
+            self._held = None
+
+    def contracts_of(self, org: int) -> list[commissioning.Contract]:
+        """Active contracts held by organisation ``org`` (cached until contracts change)."""
+        if self.contracts_changed or self._held is None:
+            held: dict[int, list] = {}
+            for c in self.contracts:
+                if c.active:
+                    held.setdefault(c.org, []).append(c)
+            self._held = held
+            if self.contracts_changed:
+                self._sync_contracts()
+                self._held = held
+        return self._held.get(org, [])
 
     def best_contract(self, locality: np.ndarray, domain: np.ndarray) -> np.ndarray:
         """For each (locality, need domain), the covering contract with most room

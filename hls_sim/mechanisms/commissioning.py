@@ -204,9 +204,7 @@ def _reassign(model: HLSModel, c: Contract, new_org: int | None, why: str,
     old_org = c.org
     idx = np.flatnonzero(posts.contract == c.index)
     if new_org is None:
-        for p in idx:
-            if posts.filled[p]:
-                model.practitioner_leaves(int(p), "lot ended")
+        model.practitioner_leaves(idx, "lot ended")
         posts.contract[idx] = -1
         c.active = False
         model.contracts_changed = True
@@ -216,25 +214,18 @@ def _reassign(model: HLSModel, c: Contract, new_org: int | None, why: str,
         return
     target = c.base_posts if new_posts is None else new_posts
     if new_org != old_org:
-        rng = model.rng
-        lost = 0
-        for p in idx:
-            if posts.filled[p] and rng.random() >= model.params.workforce.tupe_share:
-                lost += model.practitioner_leaves(int(p), "made redundant after a lost tender")
-        posts.org[idx] = new_org
-        for p in idx:  # transferred staff now work for the winner
-            if posts.filled[p]:
-                posts.insecurity[p] = 0.0
+        stay = model.rng.random(idx.size) < model.params.workforce.tupe_share
+        lost = model.practitioner_leaves(idx[~stay], "made redundant after a lost tender")
+        posts.org[idx] = new_org  # transferred (TUPE) staff now work for the winner
+        posts.insecurity[idx] = 0.0
         model.log.org_event(model.week, "lot_transferred", old_org,
                             f"{c.name} moved to Organisation {new_org}: {lost} people lost "
                             "their practitioner")
     # Resize: drop vacant posts first, then filled ones; add new vacant posts if needed.
     if idx.size > target:
-        order = idx[np.argsort(posts.filled[idx], kind="stable")]
-        for p in order[: idx.size - target]:
-            if posts.filled[p]:
-                model.practitioner_leaves(int(p), "post cut")
-            posts.contract[p] = -1
+        cut = idx[np.argsort(posts.filled[idx], kind="stable")][: idx.size - target]
+        model.practitioner_leaves(cut, "post cut")
+        posts.contract[cut] = -1
     elif idx.size < target:
         free = np.flatnonzero((posts.contract == -1) & ~posts.filled)[: target - idx.size]
         posts.contract[free] = c.index

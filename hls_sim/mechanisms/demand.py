@@ -22,6 +22,8 @@ from ..state import (
 if TYPE_CHECKING:
     from ..model import HLSModel
 
+SPILLOVER_T = np.ascontiguousarray(SPILLOVER.T)
+
 
 def arrive(model: HLSModel) -> None:
     """People whose arrival week has come start seeking help (same people in every regime)."""
@@ -42,10 +44,12 @@ def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     """Weekly change in needs nobody works on: drift of significant needs, spill-over
     from related needs, minus ordinary recovery (severity per week)."""
     pp = model.params.people
-    significant = needs * (needs > pp.need_threshold)
-    return (pp.drift_per_week * (needs > pp.need_threshold)
-            + pp.spillover_per_week * significant @ SPILLOVER.T
-            - pp.natural_recovery_per_week * needs)
+    sig = needs > pp.need_threshold
+    # Written as in-place updates of one array: this runs over every person each week.
+    out = np.multiply(needs, sig) @ (pp.spillover_per_week * SPILLOVER_T)
+    out += pp.drift_per_week * sig
+    out -= pp.natural_recovery_per_week * needs
+    return out
 
 
 def drift(model: HLSModel) -> None:
