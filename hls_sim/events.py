@@ -53,13 +53,16 @@ class EventLog:
             return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
                                  "practitioner": [], "detail": []})
         sizes = np.array([len(c[2]) for c in self._chunks])
+        kinds, kind_codes = np.unique([c[1] for c in self._chunks], return_inverse=True)
+        details, detail_codes = np.unique([c[5] for c in self._chunks], return_inverse=True)
         return pd.DataFrame({
             "week": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int32),
-            "event": pd.Categorical(np.repeat([c[1] for c in self._chunks], sizes)),
+            "event": pd.Categorical.from_codes(np.repeat(kind_codes, sizes), kinds.tolist()),
             "person": np.concatenate([c[2] for c in self._chunks]),
             "organisation": np.concatenate([c[3] for c in self._chunks]).astype(np.int32),
             "practitioner": np.concatenate([c[4] for c in self._chunks]).astype(np.int32),
-            "detail": pd.Categorical(np.repeat([c[5] for c in self._chunks], sizes)),
+            "detail": pd.Categorical.from_codes(np.repeat(detail_codes, sizes),
+                                                details.tolist()),
         })
 
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .mechanisms.support import worked_weights
 from .state import DISENGAGED, IN_SUPPORT, IS_PRESENT, WAITING, wellbeing_of
 
 if TYPE_CHECKING:
@@ -65,10 +64,15 @@ class Recorder:
         lv["wellbeing_mean"][t] = wellbeing_of(needs).mean() if present.size else np.nan
 
         significant = needs > m.params.people.need_threshold
+        # Needs worked on this week: the support step's own weights.
         worked = np.zeros(needs.shape)
+        if m.week_worked is not None and m.week_worked[0].size:
+            who, w = m.week_worked
+            pos = np.searchsorted(present, who)
+            ok = (pos < present.size) & (present[np.minimum(pos, present.size - 1)] == who)
+            worked[pos[ok]] = w[ok]
+            m.week_worked = None
         in_support = np.flatnonzero(status[present] == IN_SUPPORT)
-        if in_support.size:
-            worked[in_support] = worked_weights(m, present[in_support])
         total_sig = significant.sum()
         lv["unmet_need"][t] = ((significant * (1 - worked)).sum() / total_sig
                                if total_sig else 0.0)

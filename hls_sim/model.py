@@ -130,6 +130,8 @@ class HLSModel(mesa.Model):
         self.grown_practices: list[tuple[int, int]] = []
         self._routes: np.ndarray | None = None
         self._held: dict[int, list] | None = None
+        self.week_present_worst: tuple | None = None
+        self.week_worked: tuple[np.ndarray, np.ndarray] | None = None
         self.recorder = Recorder(self)
         self.running = place.n_weeks > 0
 

@@ -73,17 +73,28 @@ def shocks(model: HLSModel) -> None:
     needs[who, domain] = np.minimum(1.0, needs[who, domain] + model.params.people.shock_size)
 
 
+def present_and_worst(model: HLSModel) -> tuple[np.ndarray, np.ndarray]:
+    """People present and their worst need, computed once a week after needs have
+    changed (crises and exits both use it; neither changes needs or presence)."""
+    cache = model.week_present_worst
+    if cache is not None and cache[0] == model.week:
+        return cache[1], cache[2]
+    people = model.people
+    idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
+    worst = row_max(people.needs[idx])
+    model.week_present_worst = (model.week, idx, worst)
+    return idx, worst
+
+
 def crises(model: HLSModel) -> None:
     """Crisis risk rises steeply with the worst need. A crisis brings people out of
     the community straight back into services (failure demand): crisis teams refer
     them past access barriers and re-engage them enough to attend."""
     pp, people = model.params.people, model.people
-    n = model.n_arrived
-    idx = np.flatnonzero(IS_PRESENT[people.status[:n]])
+    idx, worst = present_and_worst(model)
+    model.week_crises = 0
     if idx.size == 0:
-        model.week_crises = 0
         return
-    worst = row_max(people.needs[idx])
     hit = idx[model.rng.random(idx.size) < pp.crisis_hazard * worst ** pp.crisis_exponent]
     model.week_crises = int(hit.size)
     if hit.size == 0:
@@ -101,12 +112,11 @@ def exits(model: HLSModel) -> None:
     """People leave the place (moving, prison, death), or leave services for good once
     every need is low and they are not in support."""
     pp, people, t = model.params.people, model.people, model.week
-    n = model.n_arrived
-    idx = np.flatnonzero(IS_PRESENT[people.status[:n]])
+    idx, worst = present_and_worst(model)
     if idx.size == 0:
         return
     u = model.rng.random(idx.size)
-    recovered = (row_max(people.needs[idx]) < pp.need_threshold) & \
+    recovered = (worst < pp.need_threshold) & \
         (people.status[idx] != IN_SUPPORT)
     leave = (u < pp.exit_hazard_per_week) | (recovered & (u < pp.recovered_exit_per_week))
     out = idx[leave]

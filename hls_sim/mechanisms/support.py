@@ -38,9 +38,9 @@ def work(model: HLSModel) -> None:
     if who.size == 0:
         return
     post = people.practitioner[who]
-    org = model.c_org[people.contract[who]]
     needs = people.needs[who]
     w = worked_weights(model, who)
+    model.week_worked = (who, w)  # read by the weekly metrics (unmet need)
     burden = row_sum(needs)
     coverage = np.where(burden > 0, row_sum(w * needs) / np.maximum(burden, 1e-12), 1.0)
     rel = people.relationship[who]
@@ -56,7 +56,9 @@ def work(model: HLSModel) -> None:
     # work spreads it, and gains through coverage (no drag from untreated needs).
     focus = w * needs
     share = focus / np.maximum(row_sum(focus)[:, None], 1e-12)
-    progress = effect[:, None] * share * posts.skill[post] * model.practice[org]
+    # Skill times the organisation's grown practice, per post first (posts are few).
+    post_effect = posts.skill * model.practice[np.maximum(posts.org, 0)]
+    progress = effect[:, None] * share * post_effect[post]
     people.needs[who] = np.clip(needs - progress + untreated_change(needs, model) * (1 - w),
                                 0.0, 1.0)
 
