@@ -63,27 +63,24 @@ class Recorder:
         needs = people.needs[present]
         lv["wellbeing_mean"][t] = wellbeing_of(needs).mean() if present.size else np.nan
 
-        significant = needs > m.params.people.need_threshold
-        # Needs worked on this week: the support step's own weights.
-        worked = np.zeros(needs.shape)
+        threshold = m.params.people.need_threshold
+        total_sig = np.count_nonzero(needs > threshold)
+        # Needs worked on this week, with the support step's own weights.
+        addressed = 0.0
         if m.week_worked is not None and m.week_worked[0].size:
             who, w = m.week_worked
-            pos = np.searchsorted(present, who)
-            ok = (pos < present.size) & (present[np.minimum(pos, present.size - 1)] == who)
-            worked[pos[ok]] = w[ok]
+            addressed = float(((people.needs[who] > threshold) * w).sum())
             m.week_worked = None
         in_support = np.flatnonzero(status[present] == IN_SUPPORT)
-        total_sig = significant.sum()
-        lv["unmet_need"][t] = ((significant * (1 - worked)).sum() / total_sig
-                               if total_sig else 0.0)
+        lv["unmet_need"][t] = 1.0 - addressed / total_sig if total_sig else 0.0
         waiting = np.flatnonzero(status == WAITING)
         lv["waiting_weeks_mean"][t] = (t - people.wait_since[waiting]).mean() \
             if waiting.size else 0.0
         lv["crises_per_1000"][t] = 1000.0 * m.week_crises / n_present
         lv["disengaged_share"][t] = np.count_nonzero(status == DISENGAGED) / n_present
         arrived = max(n, 1)
-        lv["referrals_per_person"][t] = people.referrals[:n].sum() / arrived
-        lv["assessments_per_person"][t] = people.assessments[:n].sum() / arrived
+        lv["referrals_per_person"][t] = m.total_referrals / arrived
+        lv["assessments_per_person"][t] = m.total_assessments / arrived
         sup = present[in_support]
         lv["continuity_index"][t] = (people.longest_run[sup] /
                                      np.maximum(people.support_weeks[sup], 1)).mean() \

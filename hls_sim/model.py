@@ -131,6 +131,7 @@ class HLSModel(mesa.Model):
         self._routes: np.ndarray | None = None
         self._held: dict[int, list] | None = None
         self.week_present_worst: tuple | None = None
+        self.total_referrals = self.total_assessments = 0
         self.week_worked: tuple[np.ndarray, np.ndarray] | None = None
         self.recorder = Recorder(self)
         self.running = place.n_weeks > 0
@@ -247,6 +248,7 @@ class HLSModel(mesa.Model):
         people.contract[who] = contract
         people.wait_since[who] = t
         people.referrals[who] += 1
+        self.total_referrals += who.size
         self.log.people_event(t, "referred", who, org=self.c_org[contract], detail=via)
 
     def end_support(self, who: np.ndarray) -> None:

@@ -90,6 +90,7 @@ def allocate(model: HLSModel) -> None:
     people.episode_wellbeing[who] = people.wellbeing(who)
     people.episodes[who] += 1
     people.assessments[who] += 1
+    model.total_assessments += who.size
     people.practitioners_seen[who] += 1
     # Telling your story again costs a little engagement (assumption).
     people.engagement[who] = np.maximum(0.0, people.engagement[who] - 0.02)
