@@ -54,9 +54,13 @@ def demo(seed: int = 0) -> int:
           f"(seed {seed}, {len(results['competitive'].timeseries)} weeks; figures after a "
           "one-year warm-up)\n")
     print(table.to_string(index=False))
-    print("\nOne person's journey under each regime:")
+    # The same person (same arrival and needs in both worlds): the competitive world's
+    # most-referred person, so the contrast in journeys is visible.
+    comp = results["competitive"].people
+    person = int(comp.sort_values(["referrals", "person"], ascending=[False, True])
+                 .iloc[0]["person"])
+    print(f"\nThe same person's journey under each regime (person {person}):")
     for regime, res in results.items():
-        person = int(res.people.sort_values("complexity").iloc[-1]["person"])
         print(f"\n[{regime}]")
         print("\n".join(res.journey(person)[:14]))
     return 0
