@@ -52,6 +52,7 @@ class Recorder:
         n = model.params.place.n_weeks
         self.levels = {k: np.full(n, np.nan) for k in LEVELS}
         self.counts = {k: np.zeros(n, np.int64) for k in COUNTS}
+        self._last_reporting = 0  # ledger's reporting total at the end of last week (pence)
 
     def record(self) -> None:
         m, t = self.model, self.model.week
@@ -100,7 +101,6 @@ class Recorder:
         for k, v in m.week_spend.items():
             lv[f"spend_{k}"][t] = v / 100.0
         lv["paid_to_providers"][t] = m.week_paid / 100.0
-        lv["spend_reporting"][t] = np.nan  # filled below from the ledger difference
         lv["reserves_total"][t] = sum(o.reserves for o in m.orgs if o.active) / 100.0
         lv["people_present"][t] = present.size
         lv["people_waiting"][t] = waiting.size
@@ -111,7 +111,7 @@ class Recorder:
         lv["experiments_started"][t] = m.experiments_started
         lv["experiments_grown"][t] = sum(o.experiments_grown for o in m.orgs)
         rep = m.ledger["reporting"]
-        lv["spend_reporting"][t] = (rep - getattr(self, "_last_reporting", 0)) / 100.0
+        lv["spend_reporting"][t] = (rep - self._last_reporting) / 100.0
         self._last_reporting = rep
 
         c = self.counts
