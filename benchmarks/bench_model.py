@@ -34,17 +34,13 @@ Run:  .venv/bin/python benchmarks/bench_model.py [--repeats N] [--json PATH]
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import mesa
-import numpy as np
-import pandas as pd
+from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 
@@ -142,22 +138,6 @@ def time_hls(preset: str, seed: int) -> dict[str, float]:
     }
 
 
-def machine_info() -> dict[str, object]:
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-        else os.cpu_count(),
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "hls_sim": hls_sim.__version__,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time one default-size hls_sim run per preset (median and min of "
@@ -252,9 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             "hls_sim": hls_results,
             "boltzmann": boltzmann,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"figures written to {args.json}")
+        write_json(args.json, payload)
     return 0
 
 

@@ -41,13 +41,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 TARGET_SECONDS = 60.0
 TARGET_PEAK_GB = 4.0
@@ -117,28 +118,6 @@ def run_child(args: argparse.Namespace, seed: int) -> dict[str, float]:
     figures["children_peak_rss_bytes"] = maxrss_bytes(
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return figures
-
-
-def machine_info() -> dict[str, object]:
-    import mesa
-    import numpy as np
-    import pandas as pd
-
-    try:
-        mem_total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        mem_total = None
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "memory_total_bytes": mem_total,
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-    }
 
 
 def gb(n_bytes: float) -> float:
@@ -252,9 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             "meets_time_target": time_met,
             "meets_memory_target": mem_met,
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n")
-        print(f"figures written to {args.json}")
+        write_json(args.json, payload)
     return 0
 
 

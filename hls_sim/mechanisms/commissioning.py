@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import DOMAINS, N_DOMAINS, CommissioningLevers
+from ..params import DOMAINS, N_DOMAINS
 from ..state import IS_IN_SERVICE, WAITING
 from . import workforce
 
@@ -291,6 +291,3 @@ def flexible_budget(model: HLSModel) -> None:
                             f"{moved} post(s) moved to where waiting lists are longest")
         model.contracts_changed = True
 
-
-def describe_levers(levers: CommissioningLevers) -> str:
-    return ", ".join(f"{k}={v}" for k, v in levers.model_dump().items())
