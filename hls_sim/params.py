@@ -53,7 +53,15 @@ def P(default: Any, unit: str, source: str, description: str, **constraints: Any
 
 
 class ParameterError(ValueError):
-    """One invalid parameter: its dotted name, the value given and what is allowed."""
+    """One invalid parameter: its dotted name, the value given and what is allowed.
+
+    ``param`` is the dotted name at fault when there is one (scenario files use it to
+    point at the offending line).
+    """
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 class _Group(BaseModel):
@@ -448,7 +456,7 @@ def _allowed(cls: type[BaseModel], fname: str) -> str:
 def _build_group(cls: type[_Group], values: dict[str, Any], prefix: str) -> _Group:
     for key in values:
         if key not in cls.model_fields:
-            raise ParameterError(_unknown(f"{prefix}.{key}"))
+            raise ParameterError(_unknown(f"{prefix}.{key}"), param=f"{prefix}.{key}")
     try:
         return cls(**values)
     except ValidationError as exc:
@@ -456,7 +464,7 @@ def _build_group(cls: type[_Group], values: dict[str, Any], prefix: str) -> _Gro
         fname = str(err["loc"][0])
         raise ParameterError(
             f"invalid parameter {prefix}.{fname}={values.get(fname)!r}: {err['msg'].lower()} "
-            f"(allowed: {_allowed(cls, fname)})"
+            f"(allowed: {_allowed(cls, fname)})", param=f"{prefix}.{fname}"
         ) from None
 
 
@@ -511,7 +519,7 @@ def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs:
             continue
         group, _, fname = key.partition(".")
         if group not in GROUPS or not fname or fname not in GROUPS[group].model_fields:
-            raise ParameterError(_unknown(key))
+            raise ParameterError(_unknown(key), param=key)
         grouped[group][fname] = value
 
     if base is not None:
@@ -528,13 +536,13 @@ def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs:
 
     if regime not in PRESETS:
         raise ParameterError(
-            f"invalid parameter regime={regime!r}: allowed presets are {', '.join(PRESETS)}"
-        )
+            f"invalid parameter regime={regime!r}: allowed presets are {', '.join(PRESETS)}",
+            param="regime")
     switch_to = merged_top.get("switch_to")
     if switch_to is not None and switch_to not in PRESETS:
         raise ParameterError(
-            f"invalid parameter switch_to={switch_to!r}: allowed presets are {', '.join(PRESETS)}"
-        )
+            f"invalid parameter switch_to={switch_to!r}: allowed presets are {', '.join(PRESETS)}",
+            param="switch_to")
     if (merged_top.get("switch_week") is None) != (switch_to is None):
         raise ParameterError(
             "invalid regime switch: set both switch_week (a week >= 0) and switch_to (a preset)"
@@ -547,8 +555,8 @@ def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs:
         err = exc.errors()[0]
         fname = str(err["loc"][0])
         raise ParameterError(
-            f"invalid parameter {fname}={merged_top.get(fname)!r}: {err['msg'].lower()}"
-        ) from None
+            f"invalid parameter {fname}={merged_top.get(fname)!r}: {err['msg'].lower()}",
+            param=fname) from None
     if params.switch_to is not None:
         params.levers_after_switch()  # validate the overrides now, not at the switch week
     return params
