@@ -1,0 +1,321 @@
+"""An experiment: scenarios x replicates, run on any executor, stored run by run.
+
+    >>> from hls_sim import scenarios
+    >>> from hls_sim.runner import Experiment, run_experiment, load_results
+    >>> exp = Experiment([scenarios.load("competitive"), scenarios.load("collaborative")],
+    ...                  replicates=10, seed=1)
+    >>> outcome = run_experiment(exp, workers=2)
+    >>> results = load_results(outcome.path)
+
+Replicate seeds are spawned from one root seed with numpy's ``SeedSequence``; replicate
+k of every scenario uses the same seed, so scenarios are compared on the same people and
+the same shocks (common random numbers), and differences are paired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import __version__
+from ..params import ParameterError
+from ..scenarios import Scenario
+from .executors import ExecutorError, make_executor
+from .store import ResultsStore
+from .work import RunSpec, simulate_batch
+
+MANIFEST_VERSION = 1
+DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pyarrow", "pydantic", "pyyaml",
+                "SALib", "seaborn", "matplotlib", "distributed")
+TARGET_BATCH_SECONDS = 1.0  # batch short runs so each task is worth scheduling
+
+
+class ExperimentError(ParameterError):
+    """An experiment that cannot start (bad settings, a folder that is not usable)."""
+
+
+@dataclass
+class Experiment:
+    """Scenarios to run, how many replicates of each, and from which root seed.
+
+    Attributes:
+        scenarios: validated scenarios (names must be distinct); the first is the
+            baseline that the others are compared with.
+        replicates: runs per scenario (>= 1).
+        seed: root seed from which replicate seeds are spawned.
+        name: folder-name stem for the results; defaults from the scenario names.
+        question: what the comparison is for, in words (shown in the report).
+        event_replicates: replicates per scenario whose event logs are kept (journeys).
+        kind: ``"run"`` or ``"compare"`` (for the report's wording).
+    """
+
+    scenarios: list[Scenario]
+    replicates: int = 10
+    seed: int = 0
+    name: str | None = None
+    question: str | None = None
+    event_replicates: int = 3
+    kind: str = "compare"
+    keep: tuple[str, ...] = ("timeseries", "people")
+
+    def __post_init__(self) -> None:
+        if not self.scenarios:
+            raise ExperimentError("an experiment needs at least one scenario")
+        names = [s.name for s in self.scenarios]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ExperimentError(f"scenario names must be distinct: {', '.join(dup)} "
+                                  "appears more than once")
+        if not isinstance(self.replicates, int) or self.replicates < 1:
+            raise ExperimentError(f"invalid replicates={self.replicates!r}: allowed a whole "
+                                  "number >= 1")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ExperimentError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
+        if self.name is None:
+            self.name = "-vs-".join(names) if len(names) > 1 else names[0]
+
+    @property
+    def baseline(self) -> str:
+        return self.scenarios[0].name
+
+    def seeds(self) -> list[int]:
+        """One model seed per replicate, spawned from the root seed."""
+        children = np.random.SeedSequence(self.seed).spawn(self.replicates)
+        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+    def runs(self) -> list[RunSpec]:
+        """Every run, interleaved by replicate so partial results stay balanced."""
+        out = []
+        for k, seed in enumerate(self.seeds()):
+            for s in self.scenarios:
+                keep = self.keep + (("events",) if k < self.event_replicates else ())
+                out.append(RunSpec(s.name, k, seed, keep))
+        return out
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "question": self.question,
+            "baseline": self.baseline, "root_seed": self.seed, "replicates": self.replicates,
+            "seeds": self.seeds(), "event_replicates": self.event_replicates,
+            "keep": list(self.keep),
+            "scenarios": [{"name": s.name, "description": s.description,
+                           "path": str(s.path) if s.path else None, "extends_chain": s.chain,
+                           "hash": s.hash, "content": s.content} for s in self.scenarios],
+        }
+
+    @classmethod
+    def from_manifest(cls, m: dict[str, Any]) -> Experiment:
+        scen = []
+        for s in m["scenarios"]:
+            sc = Scenario.from_content(s["name"], s.get("description", ""), s["content"])
+            if sc.hash != s["hash"]:
+                raise ExperimentError(f"scenario {s['name']} in the manifest does not match "
+                                      "its recorded hash (the manifest was edited?)")
+            scen.append(sc)
+        return cls(scen, m["replicates"], m["root_seed"], m["name"], m.get("question"),
+                   m.get("event_replicates", 3), m.get("kind", "compare"),
+                   tuple(m.get("keep", ("timeseries", "people"))))
+
+
+@dataclass
+class Outcome:
+    """How an experiment went: where its results are, what failed, how long it took."""
+
+    path: Path
+    runs_planned: int
+    runs_finished: int
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    model_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def default_out(name: str, base: Path = Path("results")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = base / f"{name}-{stamp}"
+    n = 1
+    while out.exists():
+        n += 1
+        out = base / f"{name}-{stamp}-{n}"
+    return out
+
+
+def run_experiment(exp: Experiment, out: str | Path | None = None, *,
+                   workers: int | None = None, dask: str | None = None,
+                   progress: bool = True) -> Outcome:
+    """Run every replicate of every scenario and store the results as they finish.
+
+    Args:
+        exp: what to run.
+        out: results folder (new or empty); default ``results/<name>-<timestamp>``.
+        workers: worker processes (default: this machine's cores; 1 runs in-process).
+        dask: a Dask scheduler address, or ``"local"`` for a LocalCluster.
+        progress: show a progress bar on stderr.
+
+    Raises:
+        ExperimentError: ``out`` already holds results (use :func:`resume_experiment`).
+    """
+    path = Path(out) if out is not None else default_out(exp.name or "experiment")
+    if path.exists() and any(path.iterdir()):
+        raise ExperimentError(f"{path} is not empty: choose a new --out folder, or use "
+                              f"--resume {path} to finish an interrupted experiment")
+    store = ResultsStore(path)
+    manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
+                "created": _now(), "status": "running", **exp.to_manifest(), "sessions": []}
+    store.write_manifest(manifest)
+    return _execute(exp, store, manifest, workers, dask, progress)
+
+
+def resume_experiment(path: str | Path, *, workers: int | None = None,
+                      dask: str | None = None, progress: bool = True) -> Outcome:
+    """Finish an interrupted experiment: run only what has not finished.
+
+    The scenarios, seeds and replicates come from the folder's manifest, so the
+    finished experiment equals one that was never interrupted.
+    """
+    store = ResultsStore(Path(path))
+    if not store.exists():
+        raise ExperimentError(f"{path}: not a results folder (no manifest.json)")
+    manifest = store.read_manifest()
+    made_by = manifest.get("versions", {}).get("hls_sim")
+    if made_by != __version__:
+        raise ExperimentError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
+                              "so resumed runs would not match: start a new experiment")
+    exp = Experiment.from_manifest(manifest)
+    store.clean_partial()
+    return _execute(exp, store, manifest, workers, dask, progress)
+
+
+def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
+    """Group runs into batches of about a second of work, but keep every worker busy."""
+    p = exp.scenarios[0].params.place
+    est = 0.05 + p.n_people * p.n_weeks / 2.5e6  # seconds per run (measured, roughly)
+    size = max(1, min(math.ceil(TARGET_BATCH_SECONDS / est),
+                      math.ceil(len(specs) / (4 * max(workers, 1)))))
+    return [specs[i:i + size] for i in range(0, len(specs), size)]
+
+
+def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
+             workers: int | None, dask: str | None, progress: bool) -> Outcome:
+    specs = exp.runs()
+    done = store.finished_keys()
+    todo = [s for s in specs if s.key not in done]
+    params = {s.name: s.params.model_dump(mode="json") for s in exp.scenarios}
+    session: dict[str, Any] = {"started": _now(), "runs_to_do": len(todo),
+                               "command": sys.argv}
+    manifest.setdefault("sessions", []).append(session)
+    start = time.perf_counter()
+    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
+               desc=exp.name, disable=not progress, file=sys.stderr, dynamic_ncols=True)
+    failed = 0
+    try:
+        with make_executor(workers, dask) if todo else _Nothing() as executor:
+            session["executor"] = executor.describe()
+            manifest["status"] = "running"
+            store.write_manifest(manifest)
+            batches = plan_batches(exp, todo, executor.workers)
+            for _i, outputs in executor.map_unordered(
+                    simulate_batch, [(params, b) for b in batches]):
+                for out in outputs:
+                    store.save(out)
+                    failed += not out.ok
+                    bar.update(1)
+                    if failed:
+                        bar.set_postfix(failed=failed)
+    except KeyboardInterrupt:
+        _finish(store, manifest, session, start, "interrupted")
+        raise
+    except ExecutorError:
+        _finish(store, manifest, session, start, "executor failed")
+        raise
+    finally:
+        bar.close()
+    failures = store.failures()
+    status = "complete" if not failures else "finished with failed runs"
+    _finish(store, manifest, session, start, status)
+    runs = store.runs()
+    return Outcome(store.root, len(specs), len(runs), failures, time.perf_counter() - start,
+                   float(runs["run_seconds"].sum()) if len(runs) else 0.0)
+
+
+class _Nothing:
+    """Stands in for an executor when every run has already finished."""
+
+    workers = 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "none (nothing left to run)"}
+
+    def map_unordered(self, fn, batches):
+        return iter(())
+
+
+def _finish(store: ResultsStore, manifest: dict[str, Any], session: dict[str, Any],
+            start: float, status: str) -> None:
+    session["finished"] = _now()
+    session["wall_seconds"] = round(time.perf_counter() - start, 3)
+    runs = store.runs()
+    failures = store.failures()
+    manifest["status"] = status
+    manifest["finished"] = session["finished"]
+    manifest["timings"] = {
+        "runs_finished": int(len(runs)),
+        "model_seconds_total": float(runs["run_seconds"].sum()) if len(runs) else 0.0,
+        "run_seconds_median": float(runs["run_seconds"].median()) if len(runs) else None,
+        "wall_seconds_total": round(sum(s.get("wall_seconds", 0.0)
+                                        for s in manifest["sessions"]), 3),
+    }
+    manifest["failures"] = [{k: f.get(k) for k in ("scenario", "replicate", "seed", "error",
+                                                   "traceback")} for f in failures]
+    store.write_manifest(manifest)
+
+
+def provenance() -> dict[str, Any]:
+    """Package and dependency versions, git commit, machine: what made these results."""
+    versions = {"hls_sim": __version__, "python": platform.python_version()}
+    for dep in DEPENDENCIES:
+        try:
+            versions[dep] = metadata.version(dep)
+        except metadata.PackageNotFoundError:
+            versions[dep] = None
+    return {"versions": versions, "git": git_info(),
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "python_implementation": platform.python_implementation()}}
+
+
+def git_info() -> dict[str, Any] | None:
+    """The commit of the hls_sim source (and whether it had uncommitted changes)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
