@@ -1,82 +1,301 @@
-"""Command line: ``python -m hls_sim demo`` (the main job until the scenario runner lands)."""
+"""The ``hls-sim`` command: run, compare, validate and list scenarios; report; dashboard.
+
+Exit status: 0 success; 1 some runs failed (the rest are saved); 2 bad input (nothing
+is written); 130 interrupted (resume with ``--resume DIR``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
+import textwrap
+from pathlib import Path
 
 import pandas as pd
 
-from . import ParameterError, __version__, run
-
-DEMO_METRICS = (
-    ("wellbeing_mean", "Wellbeing (mean, 0-1)", "{:.3f}"),
-    ("wellbeing_gain_mean", "Wellbeing gain per person", "{:+.3f}"),
-    ("unmet_need", "Unmet need (share of needs)", "{:.2f}"),
-    ("waiting_weeks_mean", "Time on waiting list (weeks)", "{:.1f}"),
-    ("crises_per_1000", "Crises per 1,000 per week", "{:.2f}"),
-    ("disengaged_share", "Disengaged share", "{:.2f}"),
-    ("referrals_per_person", "Referrals per person", "{:.2f}"),
-    ("assessments_per_person", "Assessments per person", "{:.2f}"),
-    ("rereferral_12m_rate", "Re-referral within 12 months", "{:.2f}"),
-    ("continuity_index", "Continuity of relationship", "{:.2f}"),
-    ("practitioner_turnover_annual", "Practitioner turnover (per year)", "{:.2f}"),
-    ("admin_time_share", "Admin share of practitioner time", "{:.2f}"),
-    ("practitioner_stress_mean", "Practitioner stress (0-1)", "{:.2f}"),
-    ("organisations_active_end", "Organisations active at end", "{:.0f}"),
-    ("trust_mean", "Trust between organisations", "{:.2f}"),
-    ("system_learning", "System learning (0-1)", "{:.2f}"),
-    ("reported_success_rate", "Reported success rate", "{:.2f}"),
-    ("true_success_rate", "True success rate", "{:.2f}"),
-    ("reporting_cost_share", "Reporting cost / contract value", "{:.3f}"),
-    ("bidding_cost_share", "Bidding cost / value tendered", "{:.3f}"),
-    ("spend_total", "Total spend (£m)", "{:.1f}"),
-    ("cost_per_wellbeing_gain", "£ per unit of wellbeing gained", "{:,.0f}"),
+from . import __version__, scenarios
+from .params import ParameterError
+from .runner import (
+    Experiment,
+    ExecutorError,
+    ExperimentError,
+    load_results,
+    resume_experiment,
+    run_experiment,
 )
 
-
-def demo(seed: int = 0) -> int:
-    """Run both presets at default size and print them side by side."""
-    rows, results = [], {}
-    for regime in ("competitive", "collaborative"):
-        t0 = time.perf_counter()
-        results[regime] = run(regime, seed=seed)
-        print(f"ran {regime:<13} in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
-    for key, label, fmt in DEMO_METRICS:
-        vals = []
-        for regime in results:
-            v = results[regime].summary[key]
-            vals.append(fmt.format(v / 1e6 if key == "spend_total" else v))
-        rows.append((label, *vals))
-    table = pd.DataFrame(rows, columns=["metric", "competitive", "collaborative"])
-    print(f"\nhls_sim {__version__}: one place, the same people, two ways of commissioning "
-          f"(seed {seed}, {len(results['competitive'].timeseries)} weeks; figures after a "
-          "one-year warm-up)\n")
-    print(table.to_string(index=False))
-    # The same person (same arrival and needs in both worlds): the competitive world's
-    # most-referred person, so the contrast in journeys is visible.
-    comp = results["competitive"].people
-    person = int(comp.sort_values(["referrals", "person"], ascending=[False, True])
-                 .iloc[0]["person"])
-    print(f"\nThe same person's journey under each regime (person {person}):")
-    for regime, res in results.items():
-        print(f"\n[{regime}]")
-        print("\n".join(res.journey(person)[:14]))
-    return 0
+EXAMPLES = {
+    "run": """\
+        examples:
+          hls-sim run quick                                  # 10 replicates of quick.yaml
+          hls-sim run scenarios/people_in_mind.yaml --replicates 20 --out results/pim
+          hls-sim run collaborative --workers 2 --seed 7
+          hls-sim run --resume results/pim                   # finish an interrupted run""",
+    "compare": """\
+        examples:
+          hls-sim compare competitive collaborative          # the first is the baseline
+          hls-sim compare competitive switch_to_collaborative --replicates 20
+          hls-sim compare quick my_place.yaml --dask local   # on a local Dask cluster
+          hls-sim compare competitive collaborative --dask tcp://10.0.0.5:8786
+          hls-sim compare --resume results/competitive-vs-collaborative-20261121-101500""",
+    "validate": """\
+        examples:
+          hls-sim validate scenarios/*.yaml
+          hls-sim validate my_place.yaml""",
+    "list": """\
+        example:
+          hls-sim list""",
+    "report": """\
+        example:
+          hls-sim report results/competitive-vs-collaborative-20261121-101500""",
+    "demo": """\
+        example:
+          hls-sim demo                  # about a minute on two cores; prints the report's path""",
+    "dashboard": """\
+        examples:
+          hls-sim dashboard                         # then open http://127.0.0.1:8765
+          hls-sim dashboard --host 0.0.0.0 --port 9000""",
+}
+DEMO_REPLICATES = 20
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hls-sim", description=__doc__)
-    parser.add_argument("--version", action="version", version=__version__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="run both presets at default size, side by side")
-    d.add_argument("--seed", type=int, default=0)
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            return demo(args.seed)
-    except ParameterError as exc:
-        print(f"hls-sim: {exc}", file=sys.stderr)
+        return args.handler(args)
+    except ParameterError as exc:  # ScenarioError, ExperimentError: bad input
+        print(f"hls-sim: error: {exc}", file=sys.stderr)
         return 2
-    return 1
+    except FileNotFoundError as exc:
+        print(f"hls-sim: error: {exc}", file=sys.stderr)
+        return 2
+    except ExecutorError as exc:
+        print(f"hls-sim: {exc}; finished runs are saved, finish the rest with --resume",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nhls-sim: interrupted; finished runs are saved, finish the rest with "
+              "--resume DIR", file=sys.stderr)
+        return 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (what was wrong, where to look)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="hls-sim",
+        description="Simulate how services for people with multiple and complex needs are "
+                    "commissioned: competitive, short-term funding against collaborative, "
+                    "long-term Human Learning Systems commissioning.",
+        epilog="Run 'hls-sim COMMAND --help' for a command's options and examples.")
+    parser.add_argument("--version", action="version", version=f"hls_sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_: str, parents=()) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_ + ".",
+                              epilog=textwrap.dedent(EXAMPLES[name]), parents=list(parents),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    execution = _Parser(add_help=False)
+    g = execution.add_argument_group("running")
+    g.add_argument("--replicates", "-n", type=_positive, default=10, metavar="N",
+                   help="runs per scenario (default 10)")
+    g.add_argument("--seed", type=_non_negative, default=0, metavar="S",
+                   help="root seed; replicate seeds are spawned from it (default 0)")
+    g.add_argument("--out", type=Path, metavar="DIR",
+                   help="results folder (default results/<name>-<timestamp>)")
+    g.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: this machine's cores)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="run on a Dask cluster: a scheduler address, or 'local'")
+    g.add_argument("--resume", type=Path, metavar="DIR",
+                   help="finish an interrupted experiment in DIR (runs only what is missing)")
+    g.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    p = command("run", "Run one scenario many times and report on it", [execution])
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                   help="a scenario name (see 'hls-sim list') or a YAML file")
+    p.set_defaults(handler=cmd_run, many=False)
+
+    p = command("compare", "Compare scenarios on the same seeds, with paired differences",
+                [execution])
+    p.add_argument("scenario", nargs="*", metavar="SCENARIO",
+                   help="two or more scenarios; the first is the baseline")
+    p.add_argument("--question", help="the question the comparison answers (for the report)")
+    p.set_defaults(handler=cmd_run, many=True)
+
+    p = command("validate", "Check scenario files without running them")
+    p.add_argument("scenario", nargs="+", metavar="SCENARIO")
+    p.set_defaults(handler=cmd_validate)
+
+    p = command("list", "List the shipped scenarios with their descriptions")
+    p.set_defaults(handler=cmd_list)
+
+    p = command("report", "Write (again) the HTML report of a results folder")
+    p.add_argument("results", type=Path, metavar="DIR")
+    p.set_defaults(handler=cmd_report)
+
+    p = command("demo", "Compare competitive and collaborative commissioning at default size")
+    p.add_argument("--replicates", "-n", type=_positive, default=DEMO_REPLICATES, metavar="N")
+    p.add_argument("--seed", type=_non_negative, default=0, metavar="S")
+    p.add_argument("--workers", type=_positive, metavar="N")
+    p.add_argument("--out", type=Path, metavar="DIR")
+    p.set_defaults(handler=cmd_demo)
+
+    p = command("dashboard", "Start the twin-world dashboard in a browser")
+    p.add_argument("--host", default="127.0.0.1", help="interface to serve on "
+                   "(default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_positive, default=8765, help="port (default 8765)")
+    p.set_defaults(handler=cmd_dashboard)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    progress = not args.quiet
+    if args.resume is not None:
+        if args.scenario:
+            raise ExperimentError("give either scenarios or --resume DIR, not both (the "
+                                  "scenarios of a resumed experiment come from its manifest)")
+        outcome = resume_experiment(args.resume, workers=args.workers, dask=args.dask,
+                                    progress=progress)
+    else:
+        refs = args.scenario if args.many else ([args.scenario] if args.scenario else [])
+        if not refs:
+            raise ExperimentError(f"name a scenario to {args.command} (see 'hls-sim list'), "
+                                  "or --resume DIR")
+        if args.many and len(refs) < 2:
+            raise ExperimentError("compare needs two or more scenarios (use 'hls-sim run' "
+                                  "for one)")
+        loaded = [scenarios.load(r) for r in refs]  # all validated before anything is written
+        exp = Experiment(loaded, replicates=args.replicates, seed=args.seed,
+                         question=getattr(args, "question", None),
+                         kind="compare" if args.many else "run")
+        outcome = run_experiment(exp, args.out, workers=args.workers, dask=args.dask,
+                                 progress=progress)
+    return finish(outcome, report=not args.no_report)
+
+
+def finish(outcome, report: bool = True) -> int:
+    """Print the summary table, write the report, say where everything is."""
+    results = load_results(outcome.path)
+    if len(results.summary):
+        print(summary_table(results))
+    if report and len(results.summary):
+        from .report import write_report
+
+        path = write_report(outcome.path)
+        print(f"\nreport: {path}")
+    print(f"results: {outcome.path}  ({outcome.runs_finished}/{outcome.runs_planned} runs, "
+          f"model time {outcome.model_seconds:.1f} s)")
+    if outcome.failures:
+        print(f"hls-sim: {len(outcome.failures)} run(s) failed:", file=sys.stderr)
+        for f in outcome.failures:
+            print(f"  {f['scenario']} replicate {f['replicate']} (seed {f['seed']}): "
+                  f"{f['error']}", file=sys.stderr)
+        print(f"  tracebacks are in {outcome.path / 'failures'}; rerun them with "
+              f"--resume {outcome.path}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary_table(results) -> str:
+    """The headline outcomes as a terminal table."""
+    from .analysis import headline_table
+
+    present = [s for s in results.scenarios if s in set(results.summary["scenario"])]
+    baseline = results.baseline if results.baseline in present else present[0]
+    head = headline_table(results.summary, baseline)
+    cols = ["outcome", *present]
+    cols += [c for s in present if s != baseline
+             for c in (f"{s} - {baseline}", f"verdict: {s}")]
+    table = head[cols].rename(columns=lambda c: f"verdict ({c[9:]})"
+                              if c.startswith("verdict: ") else c)
+    n = results.manifest["replicates"]
+    note = (f"median [10-90%] over {n} replicates; differences: mean paired difference "
+            "[bootstrap 95% interval]")
+    with pd.option_context("display.width", 250, "display.max_colwidth", 40):
+        return f"\n{note}\n" + table.to_string(index=False)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for ref in args.scenario:
+        try:
+            s = scenarios.load(ref)
+        except ParameterError as exc:
+            print(f"hls-sim: error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"ok  {s.name}: {s.description or '(no description)'} [{s.hash[:12]}]")
+    return 2 if bad else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    names = scenarios.available()
+    if not names:
+        print("no scenarios found (looked in ./scenarios and beside the package)")
+        return 0
+    width = max(map(len, names))
+    for name, path in names.items():
+        try:
+            desc = scenarios.load(path).description
+        except ParameterError as exc:
+            desc = f"(invalid: {exc})"
+        print(f"{name:<{width}}  {desc}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    print(write_report(args.results))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: competitive against collaborative, default size, with intervals."""
+    exp = Experiment([scenarios.load("competitive"), scenarios.load("collaborative")],
+                     replicates=args.replicates, seed=args.seed, name="demo",
+                     question="In the same place, with the same people, what changes when "
+                              "services are commissioned collaboratively, for the long term, "
+                              "instead of through short competitive tenders?")
+    print(f"hls_sim {__version__}: comparing competitive and collaborative commissioning, "
+          f"{args.replicates} replicates each at default size (5,000 people, ten years)",
+          file=sys.stderr)
+    outcome = run_experiment(exp, args.out, workers=args.workers)
+    return finish(outcome)
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from .dashboard import serve
+
+    return serve(host=args.host, port=args.port)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: allowed a whole number "
+                                         ">= 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {value}: allowed a whole number >= 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: allowed a whole number "
+                                         ">= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid value {value}: allowed a whole number >= 0")
+    return value

@@ -1,0 +1,218 @@
+"""Comparing scenarios across replicates: what a policy team quotes, with its uncertainty.
+
+* :func:`bands`: per scenario, week and metric, the median with a 10-90% band across
+  replicates (the spread of outcomes the same place could see).
+* :func:`scenario_table`: per scenario and summary metric, the median and 10-90% range
+  across replicates.
+* :func:`paired_differences`: per summary metric, each scenario minus the baseline,
+  paired by replicate (the same seed, so the same people and shocks: common random
+  numbers), as a mean difference with a bootstrap 95% interval.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+BAND_LOW, BAND_HIGH = 0.10, 0.90
+BOOTSTRAP_RESAMPLES = 4999
+BOOTSTRAP_SEED = 20261121  # fixed: the same results always give the same interval
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A headline outcome: its domain, column, words, format, and which way is better."""
+
+    domain: str
+    metric: str
+    label: str
+    fmt: str
+    better: str  # "higher", "lower" or "" (neither: context)
+    scale: float = 1.0  # shown value = stored value * scale (e.g. pounds to £m)
+
+
+HEADLINE: tuple[Outcome, ...] = (
+    Outcome("People", "wellbeing_mean", "Wellbeing (mean, 0-1)", "{:.3f}", "higher"),
+    Outcome("People", "wellbeing_gain_mean", "Wellbeing gain per person", "{:+.3f}", "higher"),
+    Outcome("People", "unmet_need", "Unmet need (share of needs)", "{:.2f}", "lower"),
+    Outcome("People", "waiting_weeks_mean", "Time on waiting list (weeks)", "{:.1f}", "lower"),
+    Outcome("People", "crises_per_1000", "Crises per 1,000 per week", "{:.2f}", "lower"),
+    Outcome("People", "disengaged_share", "Disengaged share", "{:.2f}", "lower"),
+    Outcome("People", "referrals_per_person", "Referrals per person", "{:.2f}", "lower"),
+    Outcome("People", "rereferral_12m_rate", "Re-referral within 12 months", "{:.2f}",
+            "lower"),
+    Outcome("People", "continuity_index", "Continuity of relationship", "{:.2f}", "higher"),
+    Outcome("Equity", "wellbeing_gain_high_complexity",
+            "Wellbeing gain, 4+ needs", "{:+.3f}", "higher"),
+    Outcome("Equity", "wellbeing_gain_low_complexity",
+            "Wellbeing gain, 1-3 needs", "{:+.3f}", "higher"),
+    Outcome("Equity", "never_reached_share", "Never referred (share)", "{:.2f}", "lower"),
+    Outcome("Workforce", "practitioner_turnover_annual", "Practitioner turnover (per year)",
+            "{:.2f}", "lower"),
+    Outcome("Workforce", "practitioner_stress_mean", "Practitioner stress (0-1)", "{:.2f}",
+            "lower"),
+    Outcome("Workforce", "admin_time_share", "Admin share of practitioner time", "{:.2f}",
+            "lower"),
+    Outcome("Providers", "organisations_active_end", "Organisations active at end", "{:.0f}",
+            "higher"),
+    Outcome("Providers", "organisations_closed", "Organisations closed", "{:.1f}", "lower"),
+    Outcome("Learning", "trust_mean", "Trust between organisations (0-1)", "{:.2f}",
+            "higher"),
+    Outcome("Learning", "system_learning", "System learning (0-1)", "{:.2f}", "higher"),
+    Outcome("Money", "spend_total", "Total spend (£m)", "{:.1f}", "", 1e-6),
+    Outcome("Money", "cost_per_wellbeing_gain", "£ per unit of wellbeing gained", "{:,.0f}",
+            "lower"),
+    Outcome("Money", "reporting_cost_share", "Reporting cost / contract value", "{:.3f}",
+            "lower"),
+    Outcome("Money", "bidding_cost_share", "Bidding cost / value tendered", "{:.3f}", "lower"),
+    Outcome("Honesty of measurement", "reported_success_rate", "Reported success rate",
+            "{:.2f}", ""),
+    Outcome("Honesty of measurement", "true_success_rate", "True success rate", "{:.2f}",
+            "higher"),
+    # Honest measurement is a gap near zero either way, so neither direction is "better".
+    Outcome("Honesty of measurement", "gaming_gap", "Reported minus true success", "{:+.2f}",
+            ""),
+)
+"""The outcomes a comparison leads with, grouped by who or what they are about."""
+
+
+def bands(timeseries: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Median and 10-90% band across replicates, per scenario, week and metric (long form).
+
+    Columns: scenario, week, metric, median, low, high, replicates.
+    """
+    ids = {"scenario", "replicate", "seed", "sample", "week"}
+    metrics = metrics or [c for c in timeseries.columns
+                          if c not in ids and timeseries[c].dtype.kind in "fiu"]
+    long = timeseries.melt(id_vars=["scenario", "week"], value_vars=metrics,
+                           var_name="metric", value_name="value")
+    g = long.groupby(["scenario", "week", "metric"], sort=False, observed=True)["value"]
+    out = pd.DataFrame({
+        "median": g.median(),
+        "low": g.quantile(BAND_LOW),
+        "high": g.quantile(BAND_HIGH),
+        "replicates": g.count(),
+    }).reset_index()
+    return out
+
+
+def scenario_table(summary: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Per scenario and summary metric: median and 10-90% range across replicates.
+
+    Columns: scenario, metric, median, low, high, mean, replicates.
+    """
+    metrics = metrics or _metric_columns(summary)
+    long = summary.melt(id_vars=["scenario"], value_vars=metrics, var_name="metric")
+    g = long.groupby(["scenario", "metric"], sort=False)["value"]
+    return pd.DataFrame({
+        "median": g.median(), "low": g.quantile(BAND_LOW), "high": g.quantile(BAND_HIGH),
+        "mean": g.mean(), "replicates": g.count(),
+    }).reset_index()
+
+
+def paired_differences(summary: pd.DataFrame, baseline: str,
+                       metrics: list[str] | None = None,
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """Each scenario minus the baseline, paired by replicate, with a bootstrap interval.
+
+    Replicate k of every scenario ran with the same seed, so the difference within a
+    pair removes the noise the two share (common random numbers). The interval is a
+    BCa bootstrap of the mean paired difference (scipy.stats.bootstrap), falling back
+    to the percentile method when BCa is undefined (e.g. all differences equal).
+
+    Columns: scenario, baseline, metric, diff_mean, ci_low, ci_high, pairs,
+    share_higher (share of pairs where the scenario's value is higher).
+    """
+    metrics = metrics or _metric_columns(summary)
+    base = summary[summary["scenario"] == baseline].set_index("replicate")
+    rows = []
+    for scen in summary["scenario"].drop_duplicates():
+        if scen == baseline:
+            continue
+        other = summary[summary["scenario"] == scen].set_index("replicate")
+        common = base.index.intersection(other.index)
+        for m in metrics:
+            d = (other.loc[common, m] - base.loc[common, m]).to_numpy(float)
+            d = d[np.isfinite(d)]
+            lo, hi = _interval(d, confidence)
+            rows.append({"scenario": scen, "baseline": baseline, "metric": m,
+                         "diff_mean": float(d.mean()) if d.size else np.nan,
+                         "ci_low": lo, "ci_high": hi, "pairs": int(d.size),
+                         "share_higher": float((d > 0).mean()) if d.size else np.nan})
+    return pd.DataFrame(rows, columns=["scenario", "baseline", "metric", "diff_mean",
+                                       "ci_low", "ci_high", "pairs", "share_higher"])
+
+
+def headline_table(summary: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """The headline outcomes: each scenario's median [10-90%] and its paired difference
+    from the baseline [95% interval], formatted for reading (one row per outcome)."""
+    outcomes = [o for o in HEADLINE if o.metric in summary.columns]
+    metrics = [o.metric for o in outcomes]
+    table = scenario_table(summary, metrics).set_index(["scenario", "metric"])
+    diffs = paired_differences(summary, baseline, metrics).set_index(["scenario", "metric"])
+    scen = list(summary["scenario"].drop_duplicates())
+    rows = []
+    for o in outcomes:
+        row = {"domain": o.domain, "outcome": o.label, "metric": o.metric, "better": o.better}
+        for s in scen:
+            t = table.loc[(s, o.metric)]
+            row[s] = (f"{_fmt(o, t['median'])} [{_fmt(o, t['low'])}, {_fmt(o, t['high'])}]"
+                      if t["replicates"] > 1 else _fmt(o, t["median"]))
+            if s != baseline:
+                d = diffs.loc[(s, o.metric)]
+                row[f"{s} - {baseline}"] = (
+                    f"{_fmt(o, d['diff_mean'], signed=True)} "
+                    f"[{_fmt(o, d['ci_low'], signed=True)}, {_fmt(o, d['ci_high'], signed=True)}]"
+                    if np.isfinite(d["ci_low"]) else _fmt(o, d["diff_mean"], signed=True))
+                row[f"verdict: {s}"] = verdict(o, d)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdict(o: Outcome, d: pd.Series) -> str:
+    """Plain words for a paired difference: better, worse, or no clear difference."""
+    if not (np.isfinite(d["ci_low"]) and np.isfinite(d["ci_high"])):
+        return "too few runs to say"
+    if d["ci_low"] <= 0 <= d["ci_high"]:
+        return "no clear difference"
+    higher = d["ci_low"] > 0
+    if not o.better:
+        return "higher" if higher else "lower"
+    return "better" if higher == (o.better == "higher") else "worse"
+
+
+def _interval(d: np.ndarray, confidence: float) -> tuple[float, float]:
+    if d.size < 2:
+        return np.nan, np.nan
+    if np.ptp(d) == 0:
+        return float(d[0]), float(d[0])
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap((d,), np.mean, confidence_level=confidence,
+                              n_resamples=BOOTSTRAP_RESAMPLES, method="BCa", rng=rng)
+        lo, hi = res.confidence_interval
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            res = stats.bootstrap((d,), np.mean, confidence_level=confidence,
+                                  n_resamples=BOOTSTRAP_RESAMPLES, method="percentile",
+                                  rng=np.random.default_rng(BOOTSTRAP_SEED))
+            lo, hi = res.confidence_interval
+    return float(lo), float(hi)
+
+
+def _fmt(o: Outcome, v: float, signed: bool = False) -> str:
+    if not np.isfinite(v):
+        return "n/a"
+    fmt = o.fmt
+    if signed and not fmt.startswith("{:+"):
+        fmt = fmt.replace("{:", "{:+", 1)
+    return fmt.format(v * o.scale)
+
+
+def _metric_columns(df: pd.DataFrame) -> list[str]:
+    ids = {"scenario", "replicate", "seed", "sample"}
+    return [c for c in df.columns if c not in ids and df[c].dtype.kind in "fiub"]
