@@ -16,8 +16,8 @@ import pandas as pd
 from . import __version__, scenarios
 from .params import ParameterError
 from .runner import (
-    Experiment,
     ExecutorError,
+    Experiment,
     ExperimentError,
     load_results,
     resume_experiment,
@@ -267,7 +267,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                               "services are commissioned collaboratively, for the long term, "
                               "instead of through short competitive tenders?")
     print(f"hls_sim {__version__}: comparing competitive and collaborative commissioning, "
-          f"{args.replicates} replicates each at default size (5,000 people, ten years)",
+          f"{args.replicates} replicates each at default size (10,000 people over ten years)",
           file=sys.stderr)
     outcome = run_experiment(exp, args.out, workers=args.workers)
     return finish(outcome)

@@ -7,6 +7,7 @@ saves them with :func:`save` and embeds the PNG in the HTML so the file stands a
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -86,9 +87,12 @@ def distributions(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure:
     long = summary.melt(id_vars=["scenario"], value_vars=[m for m, _ in metrics],
                         var_name="metric")
     long["metric"] = long["metric"].map(dict(metrics))
-    g = sns.catplot(data=long, x="scenario", y="value", col="metric", col_wrap=3,
-                    kind="box", hue="scenario", palette=palette(scenarios), order=scenarios,
-                    sharey=False, height=2.8, aspect=1.3, fliersize=0, legend=False)
+    with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
+        warnings.simplefilter("ignore", DeprecationWarning)
+        g = sns.catplot(data=long, x="scenario", y="value", col="metric", col_wrap=3,
+                        kind="box", hue="scenario", palette=palette(scenarios),
+                        order=scenarios, sharey=False, height=2.8, aspect=1.3, fliersize=0,
+                        legend=False)
     g.map_dataframe(sns.stripplot, x="scenario", y="value", order=scenarios, color="0.2",
                     size=3, alpha=0.6)
     g.set_titles("{col_name}")

@@ -58,6 +58,9 @@ class Experiment:
         question: what the comparison is for, in words (shown in the report).
         event_replicates: replicates per scenario whose event logs are kept (journeys).
         kind: ``"run"`` or ``"compare"`` (for the report's wording).
+        keep: tables kept besides the summary (``"timeseries"``, ``"people"``).
+        model: ``"hls_sim"``, or any ``module:function`` taking a scenario's parameters
+            (and ``seed``) as keyword arguments and returning a dict of named outputs.
     """
 
     scenarios: list[Scenario]
@@ -68,6 +71,7 @@ class Experiment:
     event_replicates: int = 3
     kind: str = "compare"
     keep: tuple[str, ...] = ("timeseries", "people")
+    model: str = "hls_sim"
 
     def __post_init__(self) -> None:
         if not self.scenarios:
@@ -108,7 +112,7 @@ class Experiment:
             "name": self.name, "kind": self.kind, "question": self.question,
             "baseline": self.baseline, "root_seed": self.seed, "replicates": self.replicates,
             "seeds": self.seeds(), "event_replicates": self.event_replicates,
-            "keep": list(self.keep),
+            "keep": list(self.keep), "model": self.model,
             "scenarios": [{"name": s.name, "description": s.description,
                            "path": str(s.path) if s.path else None, "extends_chain": s.chain,
                            "hash": s.hash, "content": s.content} for s in self.scenarios],
@@ -125,7 +129,7 @@ class Experiment:
             scen.append(sc)
         return cls(scen, m["replicates"], m["root_seed"], m["name"], m.get("question"),
                    m.get("event_replicates", 3), m.get("kind", "compare"),
-                   tuple(m.get("keep", ("timeseries", "people"))))
+                   tuple(m.get("keep", ("timeseries", "people"))), m.get("model", "hls_sim"))
 
 
 @dataclass
@@ -229,7 +233,7 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
             store.write_manifest(manifest)
             batches = plan_batches(exp, todo, executor.workers)
             for _i, outputs in executor.map_unordered(
-                    simulate_batch, [(params, b) for b in batches]):
+                    simulate_batch, [(params, b, exp.model) for b in batches]):
                 for out in outputs:
                     store.save(out)
                     failed += not out.ok

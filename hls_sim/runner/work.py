@@ -8,11 +8,15 @@ of the experiment goes on.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import socket
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -99,10 +103,62 @@ def simulate(params: dict[str, Any], spec: RunSpec) -> RunOutput:
                          f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def simulate_batch(params_by_scenario: dict[str, dict[str, Any]],
-                   specs: list[RunSpec]) -> list[RunOutput]:
+def simulate_callable(target: str, params: dict[str, Any], spec: RunSpec) -> RunOutput:
+    """Run any model given as ``module:function``: it takes the parameters as keyword
+    arguments (and ``seed``, if it has such an argument) and returns a dict of named
+    numeric outputs, which become the run's summary row. Never raises."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    start = time.perf_counter()
+    try:
+        fn = resolve_model(target)
+        kwargs = {**params, **dict(spec.overrides)}
+        if _takes_seed(fn):
+            kwargs["seed"] = spec.seed
+        out = fn(**kwargs)
+        if not isinstance(out, Mapping):
+            raise TypeError(f"model {target} returned {type(out).__name__}, expected a dict "
+                            "of named outputs")
+        row = pd.DataFrame([{str(k): float(v) for k, v in out.items()}])
+        return RunOutput(spec, {"summary": _with_ids(row, spec)},
+                         time.perf_counter() - start, worker)
+    except Exception as exc:  # recorded, never fatal to the experiment
+        return RunOutput(spec, {}, time.perf_counter() - start, worker,
+                         f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def simulate_batch(params_by_scenario: dict[str, dict[str, Any]], specs: list[RunSpec],
+                   model: str = "hls_sim") -> list[RunOutput]:
     """Run several short simulations in one task, so scheduler overhead stays small."""
-    return [simulate(params_by_scenario[s.scenario], s) for s in specs]
+    if model == "hls_sim":
+        return [simulate(params_by_scenario[s.scenario], s) for s in specs]
+    return [simulate_callable(model, params_by_scenario[s.scenario], s) for s in specs]
+
+
+@cache
+def resolve_model(target: str) -> Callable[..., Any]:
+    """Import ``module:function`` (raises ValueError naming what is wrong)."""
+    module_name, sep, attr = target.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"invalid model {target!r}: allowed 'hls_sim' or 'module:function'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"invalid model {target!r}: cannot import {module_name} ({exc})") \
+            from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"invalid model {target!r}: {module_name} has no {attr}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"invalid model {target!r}: {attr} is not callable")
+    return obj
+
+
+def _takes_seed(fn: Callable[..., Any]) -> bool:
+    try:
+        return "seed" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _with_ids(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:

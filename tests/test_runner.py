@@ -1,0 +1,191 @@
+"""The scenario runner with real parts: a process pool, a Dask LocalCluster, a SIGKILL
+and a resume, real Parquet files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hls_sim
+from hls_sim import scenarios
+from hls_sim.runner import (
+    Experiment,
+    ExperimentError,
+    load_results,
+    resume_experiment,
+    run_experiment,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ("summary", "timeseries", "people", "events")
+
+
+def tiny(name: str, regime: str) -> scenarios.Scenario:
+    """Smaller than quick.yaml: a fraction of a second a run."""
+    return scenarios.from_overrides(name, {
+        "regime": regime, "place.n_people": 300, "place.n_weeks": 60,
+        "place.n_organisations": 6, "place.n_practitioners": 12, "place.n_localities": 2,
+        "place.burn_in_weeks": 8, "money.budget_per_week": 8_700.0})
+
+
+def tiny_experiment(**kw) -> Experiment:
+    return Experiment([tiny("comp", "competitive"), tiny("collab", "collaborative")],
+                      **{"replicates": 4, "seed": 11, "event_replicates": 1, **kw})
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    ra, rb = load_results(a), load_results(b)
+    for t in TABLES:
+        pd.testing.assert_frame_equal(getattr(ra, t), getattr(rb, t), check_exact=True)
+
+
+def test_replicate_seeds_are_spawned_and_shared_across_scenarios():
+    exp = tiny_experiment(replicates=5)
+    seeds = exp.seeds()
+    assert len(set(seeds)) == 5 and seeds == tiny_experiment(replicates=5).seeds()
+    expected = [int(c.generate_state(1, dtype=np.uint32)[0])
+                for c in np.random.SeedSequence(11).spawn(5)]
+    assert seeds == expected
+    by_rep = {}
+    for spec in exp.runs():
+        by_rep.setdefault(spec.replicate, set()).add(spec.seed)
+    assert all(len(s) == 1 for s in by_rep.values())  # common random numbers
+    assert [s.replicate for s in exp.runs() if "events" in s.keep] == [0, 0]
+
+
+def test_results_are_identical_on_every_executor(tmp_path):
+    """Serial, a process pool and a real Dask LocalCluster give bit-identical tables."""
+    exp = tiny_experiment()
+    run_experiment(exp, tmp_path / "serial", workers=1, progress=False)
+    run_experiment(exp, tmp_path / "pool", workers=2, progress=False)
+    outcome = run_experiment(exp, tmp_path / "dask", dask="local", workers=2, progress=False)
+    assert outcome.ok and outcome.runs_finished == 8
+    assert_same_results(tmp_path / "serial", tmp_path / "pool")
+    assert_same_results(tmp_path / "serial", tmp_path / "dask")
+    manifest = load_results(tmp_path / "dask").manifest
+    assert manifest["sessions"][0]["executor"]["kind"] == "dask"
+    # And the runner's tables are exactly what hls_sim.run gives for that seed.
+    res = load_results(tmp_path / "pool")
+    seed = exp.seeds()[2]
+    direct = hls_sim.run(exp.scenarios[1].params, seed=seed)
+    row = res.summary[(res.summary["scenario"] == "collab") & (res.summary["replicate"] == 2)]
+    assert row["wellbeing_mean"].item() == direct.summary["wellbeing_mean"]
+
+
+def test_results_folder_layout_and_manifest(tmp_path):
+    out = tmp_path / "exp"
+    outcome = run_experiment(tiny_experiment(), out, workers=2, progress=False)
+    res = load_results(outcome.path)
+    assert len(res.summary) == 8 and set(res.summary["scenario"]) == {"comp", "collab"}
+    assert len(res.timeseries) == 8 * 60
+    assert set(res.events["replicate"]) == {0}  # event logs of sampled runs only
+    assert sorted(p.name for p in (out / "summary").iterdir())[0] == "collab__r0000.parquet"
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["replicates"] == 4 and m["root_seed"] == 11
+    assert m["seeds"] == tiny_experiment().seeds()
+    assert m["versions"]["hls_sim"] == hls_sim.__version__ and m["versions"]["numpy"]
+    assert m["git"] is None or len(m["git"]["commit"]) == 40
+    assert {s["name"] for s in m["scenarios"]} == {"comp", "collab"}
+    comp = next(s for s in m["scenarios"] if s["name"] == "comp")
+    assert comp["content"]["place"]["n_people"] == 300 and len(comp["hash"]) == 64
+    assert m["timings"]["runs_finished"] == 8 and m["timings"]["model_seconds_total"] > 0
+    assert not list(out.rglob(".tmp-*"))  # nothing half-written
+
+
+def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path):
+    exp = tiny_experiment(replicates=6, model="tests.models:fragile_hls")
+    failing = {s for s in exp.seeds() if s % 2 == 0}
+    assert failing and len(failing) < 6  # the chosen root seed gives both kinds
+    outcome = run_experiment(exp, tmp_path / "f", workers=2, progress=False)
+    assert not outcome.ok
+    assert len(outcome.failures) == 2 * len(failing)
+    assert outcome.runs_finished == 12 - 2 * len(failing)
+    f = outcome.failures[0]
+    assert f["seed"] in failing and "deliberate failure" in f["error"]
+    assert "Traceback" in f["traceback"]
+    m = load_results(outcome.path).manifest
+    assert m["status"] == "finished with failed runs" and len(m["failures"]) == len(
+        outcome.failures)
+
+
+def test_failed_runs_make_the_command_exit_1_and_say_which(tmp_path):
+    scen = tmp_path / "s.yaml"
+    scen.write_text("description: tiny\nextends: %s\nplace: {n_people: 300, n_weeks: 60}\n"
+                    % (ROOT / "scenarios" / "quick.yaml"))
+    code = (
+        "import sys; from hls_sim import cli, runner;"
+        "orig = runner.Experiment.__post_init__\n"
+        "def post(self):\n    orig(self); self.model = 'tests.models:fragile_hls'\n"
+        "runner.Experiment.__post_init__ = post\n"
+        f"sys.exit(cli.main(['run', {str(scen)!r}, '-n', '4', '--seed', '11', '-q', "
+        f"'--no-report', '--out', {str(tmp_path / 'o')!r}]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert proc.returncode == 1, proc.stderr
+    assert "run(s) failed" in proc.stderr and "deliberate failure" in proc.stderr
+    assert "--resume" in proc.stderr
+
+
+def test_out_folder_with_results_is_refused(tmp_path):
+    run_experiment(tiny_experiment(replicates=1), tmp_path / "x", workers=1, progress=False)
+    with pytest.raises(ExperimentError, match="not empty"):
+        run_experiment(tiny_experiment(replicates=1), tmp_path / "x", progress=False)
+
+
+def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
+    """Kill a running experiment (and its workers) with SIGKILL, then --resume it."""
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    args = ["run", "quick", "--replicates", "24", "--seed", "5", "--workers", "2", "-q",
+            "--no-report"]
+    proc = subprocess.Popen([sys.executable, "-m", "hls_sim", *args, "--out", str(killed)],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        done = list((killed / "runs").glob("*.json")) if (killed / "runs").is_dir() else []
+        if len(done) >= 4 or proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the command, its fork server and its workers
+    proc.wait(timeout=30)
+    finished_before = len(list((killed / "runs").glob("*.json")))
+    assert 4 <= finished_before < 24, "the experiment was not interrupted mid-way"
+    assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
+
+    resumed = subprocess.run([sys.executable, "-m", "hls_sim", "run", "--resume", str(killed),
+                              "--workers", "2", "-q", "--no-report"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    m = json.loads((killed / "manifest.json").read_text())
+    assert m["status"] == "complete" and len(m["sessions"]) == 2
+    assert m["sessions"][1]["runs_to_do"] == 24 - finished_before
+
+    clean_run = subprocess.run([sys.executable, "-m", "hls_sim", *args, "--out", str(clean)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert clean_run.returncode == 0, clean_run.stderr
+    assert_same_results(killed, clean)
+    assert not list(killed.rglob(".tmp-*"))
+
+
+def test_resume_of_a_finished_experiment_runs_nothing(tmp_path):
+    out = tmp_path / "done"
+    run_experiment(tiny_experiment(replicates=1), out, workers=1, progress=False)
+    before = (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns
+    outcome = resume_experiment(out, progress=False)
+    assert outcome.ok and outcome.runs_finished == 2
+    assert (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns == before
+
+
+def test_resume_refuses_a_folder_that_is_not_results(tmp_path):
+    with pytest.raises(ExperimentError, match="not a results folder"):
+        resume_experiment(tmp_path, progress=False)
