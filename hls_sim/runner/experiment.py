@@ -35,6 +35,7 @@ from .executors import ExecutorError, make_executor
 from .store import ResultsStore
 from .work import RunSpec, simulate_batch
 
+tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked from here
 MANIFEST_VERSION = 1
 DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pyarrow", "pydantic", "pyyaml",
                 "SALib", "seaborn", "matplotlib", "distributed")
@@ -223,12 +224,18 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
                                "command": sys.argv}
     manifest.setdefault("sessions", []).append(session)
     start = time.perf_counter()
-    bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
-               desc=exp.name, disable=not progress, file=sys.stderr, dynamic_ncols=True)
     failed = 0
+    bar = None
     try:
+        t0 = time.perf_counter()
         with make_executor(workers, dask) if todo else _Nothing() as executor:
             session["executor"] = executor.describe()
+            session["executor_start_seconds"] = round(time.perf_counter() - t0, 3)
+            # The bar comes after the workers exist (they may be forked from here), and
+            # without tqdm's monitor thread.
+            bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
+                       desc=exp.name, disable=not progress, file=sys.stderr,
+                       dynamic_ncols=True)
             manifest["status"] = "running"
             store.write_manifest(manifest)
             batches = plan_batches(exp, todo, executor.workers)
@@ -247,7 +254,8 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
         _finish(store, manifest, session, start, "executor failed")
         raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
     failures = store.failures()
     status = "complete" if not failures else "finished with failed runs"
     _finish(store, manifest, session, start, status)
