@@ -48,6 +48,18 @@ class EventLog:
         self._chunks.append((week, kind, np.array([-1]), np.array([org]), np.array([-1]),
                              detail))
 
+    def mark(self) -> int:
+        """A bookmark: how many entries the log holds now. Pass it to
+        :meth:`entries_since` later to read only what was logged after it (the
+        dashboard's ticker reads each week's events this way)."""
+        return len(self._chunks)
+
+    def entries_since(self, mark: int) -> list[tuple]:
+        """Entries logged after ``mark``, oldest first, each a tuple
+        ``(week, event, persons, organisations, practitioners, detail)`` whose middle
+        three are arrays of equal length (-1 where not applicable). Read only."""
+        return self._chunks[mark:]
+
     def to_frame(self) -> pd.DataFrame:
         if not self._chunks:
             return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],

@@ -1,0 +1,405 @@
+"""The trainers' dashboard: a Mesa SolaraViz page showing twin worlds side by side.
+
+Run it with ``hls-sim dashboard`` (or ``solara run hls_sim.dashboard.app``). The page:
+
+* sidebar: Mesa's controls (reset, play/pause, step, speed), the seed and each world's
+  starting regime (Mesa model parameters), and the place (size, budget, needs), each
+  with a tooltip; all of these apply when you press Reset;
+* main area: this week's figures for both worlds, the levers of each world (change
+  them from next week, or run a world again from week 0 with them), twelve charts each
+  showing both worlds, a network view of each world, an event ticker for each world,
+  and one person's journey told in both worlds.
+
+SolaraViz steps the :class:`~hls_sim.dashboard.twin.TwinWorlds` model; after each step
+Mesa's update counter redraws every view here.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import solara
+from mesa.visualization import Slider, SolaraViz
+
+from ..params import ParameterError
+from . import charts, network
+from .controls import (
+    LEVERS,
+    PLACE,
+    REGIME_LABELS,
+    REGIMES,
+    Control,
+    describe_changes,
+    place_defaults,
+    place_overrides,
+    preset_levers,
+)
+from .figure import Echarts, Option
+from .ticker import TONES
+from .twin import WORLD_NAMES, TwinWorlds
+
+try:  # Mesa's counter that SolaraViz bumps after every step, reset and play tick
+    from mesa.visualization.utils import force_update, update_counter
+except ImportError:  # pragma: no cover - a Mesa without it: redraw on our own counter only
+    update_counter = solara.reactive(0)
+
+    def force_update() -> None:
+        update_counter.value += 1
+
+
+TITLE = "hls_sim twin worlds: one place, two ways of commissioning"
+TONE_COLOURS = {"bad": "#c62828", "warn": "#b26a00", "good": "#2e7d32", "info": "#37474f"}
+CSS = """
+.hls-card { border: 1px solid #e0e0e0; border-radius: 6px; padding: 8px 10px; background: #fff; }
+.hls-chart-title { font-weight: 600; font-size: 14px; margin: 0; cursor: help; }
+.hls-ticker { height: 300px; overflow-y: auto; font-size: 14px; line-height: 1.35; }
+.hls-ticker .wk { color: #757575; font-variant-numeric: tabular-nums; margin-right: 6px; }
+.hls-journey { max-height: 300px; overflow-y: auto; font-size: 14px; line-height: 1.35; }
+.hls-journey ol { padding-left: 18px; margin: 0; }
+.hls-figures table { border-collapse: collapse; font-size: 15px; width: 100%; }
+.hls-figures td, .hls-figures th { padding: 2px 10px; text-align: right; }
+.hls-figures td:first-child, .hls-figures th:first-child { text-align: left; }
+.hls-swatch { display: inline-block; width: 22px; height: 4px; vertical-align: middle;
+              margin-right: 6px; }
+.hls-section { font-size: 18px; font-weight: 600; margin: 10px 0 2px 0; }
+.hls-help { color: #616161; font-size: 13px; }
+.hls-control-label { font-size: 13px; color: #424242; margin: 4px 0 -10px 0; cursor: help; }
+"""
+
+
+def _redraw() -> None:
+    force_update()
+
+
+
+
+# --- small building blocks --------------------------------------------------------------
+
+
+@solara.component
+def ControlInput(control: Control, value: Any, on_value, disabled: bool = False):
+    """A slider, selector or switch for one parameter, with its tooltip."""
+    label = control.label
+    with solara.Tooltip(control.tooltip):
+        with solara.Column(gap="0px", classes=[f"hls-control-{control.field}"]):
+            if control.kind in ("int", "float"):
+                shown = f"{value:g}" if control.kind == "float" else str(value)
+                solara.HTML(tag="div", classes=["hls-control-label"], unsafe_innerHTML=(
+                    f"{html.escape(label)}: <b>{html.escape(shown)}</b>"))
+                slider = solara.SliderInt if control.kind == "int" else solara.SliderFloat
+                cast = int if control.kind == "int" else float
+                slider("", value=cast(value), min=cast(control.min), max=cast(control.max),
+                       step=cast(control.step), on_value=on_value, disabled=disabled)
+            elif control.kind == "select":
+                labels = [control.option_labels.get(o, o) for o in control.options]
+                back = dict(zip(labels, control.options, strict=True))
+                solara.Select(label, values=labels,
+                              value=control.option_labels.get(value, value),
+                              on_value=lambda v: on_value(back.get(v, v)),
+                              disabled=disabled)
+            else:
+                solara.Checkbox(label=label, value=bool(value), on_value=on_value,
+                                disabled=disabled)
+
+
+@solara.component
+def PlaceCard(place: dict[str, Any]):
+    """The place both worlds share; applies at Reset (written into ``place`` in place,
+    which SolaraViz hands to TwinWorlds when it resets)."""
+    initial = solara.use_memo(place_defaults, [])
+    values, set_values = solara.use_state(initial)
+
+    def change(name: str, control: Control):
+        def on_value(v):
+            new = {**values, name: control.coerce(v)}
+            set_values(new)
+            place.clear()
+            place.update(place_overrides(new))
+        return on_value
+
+    with solara.Card("The place", subtitle="Applies to both worlds when you press Reset"):
+        for c in PLACE:
+            ControlInput(c, values[c.name], change(c.name, c))
+
+
+@solara.component
+def PlaceSidebar(place: dict[str, Any]):
+    """The place card, below SolaraViz's own cards in the sidebar."""
+    with solara.Sidebar():
+        PlaceCard(place)
+
+
+@solara.component
+def Legend(twin: TwinWorlds, week: int):
+    parts = "".join(
+        f'<span style="margin-right:24px"><span class="hls-swatch" '
+        f'style="background:{charts.WORLD_COLOURS[i]}"></span>'
+        f'<b>{WORLD_NAMES[i]}</b>: {html.escape(REGIME_LABELS[twin.regimes[i]])}'
+        + (" <i>(levers changed)</i>" if twin.changes[i] else "") + "</span>"
+        for i in range(2))
+    solara.HTML(tag="div", unsafe_innerHTML=parts, classes=["hls-legend"])
+
+
+@solara.component
+def Figures(twin: TwinWorlds, week: int):
+    """This week's key figures, both worlds side by side."""
+    heads = [charts.headline(w) for w in twin.worlds]
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td>"
+        + "".join(f"<td>{html.escape(h.get(k, '–'))}</td>" for h in heads) + "</tr>"
+        for k in (heads[0] or heads[1] or {}))
+    head = "".join(f'<th style="color:{charts.WORLD_COLOURS[i]}">{WORLD_NAMES[i]}</th>'
+                   for i in range(2))
+    solara.HTML(tag="div", classes=["hls-figures"], unsafe_innerHTML=(
+        f'<div class="hls-week" data-week="{week}" style="font-size:22px;font-weight:600">'
+        f"Week {week} of {twin.n_weeks}</div>"
+        f'<div class="hls-help">Same seed ({twin.seed}): the same '
+        f"{twin.worlds[0].params.place.n_people:,} people arrive with the same needs and "
+        f"meet the same life shocks in both worlds.</div>"
+        f"<table><tr><th></th>{head}</tr>{rows}</table>"))
+
+
+# --- levers -------------------------------------------------------------------------------
+
+
+@solara.component
+def LeverCard(twin: TwinWorlds, i: int):
+    """One world's levers: edit, then apply from next week or run again from week 0."""
+    current = twin.levers(i)
+    draft, set_draft = solara.use_state(current)
+    regime, set_regime = solara.use_state(twin.regimes[i])
+    message, set_message = solara.use_state(("", "info"))
+
+    def set_lever(name: str, control: Control):
+        return lambda v: set_draft({**draft, name: control.coerce(v)})
+
+    def choose_preset(r: str):
+        set_regime(r)
+        set_draft(preset_levers(r))
+
+    def apply():
+        try:
+            changes = twin.change_levers(i, draft)
+        except ParameterError as exc:
+            set_message((str(exc), "error"))
+            return
+        set_message(("Applies from next week: " + "; ".join(changes), "success") if changes
+                    else ("Nothing to change.", "info"))
+        _redraw()
+
+    def restart():
+        try:
+            twin.restart_world(i, regime, draft)
+        except ParameterError as exc:
+            set_message((str(exc), "error"))
+            return
+        set_message((f"{WORLD_NAMES[i]} ran again from week 0 as {regime} to week "
+                     f"{twin.week}.", "success"))
+        _redraw()
+
+    pending = describe_changes(current, draft)
+    with solara.Card(twin.label(i), classes=[f"hls-levers-{'ab'[i]}"]):
+        with solara.Tooltip("Fill the levers below with a preset's values"):
+            with solara.Column(gap="0px"):
+                solara.Select("Start from the preset", values=list(REGIMES), value=regime,
+                              on_value=choose_preset)
+        for c in LEVERS:
+            ControlInput(c, draft[c.field], set_lever(c.field, c))
+        if pending:
+            solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
+                "Not yet applied: " + html.escape("; ".join(pending))))
+        with solara.Row(gap="8px", style="flex-wrap: wrap"):
+            with solara.Tooltip("From next week the commissioner renews every contract in "
+                                "force on these terms; the people and the history so far "
+                                "stay as they are."):
+                solara.Button("Apply from next week", color="primary", on_click=apply,
+                              disabled=not twin.worlds[i].running,
+                              classes=[f"hls-apply-{'ab'[i]}"])
+            with solara.Tooltip("Build this world again from week 0 with these levers and "
+                                "run it to this week: the same place as if it had always "
+                                "been commissioned this way."):
+                solara.Button("Run again from week 0", outlined=True, on_click=restart,
+                              classes=[f"hls-restart-{'ab'[i]}"])
+        text, kind = message
+        if text:
+            (solara.Error if kind == "error" else solara.Success if kind == "success"
+             else solara.Info)(text, dense=True)
+
+
+@solara.component
+def Levers(twin: TwinWorlds):
+    """The levers of both worlds, shown on demand (hidden, they cost nothing to redraw)."""
+    shown, set_shown = solara.use_state(False)
+    with solara.Row(style="align-items: center"):
+        solara.Button("Hide the levers" if shown else "Change the levers of either world",
+                      icon_name="mdi-tune", outlined=not shown, color="primary",
+                      on_click=lambda: set_shown(not shown), classes=["hls-show-levers"])
+        solara.HTML(tag="span", classes=["hls-help"], unsafe_innerHTML=(
+            "Pause first; hover a lever for what it means."))
+    if shown:
+        with solara.Columns([1, 1]):
+            for i in range(2):
+                # A new card (fresh draft) whenever this world's levers or model change.
+                key = f"{id(twin.worlds[i])}-{sorted(twin.levers(i).items())}"
+                LeverCard(twin, i).key(key)
+
+
+# --- charts, network, ticker, person --------------------------------------------------------
+
+
+@solara.component
+def ChartCard(chart: charts.Chart | None, option: dict, height: int = 180):
+    key = chart.key if chart else "spend"
+    title = chart.title if chart else charts.SPEND_TITLE
+    text = chart.help if chart else charts.SPEND_HELP
+    with solara.Column(gap="2px", classes=["hls-card", f"hls-chart-{key}"]):
+        solara.HTML(tag="p", unsafe_innerHTML=html.escape(title), classes=["hls-chart-title"],
+                    attributes={"title": text})
+        Echarts(Option(option), height)
+
+
+@solara.component
+def Charts(twin: TwinWorlds, week: int):
+    solara.HTML(tag="div", unsafe_innerHTML="How the two worlds compare, week by week "
+                "<span class='hls-help'>(hover a title for what it measures)</span>",
+                classes=["hls-section"])
+    with solara.GridFixed(columns=4):
+        for c in charts.CHARTS:
+            ChartCard(c, charts.line_option(c, twin))
+        ChartCard(None, charts.spend_option(twin))
+
+
+@solara.component
+def NetworkView(twin: TwinWorlds, i: int, week: int):
+    w = twin.worlds[i]
+    sample = network.sample_people(w, twin.person_order, always=(twin.person,))
+    g = network.build_graph(w, sample, twin.week_entries[i], twin.person)
+    with solara.Column(gap="2px", classes=["hls-card", f"hls-network-{'ab'[i]}"]):
+        Echarts(Option(network.graph_option(g, twin.label(i))), 470)
+        solara.HTML(tag="div", classes=["hls-help"],
+                    unsafe_innerHTML=html.escape(network.caption(g, w)))
+
+
+@solara.component
+def Networks(twin: TwinWorlds, week: int):
+    solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
+        "Who works with whom <span class='hls-help'>(organisations on the ring, their "
+        "practitioners just outside, people in support beyond them; people waiting inside "
+        "the ring; people out of services in the middle; drag to move, scroll to zoom)"
+        "</span>"))
+    with solara.Columns([1, 1]):
+        for i in range(2):
+            NetworkView(twin, i, week)
+
+
+def _ticker_html(twin: TwinWorlds, i: int, routine: bool) -> str:
+    tones = TONES if routine else tuple(t for t in TONES if t != "info")
+    lines = twin.tickers[i].recent(40, tones=tones)
+    if not lines:
+        return '<div class="hls-help">Nothing yet: press Step or ▶.</div>'
+    out = []
+    for line in lines:
+        out.append(f'<div style="color:{TONE_COLOURS.get(line.tone, "#000")}">'
+                   f'<span class="wk">Week {line.week}</span>{html.escape(line.text)}</div>')
+    return "".join(out)
+
+
+@solara.component
+def Tickers(twin: TwinWorlds, week: int):
+    routine, set_routine = solara.use_state(False)
+    with solara.Row(style="align-items: center"):
+        solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
+            "What just happened <span class='hls-help'>(newest first; red: harm, amber: "
+            "strain, green: good news)</span>"))
+        solara.Checkbox(label="Show routine events too", value=routine,
+                        on_value=set_routine)
+    with solara.Columns([1, 1]):
+        for i in range(2):
+            with solara.Column(gap="2px", classes=["hls-card"]):
+                solara.HTML(tag="div", unsafe_innerHTML=f"<b>{html.escape(twin.label(i))}</b>")
+                solara.HTML(tag="div", classes=["hls-ticker", f"hls-ticker-{'ab'[i]}"],
+                            unsafe_innerHTML=_ticker_html(twin, i, routine))
+
+
+@solara.component
+def Person(twin: TwinWorlds, week: int):
+    """One person's journey so far, told in both worlds."""
+    n = twin.worlds[0].people.n
+
+    def follow(p):
+        if p is None or not 0 <= int(p) < n:
+            return
+        twin.follow(int(p))
+        _redraw()
+
+    def pick():
+        twin.follow(twin.pick_person())
+        _redraw()
+
+    with solara.Row(style="align-items: center; flex-wrap: wrap"):
+        solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
+            f"Follow a person: Person {twin.person} "
+            "<span class='hls-help'>(the same person in both worlds; marked with a pin "
+            "in the network)</span>"))
+        solara.InputInt(f"Person (0-{n - 1})", value=twin.person, on_value=follow,
+                        style="max-width: 160px", dense=True)
+        solara.Button("Pick someone else", outlined=True, on_click=pick,
+                      classes=["hls-pick-person"])
+    with solara.Columns([1, 1]):
+        for i in range(2):
+            tr = twin.trackers[i]
+            items = "".join(f"<li>{html.escape(s)}</li>" for s in tr.journey())
+            with solara.Column(gap="2px", classes=["hls-card"]):
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"<b>{html.escape(twin.label(i))}</b> · now: {html.escape(tr.now())}"))
+                solara.HTML(tag="div", classes=["hls-journey", f"hls-journey-{'ab'[i]}"],
+                            unsafe_innerHTML=f"<ol>{items}</ol>")
+
+
+@solara.component
+def Dashboard(twin_ref: solara.Reactive):
+    """Everything in the main area, redrawn after each step.
+
+    One component subscribes to Mesa's update counter (SolaraViz bumps it after each
+    step, reset and play tick; the dashboard after re-configuring a world), so a step
+    costs one render pass."""
+    update_counter.get()
+    twin: TwinWorlds = twin_ref.value
+    week = twin.week
+    solara.Style(CSS)
+    with solara.Column(gap="8px", style="padding: 4px 8px"):
+        Legend(twin, week)
+        Figures(twin, week)
+        Levers(twin)
+        Charts(twin, week)
+        Networks(twin, week)
+        Tickers(twin, week)
+        Person(twin, week)
+        # Drawn last: tests and the benchmark wait for it to know a step is on screen.
+        solara.HTML(tag="div", classes=["hls-drawn"], attributes={"data-week": str(week)},
+                    unsafe_innerHTML="")
+
+
+def model_params(place: dict[str, Any]) -> dict[str, Any]:
+    """SolaraViz model parameters: the seed and starting regimes (Mesa inputs) and the
+    place (a dict the place card edits in place)."""
+    return {
+        "seed": Slider("Seed (who lives here)", value=1, min=0, max=99, step=1),
+        "world_a": {"type": "Select", "label": "World A starts as", "value": REGIMES[0],
+                    "values": list(REGIMES)},
+        "world_b": {"type": "Select", "label": "World B starts as", "value": REGIMES[1],
+                    "values": list(REGIMES)},
+        "place": place,
+    }
+
+
+@solara.component
+def Page():
+    place = solara.use_memo(lambda: place_overrides(place_defaults()), [])
+    twin_ref = solara.use_memo(lambda: solara.reactive(TwinWorlds(place=place)), [])
+    solara.Title("hls_sim twin worlds")
+    SolaraViz(twin_ref, components=[], model_params=model_params(place), name=TITLE,
+              play_interval=150)
+    PlaceSidebar(place)
+    Dashboard(twin_ref)

@@ -1,0 +1,326 @@
+"""The event ticker ("Organisation 7 lost its contract: 14 people lost their practitioner")
+and the follow-a-person panel, both read from the model's own event log.
+
+Each world keeps a :class:`Ticker` and, for the person being followed, a
+:class:`PersonTracker`. After every step they read only the log entries added since
+their bookmark (``EventLog.mark`` / ``EventLog.entries_since``), so their cost does not
+grow with the length of the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..events import journey
+from ..params import DOMAINS
+from ..state import STATUS_NAMES, wellbeing_of
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+# Tones, most serious first: the order lines are listed within a week.
+TONES = ("bad", "warn", "good", "info")
+
+# People events summed over a week: (phrase for n people, tone). Events not listed here
+# are either told with an organisation's line (lost_practitioner, service_ended) or are
+# too routine for a room (referred, exited).
+PEOPLE_PHRASES: dict[str, tuple[str, str]] = {
+    "crisis": ("{n} {people} had a crisis", "bad"),
+    "lost_in_handoff": ("{n} {people} {were} lost in a hand-off and stopped seeking help", "bad"),
+    "gave_up_waiting": ("{n} {people} gave up waiting", "bad"),
+    "cold_handoff": ("{n} {people} {were} told to start again with another service", "warn"),
+    "rereferred": ("{n} {people} came back within a year of their case closing", "warn"),
+    "closed_recorded_success": ("{n} {cases} {were} recorded as a success though the measure "
+                                "was not met", "warn"),
+    "closed_time_limit": ("{n} {cases} closed because the time limit ran out", "warn"),
+    "dropped_out": ("{n} {people} dropped out of support", "warn"),
+    "warm_handoff": ("{n} {people} {were} handed on warmly to another service", "good"),
+    "closed_measure_met": ("{n} {cases} closed with the contract's measure met", "good"),
+    "assessed": ("{n} {people} started support", "info"),
+    "arrived": ("{n} {people} arrived needing support", "info"),
+}
+
+_LOT_MOVED = re.compile(r"^(?P<lot>.+?) moved to Organisation (?P<new>\d+)")
+_WON = re.compile(r"^won the (?P<lot>.+?) against (?P<k>\d+) other")
+_ENDED = re.compile(r"^(?P<lot>.+?) ended \((?P<why>.+)\)$")
+_RESERVES = re.compile(r"reserves of (?P<amount>-?£-?[\d,]+)")
+_PRACTITIONER = re.compile(r"^practitioner \d+ (?P<reason>.+)$")
+_IDEA = re.compile(r"^(?P<domain>\w+) idea")
+
+
+@dataclass(frozen=True)
+class TickerLine:
+    """One line of the ticker: the week, the sentence and how it should look."""
+
+    week: int
+    text: str
+    tone: str = "info"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _people_text(phrase: str, n: int) -> str:
+    return phrase.format(n=n, people=_plural(n, "person", "people"),
+                         were=_plural(n, "was", "were"), cases=_plural(n, "case", "cases"))
+
+
+def _domain_words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLine]:
+    """One week's log entries told in words, the most serious first.
+
+    ``entries`` are :meth:`hls_sim.events.EventLog.entries_since` tuples (week, event,
+    persons, organisations, practitioners, detail), all from the same week.
+    """
+    if not entries and not meeting:
+        return []
+    week = int(entries[0][0]) if entries else -1
+    people_counts: Counter[str] = Counter()
+    # People who lost their practitioner or service, by (organisation, reason).
+    lost: Counter[tuple[int, str]] = Counter()
+    lost_by_reason: Counter[str] = Counter()
+    service_ended = 0
+    org_events: list[tuple[str, int, str]] = []
+    for _, kind, persons, orgs, _, detail in entries:
+        if persons.size == 1 and persons[0] < 0:  # an organisation's event
+            org_events.append((kind, int(orgs[0]), str(detail)))
+        elif kind == "lost_practitioner":
+            for o, k in zip(*np.unique(orgs, return_counts=True), strict=True):
+                lost[(int(o), str(detail))] += int(k)
+            lost_by_reason[str(detail)] += int(persons.size)
+        elif kind == "service_ended":
+            service_ended += int(persons.size)
+        else:
+            people_counts[kind] += int(persons.size)
+
+    lines: list[TickerLine] = []
+    transferred_lots = set()
+    told_reasons: set[str] = set()
+    leavers: dict[str, list[int]] = defaultdict(list)
+    for kind, org, detail in org_events:
+        if kind == "lot_transferred":
+            m = _LOT_MOVED.match(detail)
+            reason = "made redundant after a lost tender"
+            told_reasons.add(reason)
+            n = lost[(org, reason)]
+            if m:
+                transferred_lots.add(m["lot"])
+                text = (f"Organisation {org} lost its contract for the {m['lot']} to "
+                        f"Organisation {m['new']}")
+            else:
+                text = f"Organisation {org}: {detail}"
+            text += (f": {n} {_plural(n, 'person', 'people')} lost their practitioner" if n
+                     else ": its staff moved with the work, so nobody lost their practitioner")
+            lines.append(TickerLine(week, text, "bad" if n else "warn"))
+        elif kind == "organisation_closed":
+            m = _RESERVES.search(detail)
+            money = f" (reserves {m['amount']})" if m else ""
+            lines.append(TickerLine(week, f"Organisation {org} closed: it ran out of money"
+                                    f"{money}", "bad"))
+        elif kind == "lot_ended":
+            m = _ENDED.match(detail)
+            what = f"The {m['lot']} ended ({m['why']})" if m else f"A lot ended: {detail}"
+            told_reasons.add("lot ended")
+            n = service_ended
+            service_ended = 0
+            if n:
+                what += f": {n} {_plural(n, 'person', 'people')} lost their service"
+            lines.append(TickerLine(week, what, "bad"))
+        elif kind == "emergency_award":
+            lines.append(TickerLine(week, f"Organisation {org} {detail}", "warn"))
+        elif kind == "practitioner_left":
+            m = _PRACTITIONER.match(detail)
+            leavers[m["reason"] if m else detail].append(org)
+        elif kind == "partnership_renewed":
+            lines.append(TickerLine(week, f"Organisation {org}'s {detail}", "good"))
+        elif kind == "experiment_started":
+            lines.append(TickerLine(week, f"Organisation {org} started {detail}", "info"))
+        elif kind == "experiment_grown":
+            m = _IDEA.match(detail)
+            domain = _domain_words(m["domain"]) if m else "an"
+            effect = detail[detail.find("("):] if "(" in detail else ""
+            lines.append(TickerLine(week, f"Organisation {org} grew its {domain} idea into "
+                                    f"everyday practice {effect}".rstrip(), "good"))
+        elif kind == "experiment_failed":
+            m = _IDEA.match(detail)
+            domain = _domain_words(m["domain"]) if m else "an"
+            lines.append(TickerLine(week, f"Organisation {org} stopped a {domain} idea that "
+                                    "did not work, and the place learned from it", "info"))
+        elif kind == "system_change":
+            lines.append(TickerLine(week, "A " + detail, "good"))
+        elif kind == "budget_moved":
+            lines.append(TickerLine(week, "The commissioner moved " + detail, "info"))
+        elif kind == "regime_switch":
+            lines.append(TickerLine(week, "The commissioner changed how services are "
+                                    "commissioned: every contract in force was renewed on the "
+                                    "new terms", "warn"))
+    for kind, org, detail in org_events:
+        if kind == "tender_won":
+            m = _WON.match(detail)
+            if m and m["lot"] not in transferred_lots:
+                k = int(m["k"])
+                text = (f"Organisation {org} kept the {m['lot']} after a tender against {k} "
+                        f"other {_plural(k, 'bidder', 'bidders')}")
+            else:
+                text = f"Organisation {org} {detail}"
+            lines.append(TickerLine(week, text, "info"))
+    for reason, orgs in leavers.items():
+        if reason in told_reasons:
+            continue
+        k = len(orgs)
+        where = ", ".join(str(o) for o in sorted(set(orgs)))
+        n = lost_by_reason.get(reason, 0)
+        text = (f"{k} {_plural(k, 'practitioner', 'practitioners')} {reason} "
+                f"(Organisation{'s' if len(set(orgs)) > 1 else ''} {where})")
+        if n:
+            text += f": {n} {_plural(n, 'person', 'people')} lost their practitioner"
+        told_reasons.add(reason)
+        lines.append(TickerLine(week, text, "bad" if n else "warn"))
+    for reason, n in lost_by_reason.items():
+        if reason not in told_reasons and n:
+            lines.append(TickerLine(week, f"{n} {_plural(n, 'person', 'people')} lost their "
+                                    f"practitioner ({reason})", "bad"))
+    if service_ended:
+        who = _plural(service_ended, "person", "people")
+        lines.append(TickerLine(week, f"{service_ended} {who} lost their service and had to "
+                                "seek help again", "bad"))
+    if meeting:
+        lines.append(TickerLine(week, "Practitioners and organisations met to learn together",
+                                "good"))
+    for kind, (phrase, tone) in PEOPLE_PHRASES.items():
+        n = people_counts.get(kind, 0)
+        if n:
+            lines.append(TickerLine(week, _people_text(phrase, n), tone))
+    order = {t: i for i, t in enumerate(TONES)}
+    return sorted(lines, key=lambda line: order.get(line.tone, len(TONES)))
+
+
+class Ticker:
+    """The latest weeks of one world told in words, newest last."""
+
+    def __init__(self, model: HLSModel, max_lines: int = 400):
+        self.model = model
+        self._mark = 0
+        self.lines: deque[TickerLine] = deque(maxlen=max_lines)
+
+    def update(self) -> list[TickerLine]:
+        """Read what the log gained since the last call; return the new lines."""
+        log = self.model.log
+        entries = log.entries_since(self._mark)
+        self._mark = log.mark()
+        by_week: dict[int, list[tuple]] = defaultdict(list)
+        for e in entries:
+            by_week[int(e[0])].append(e)
+        last = self.model.week - 1
+        new: list[TickerLine] = []
+        for week in sorted(by_week):
+            meeting = week == last and bool(getattr(self.model, "meeting_this_week", False))
+            new += describe_week(by_week[week], meeting=meeting)
+        if last not in by_week and getattr(self.model, "meeting_this_week", False) and last >= 0:
+            new += [TickerLine(last, "Practitioners and organisations met to learn together",
+                               "good")]
+        self.lines.extend(new)
+        return new
+
+    def note(self, text: str, tone: str = "warn") -> None:
+        """Add the dashboard's own line (a lever change, a restart)."""
+        self.lines.append(TickerLine(self.model.week, text, tone))
+
+    def recent(self, n: int = 30, tones: tuple[str, ...] = TONES) -> list[TickerLine]:
+        """The ``n`` newest lines of the given tones, newest first."""
+        out = []
+        for line in reversed(self.lines):
+            if line.tone in tones:
+                out.append(line)
+                if len(out) >= n:
+                    break
+        return out
+
+
+class PersonTracker:
+    """One person's events in one world, gathered as the world runs."""
+
+    def __init__(self, model: HLSModel, person: int):
+        if not 0 <= person < model.people.n:
+            raise ValueError(f"unknown person {person}: allowed 0..{model.people.n - 1}")
+        self.model, self.person = model, int(person)
+        self._mark = 0
+        self.rows: list[tuple[int, str, int, int, str]] = []
+
+    def update(self) -> None:
+        log, p = self.model.log, self.person
+        entries = log.entries_since(self._mark)
+        self._mark = log.mark()
+        for week, kind, persons, orgs, pracs, detail in entries:
+            hit = np.flatnonzero(persons == p)
+            for i in hit:
+                self.rows.append((int(week), str(kind), int(orgs[i]), int(pracs[i]),
+                                  str(detail)))
+
+    def events(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["week", "event", "organisation",
+                                                "practitioner", "detail"]).assign(
+            person=self.person)
+
+    def person_row(self) -> pd.DataFrame:
+        """The columns of :func:`hls_sim.result.people_frame` that a journey reads, for
+        this person only (cheap: no table of everyone)."""
+        ppl, i = self.model.people, self.person
+        exited = not np.isnan(ppl.wellbeing_end[i])
+        row = {
+            "person": i, "complexity": int(ppl.complexity[i]),
+            "wellbeing_start": float(ppl.wellbeing_start[i]),
+            "wellbeing_end": float(ppl.wellbeing_end[i]) if exited
+            else float(wellbeing_of(ppl.needs[i])),
+            "referrals": int(ppl.referrals[i]), "assessments": int(ppl.assessments[i]),
+            "practitioners_seen": int(ppl.practitioners_seen[i]),
+        }
+        for d, name in enumerate(DOMAINS):
+            row[f"need_{name}_start"] = float(ppl.needs_start[i, d])
+        return pd.DataFrame([row])
+
+    def journey(self) -> list[str]:
+        """The journey so far, a sentence per event (hls_sim.events.journey)."""
+        m = self.model
+        if m.people.arrival_week[self.person] >= m.week and not self.rows:
+            return [f"Person {self.person} arrives in week "
+                    f"{int(m.people.arrival_week[self.person])}."]
+        lines = journey(self.events(), self.person_row(), self.person,
+                        m.params.people.need_threshold)
+        lines[-1] = lines[-1].replace("went from", "has gone from").replace(" over ", " so far, over ")
+        return lines
+
+    def now(self) -> str:
+        """Where the person is this week, read from their Mesa agent."""
+        m, i = self.model, self.person
+        agent = m.person_agents[i]
+        status = STATUS_NAMES[m.people.status[i]]
+        if agent is None:
+            if status == "exited":
+                return f"Left the place in week {int(m.people.exit_week[i])}."
+            return f"Not yet arrived (arrives in week {int(m.people.arrival_week[i])})."
+        text = f"Wellbeing {agent.wellbeing:.2f}. "
+        prac = agent.practitioner
+        if agent.status == "in_support" and prac is not None:
+            return text + (f"In support with practitioner {prac.post} at "
+                           f"{prac.organisation.name}; relationship {agent.relationship:.2f}.")
+        if agent.status == "waiting":
+            weeks = m.week - int(m.people.wait_since[i])
+            org = m.c_org[m.people.contract[i]] if m.people.contract[i] >= 0 else -1
+            at = f" for Organisation {org}" if org >= 0 else ""
+            return text + f"Waiting{at} ({max(weeks, 0)} weeks so far)."
+        return text + {
+            "seeking": "Looking for help.",
+            "closed": "Case closed; not in a service.",
+            "disengaged": "Disengaged from services.",
+        }.get(agent.status, agent.status.replace("_", " ").capitalize() + ".")

@@ -1,0 +1,210 @@
+"""Twin worlds: two places built from the same seed, so the same people with the same needs
+and the same life shocks, commissioned two ways and stepped together.
+
+:class:`TwinWorlds` is itself a Mesa model (SolaraViz steps it, resets it and counts its
+steps); each world is a full :class:`hls_sim.HLSModel` with its own Mesa agents. Either
+world can be re-configured while the run goes on:
+
+* :meth:`TwinWorlds.change_levers` changes the levers *from next week*, through the
+  model's own regime-switch mechanism (``Params.switch_week`` / ``switch_overrides``):
+  the commissioner renews every contract in force on the new terms.
+* :meth:`TwinWorlds.restart_world` rebuilds one world from week 0 with other levers and
+  runs it up to the other world's week: the same place as if it had always been
+  commissioned that way.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import mesa
+import numpy as np
+
+from ..model import HLSModel
+from ..params import ParameterError, make_params
+from .controls import DASHBOARD_PLACE, REGIMES, describe_changes, preset_levers
+from .ticker import PersonTracker, Ticker
+
+WORLD_NAMES = ("World A", "World B")
+
+
+class TwinWorlds(mesa.Model):
+    """Two :class:`HLSModel` worlds from one seed, stepped together.
+
+    Args:
+        seed: seeds both worlds (same people, same shocks) and the twin's own choices
+            (which people the network view samples, whom to follow).
+        world_a, world_b: the preset each world starts under.
+        place: parameter overrides for the place both worlds share (dotted names);
+            defaults to :data:`hls_sim.dashboard.controls.DASHBOARD_PLACE`.
+        follow: the person the follow-a-person panel tells about (default: someone
+            with many needs who is there from week 0).
+    """
+
+    def __init__(self, seed: int = 1, world_a: str = "competitive",
+                 world_b: str = "collaborative", place: dict[str, Any] | None = None,
+                 follow: int | None = None):
+        super().__init__(rng=int(seed))
+        for r in (world_a, world_b):
+            if r not in REGIMES:
+                raise ParameterError(f"invalid regime {r!r}: allowed {', '.join(REGIMES)}")
+        self.seed = int(seed)
+        self.overrides: dict[str, Any] = {**DASHBOARD_PLACE, **(place or {})}
+        self.regimes = [world_a, world_b]
+        self._lock = threading.RLock()
+        self.worlds: list[HLSModel] = [self._build(r, None) for r in self.regimes]
+        self.tickers = [Ticker(w) for w in self.worlds]
+        # The same order of people in both worlds: the network view samples people in
+        # this order, so both worlds show the same people.
+        n = self.worlds[0].people.n
+        self.person_order = self.rng.permutation(n)
+        self.person = self._default_person() if follow is None else int(follow)
+        self.trackers = [PersonTracker(w, self.person) for w in self.worlds]
+        self.changes: list[list[tuple[int, list[str]]]] = [[], []]
+        # Each world's log entries from its latest week (the network view highlights
+        # the people they name).
+        self.week_entries: list[list[tuple]] = [[], []]
+        self.revision = 0  # bumped whenever a world is replaced or re-configured
+        self.running = True
+
+    # --- building --------------------------------------------------------------------
+
+    def scenario(self, regime: str, levers: dict[str, Any] | None) -> dict[str, Any]:
+        """The parameter overrides of one world."""
+        sc = {**self.overrides, "regime": regime, "name": f"dashboard {regime}"}
+        for k, v in (levers or {}).items():
+            sc[f"commissioning.{k}"] = v
+        return sc
+
+    def _build(self, regime: str, levers: dict[str, Any] | None) -> HLSModel:
+        return HLSModel(self.scenario(regime, levers), seed=self.seed)
+
+    def _default_person(self) -> int:
+        people = self.worlds[0].people
+        first = self.person_order[people.arrival_week[self.person_order] == 0]
+        if first.size == 0:
+            return int(self.person_order[0])
+        cx = people.complexity[first]
+        return int(first[np.argmax(cx)])  # the first in the order with the most needs
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def week(self) -> int:
+        """Weeks both worlds have run."""
+        return min(w.week for w in self.worlds)
+
+    @property
+    def n_weeks(self) -> int:
+        return self.worlds[0].params.place.n_weeks
+
+    def levers(self, i: int) -> dict[str, Any]:
+        """The levers world ``i`` runs under now (or from next week, if just changed)."""
+        p = self.worlds[i].params
+        if p.switch_week is not None and p.switch_week >= self.worlds[i].week:
+            return p.levers_after_switch().model_dump()
+        return self.worlds[i].levers.model_dump()
+
+    def label(self, i: int) -> str:
+        """"World A: competitive" (with "changed" once its levers were changed)."""
+        changed = " (levers changed)" if self.changes[i] else ""
+        return f"{WORLD_NAMES[i]}: {self.regimes[i]}{changed}"
+
+    # --- stepping --------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One week in both worlds; the tickers and the followed person catch up."""
+        with self._lock:
+            for i, w in enumerate(self.worlds):
+                if w.running:
+                    mark = w.log.mark()
+                    w.step()
+                    self.week_entries[i] = w.log.entries_since(mark)
+                    self.tickers[i].update()
+                    self.trackers[i].update()
+            self.running = all(w.running for w in self.worlds)
+
+    # --- re-configuring ----------------------------------------------------------------
+
+    def _validated(self, i: int, levers: dict[str, Any], regime: str | None = None
+                   ) -> dict[str, Any]:
+        regime = regime or self.regimes[i]
+        p = make_params(self.scenario(regime, levers))  # raises ParameterError
+        return p.commissioning.model_dump()
+
+    def change_levers(self, i: int, levers: dict[str, Any]) -> list[str]:
+        """Change world ``i``'s levers from next week; return the changes in words.
+
+        Uses the model's regime switch: at the start of next week the commissioner
+        renews every contract in force on the new terms (a new length, a new scope),
+        and caseloads shrink if reporting grew.
+        """
+        with self._lock:
+            w = self.worlds[i]
+            if not w.running:
+                raise ParameterError(f"{WORLD_NAMES[i]} has finished its run: press Reset")
+            old = self.levers(i)
+            new = self._validated(i, {**old, **levers})
+            changes = describe_changes(old, new)
+            if not changes:
+                return []
+            w.params.switch_week = w.week
+            w.params.switch_to = self.regimes[i]
+            w.params.switch_overrides = new
+            self.changes[i].append((w.week, changes))
+            self.tickers[i].note(f"You changed the levers; from week {w.week}: "
+                                 + "; ".join(changes))
+            self.revision += 1
+            return changes
+
+    def restart_world(self, i: int, regime: str | None = None,
+                      levers: dict[str, Any] | None = None) -> None:
+        """Rebuild world ``i`` from week 0 under ``regime`` (default: its own) with
+        ``levers`` on top, and run it to the week the twins have reached."""
+        regime = regime or self.regimes[i]
+        if regime not in REGIMES:
+            raise ParameterError(f"invalid regime {regime!r}: allowed {', '.join(REGIMES)}")
+        levers = self._validated(i, levers or {}, regime)
+        changes = describe_changes(preset_levers(regime), levers)
+        with self._lock:
+            week = self.week
+            model = self._build(regime, levers)
+            ticker, tracker = Ticker(model), PersonTracker(model, self.person)
+            entries: list[tuple] = []
+            for _ in range(week):
+                mark = model.log.mark()
+                model.step()
+                entries = model.log.entries_since(mark)
+                ticker.update()
+            tracker.update()
+            ticker.note(f"{WORLD_NAMES[i]} was run again from week 0 as {regime}"
+                        + (" with " + "; ".join(changes) if changes else ""), "info")
+            self.worlds[i], self.tickers[i], self.trackers[i] = model, ticker, tracker
+            self.week_entries[i] = entries
+            self.regimes[i] = regime
+            self.changes[i] = [(0, changes)] if changes else []
+            self.running = all(w.running for w in self.worlds)
+            self.revision += 1
+
+    def follow(self, person: int) -> None:
+        """Follow another person (the same person in both worlds)."""
+        with self._lock:
+            trackers = [PersonTracker(w, person) for w in self.worlds]
+            for t in trackers:
+                t.update()
+            self.person, self.trackers = int(person), trackers
+            self.revision += 1
+
+    def pick_person(self) -> int:
+        """Someone else worth following: present now in World A, with many referrals."""
+        w = self.worlds[0]
+        ppl = w.people
+        present = np.array([a is not None for a in w.person_agents[self.person_order]])
+        cand = self.person_order[present]
+        cand = cand[cand != self.person]
+        if cand.size == 0:
+            return self.person
+        score = ppl.referrals[cand] * 10 + ppl.complexity[cand]
+        top = cand[score >= np.quantile(score, 0.8)]
+        return int(top[self.random.randrange(top.size)])
