@@ -20,6 +20,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -93,6 +94,26 @@ class Experiment:
     @property
     def baseline(self) -> str:
         return self.scenarios[0].name
+
+    # What the run loop (:func:`_execute`) asks of an experiment. A sensitivity design
+    # (:class:`hls_sim.experiments.DesignExperiment`) answers the same questions.
+
+    def scenario_params(self) -> dict[str, dict[str, Any]]:
+        """Each scenario's resolved parameters, by name (shipped with every batch)."""
+        return {s.name: s.params.model_dump(mode="json") for s in self.scenarios}
+
+    def batch_args(self, params: dict[str, dict[str, Any]],
+                   batch: list[RunSpec]) -> tuple[Any, ...]:
+        """Positional arguments of :func:`simulate_batch` for one batch of runs."""
+        return (params, batch, self.model)
+
+    def seconds_per_run(self) -> float:
+        """A rough estimate of one run's time (to size batches)."""
+        p = self.scenarios[0].params.place
+        return 0.05 + p.n_people * p.n_weeks / 2.5e6  # measured, roughly
+
+    def prepare(self, store: ResultsStore) -> None:
+        """Write anything the runs need besides the manifest (nothing, here)."""
 
     def seeds(self) -> list[int]:
         """One model seed per replicate, spawned from the root seed."""
@@ -182,15 +203,19 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
     manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
                 "created": _now(), "status": "running", **exp.to_manifest(), "sessions": []}
     store.write_manifest(manifest)
+    exp.prepare(store)
     return _execute(exp, store, manifest, workers, dask, progress)
 
 
 def resume_experiment(path: str | Path, *, workers: int | None = None,
-                      dask: str | None = None, progress: bool = True) -> Outcome:
+                      dask: str | None = None, progress: bool = True,
+                      factory: Callable[[dict[str, Any]], Any] | None = None) -> Outcome:
     """Finish an interrupted experiment: run only what has not finished.
 
     The scenarios, seeds and replicates come from the folder's manifest, so the
-    finished experiment equals one that was never interrupted.
+    finished experiment equals one that was never interrupted. ``factory`` rebuilds
+    the experiment from the manifest (default :meth:`Experiment.from_manifest`; a
+    sensitivity design passes its own).
     """
     store = ResultsStore(Path(path))
     if not store.exists():
@@ -200,15 +225,14 @@ def resume_experiment(path: str | Path, *, workers: int | None = None,
     if made_by != __version__:
         raise ExperimentError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
                               "so resumed runs would not match: start a new experiment")
-    exp = Experiment.from_manifest(manifest)
+    exp = (factory or Experiment.from_manifest)(manifest)
     store.clean_partial()
     return _execute(exp, store, manifest, workers, dask, progress)
 
 
 def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
     """Group runs into batches of about a second of work, but keep every worker busy."""
-    p = exp.scenarios[0].params.place
-    est = 0.05 + p.n_people * p.n_weeks / 2.5e6  # seconds per run (measured, roughly)
+    est = exp.seconds_per_run()
     size = max(1, min(math.ceil(TARGET_BATCH_SECONDS / est),
                       math.ceil(len(specs) / (4 * max(workers, 1)))))
     return [specs[i:i + size] for i in range(0, len(specs), size)]
@@ -219,7 +243,7 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
     specs = exp.runs()
     done = store.finished_keys()
     todo = [s for s in specs if s.key not in done]
-    params = {s.name: s.params.model_dump(mode="json") for s in exp.scenarios}
+    params = exp.scenario_params()
     session: dict[str, Any] = {"started": _now(), "runs_to_do": len(todo),
                                "command": sys.argv}
     manifest.setdefault("sessions", []).append(session)
@@ -240,7 +264,7 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
             store.write_manifest(manifest)
             batches = plan_batches(exp, todo, executor.workers)
             for _i, outputs in executor.map_unordered(
-                    simulate_batch, [(params, b, exp.model) for b in batches]):
+                    simulate_batch, [exp.batch_args(params, b) for b in batches]):
                 for out in outputs:
                     store.save(out)
                     failed += not out.ok

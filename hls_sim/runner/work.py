@@ -21,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from .. import metrics
 from ..model import HLSModel
 from ..params import make_params
-from ..result import Result
+from ..result import Result, people_frame
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,14 @@ def simulate(params: dict[str, Any], spec: RunSpec) -> RunOutput:
         p = make_params({**params, **dict(spec.overrides)}) if spec.overrides \
             else make_params(params)
         model = HLSModel(p, seed=spec.seed)
+        if not spec.keep:
+            # Summary only (sensitivity designs): no event log to build, and the summary
+            # straight from the model, exactly as Result.from_model computes it.
+            model.log = _NullLog()
+            model.run()
+            summary = metrics.summary(model, metrics.timeseries(model), people_frame(model))
+            return RunOutput(spec, {"summary": _with_ids(pd.DataFrame([summary]), spec)},
+                             time.perf_counter() - start, worker)
         model.run()
         result = Result.from_model(model)
         seconds = time.perf_counter() - start
@@ -126,12 +135,79 @@ def simulate_callable(target: str, params: dict[str, Any], spec: RunSpec) -> Run
                          f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
+def simulate_mesa(target: str, params: dict[str, Any], spec: RunSpec,
+                  steps: int) -> RunOutput:
+    """Run any Mesa model class given as ``module:Class``: built with the parameters as
+    keyword arguments (and ``seed``), stepped ``steps`` times (or until it stops
+    running); the run's summary row is every model reporter of its ``datacollector``,
+    evaluated on the final state. Never raises."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    start = time.perf_counter()
+    try:
+        cls = resolve_model(target)
+        kwargs = {**params, **dict(spec.overrides)}
+        if _takes_seed(cls):
+            kwargs["seed"] = spec.seed
+        model = cls(**kwargs)
+        for _ in range(steps):
+            if not getattr(model, "running", True):
+                break
+            model.step()
+        dc = getattr(model, "datacollector", None)
+        if dc is None or not getattr(dc, "model_reporters", None):
+            raise TypeError(f"model {target} has no datacollector with model reporters "
+                            "(the outputs of a Mesa model are its named model reporters)")
+        dc.collect(model)  # the reporters on the final state
+        row = pd.DataFrame([{str(k): float(dc.model_vars[k][-1])
+                             for k in dc.model_reporters}])
+        return RunOutput(spec, {"summary": _with_ids(row, spec)},
+                         time.perf_counter() - start, worker)
+    except Exception as exc:  # recorded, never fatal to the experiment
+        return RunOutput(spec, {}, time.perf_counter() - start, worker,
+                         f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
 def simulate_batch(params_by_scenario: dict[str, dict[str, Any]], specs: list[RunSpec],
-                   model: str = "hls_sim") -> list[RunOutput]:
-    """Run several short simulations in one task, so scheduler overhead stays small."""
+                   model: str = "hls_sim",
+                   options: Mapping[str, Any] | None = None) -> list[RunOutput]:
+    """Run several short simulations in one task, so scheduler overhead stays small.
+
+    ``model`` is ``"hls_sim"``, a ``module:function`` or a Mesa ``module:Class``;
+    ``options`` holds ``steps`` for a Mesa model.
+    """
     if model == "hls_sim":
         return [simulate(params_by_scenario[s.scenario], s) for s in specs]
+    if is_mesa_model(model):
+        steps = int((options or {}).get("steps", 100))
+        return [simulate_mesa(model, params_by_scenario[s.scenario], s, steps) for s in specs]
     return [simulate_callable(model, params_by_scenario[s.scenario], s) for s in specs]
+
+
+def is_mesa_model(target: str) -> bool:
+    """Whether ``module:Name`` names a Mesa model class (False if it cannot be imported)."""
+    try:
+        obj = resolve_model(target)
+    except ValueError:
+        return False
+    import mesa
+
+    return inspect.isclass(obj) and issubclass(obj, mesa.Model)
+
+
+class _NullLog:
+    """Stands in for the model's event log when no events are kept: logs nothing."""
+
+    def people_event(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def org_event(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def mark(self) -> int:
+        return 0
+
+    def entries_since(self, mark: int) -> list[tuple]:
+        return []
 
 
 @cache
@@ -156,9 +232,13 @@ def resolve_model(target: str) -> Callable[..., Any]:
 
 def _takes_seed(fn: Callable[..., Any]) -> bool:
     try:
-        return "seed" in inspect.signature(fn).parameters
+        params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
+    if "seed" in params:
+        return True
+    # A Mesa model class that passes **kwargs on to mesa.Model takes a seed too.
+    return inspect.isclass(fn) and any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _with_ids(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
