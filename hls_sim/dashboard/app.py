@@ -125,7 +125,14 @@ def PlaceCard(place: dict[str, Any]):
 
 @solara.component
 def PlaceSidebar(place: dict[str, Any]):
-    """The place card, below SolaraViz's own cards in the sidebar."""
+    """The place card, below SolaraViz's own cards in the sidebar. Solara orders sidebar
+    content by how deep in the page it is declared, so it is declared one level deeper
+    than SolaraViz's."""
+    _PlaceSidebar(place)
+
+
+@solara.component
+def _PlaceSidebar(place: dict[str, Any]):
     with solara.Sidebar():
         PlaceCard(place)
 
@@ -301,7 +308,7 @@ def _ticker_html(twin: TwinWorlds, i: int, routine: bool) -> str:
     out = []
     for line in lines:
         out.append(f'<div style="color:{TONE_COLOURS.get(line.tone, "#000")}">'
-                   f'<span class="wk">Week {line.week}</span>{html.escape(line.text)}</div>')
+                   f'<span class="wk">Week {line.week}</span> {html.escape(line.text)}</div>')
     return "".join(out)
 
 

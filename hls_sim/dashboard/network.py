@@ -38,7 +38,7 @@ RING = 10.0
 CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("Organisation", "#3b4cc0", "rect"),
     ("Organisation (closed)", "#bdbdbd", "rect"),
-    ("Practitioner (colour: stress)", "#31a354", "circle"),
+    ("Practitioner (colour: stress)", "#31a354", "circle"),  # drawn with a dark rim
     ("In support", "#1b9e77", "circle"),
     ("Waiting", "#e6ab02", "circle"),
     ("Looking for help", "#fb9a99", "circle"),
@@ -213,7 +213,8 @@ def graph_option(g: nx.Graph, title: str = "") -> dict:
         item: dict = {"name": n, "value": d["label"], "x": d["pos"][0], "y": -d["pos"][1],
                       "category": CAT_INDEX[d["category"]], "symbolSize": d["size"]}
         if d["kind"] == "practitioner" and d["category"].startswith("Practitioner"):
-            item["itemStyle"] = {"color": d["colour"]}
+            item["itemStyle"] = {"color": d["colour"], "borderColor": "#263238",
+                                 "borderWidth": 1}
         if d["kind"] == "organisation":
             item["label"] = {"show": True, "formatter": str(d["index"]), "color": "#fff",
                              "fontSize": 10}
@@ -245,7 +246,7 @@ def graph_option(g: nx.Graph, title: str = "") -> dict:
                     "itemHeight": 10, "textStyle": {"fontSize": 10}}],
         "series": [{
             "type": "graph", "layout": "none", "roam": True, "animation": False,
-            "top": 28, "bottom": 64, "left": 8, "right": 8,
+            "top": 36, "bottom": 64, "left": 36, "right": 36,
             "categories": [{"name": n, "itemStyle": {"color": c}, "symbol": s}
                            for n, c, s in CATEGORIES],
             "data": nodes, "links": links,

@@ -237,14 +237,16 @@ class Ticker:
         self.lines.append(TickerLine(self.model.week, text, tone))
 
     def recent(self, n: int = 30, tones: tuple[str, ...] = TONES) -> list[TickerLine]:
-        """The ``n`` newest lines of the given tones, newest first."""
+        """The ``n`` newest lines of the given tones: newest week first, and within a
+        week the most serious first (the order they were told in)."""
         out = []
         for line in reversed(self.lines):
             if line.tone in tones:
                 out.append(line)
                 if len(out) >= n:
                     break
-        return out
+        out.reverse()
+        return sorted(out, key=lambda line: -line.week)
 
 
 class PersonTracker:
