@@ -453,6 +453,8 @@ def page(server):
         pg = browser.new_page(viewport={"width": 1600, "height": 1200})
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
+              if r.status >= 400 else None)  # e.g. a script the page could not load
         pg.goto(server)
         pg.wait_for_selector(".hls-week", timeout=90_000)
         pg.errors = errors
@@ -531,10 +533,44 @@ def test_browser_step_and_change_a_lever(page):
     assert jump > 1
     _step(page, 4 + jump)
     assert f"Week {4 + jump} of 260" in page.locator(".hls-week").inner_text()
+    slider.focus()
+    slider.press("Home")  # back to one week a step
     page.locator(".hls-show-levers").click()  # hide the levers again for the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1600, "height": 3000})
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 50_000
+    assert not page.errors, page.errors
+
+
+@needs_chromium
+def test_browser_play_pause_and_reset_with_another_place(page):
+    def week() -> int:
+        return int(page.locator(".hls-drawn").get_attribute("data-week"))
+
+    start = week()
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        f"() => +document.querySelector('.hls-drawn').dataset.week >= {start + 3}",
+        timeout=60_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1000)
+    paused = week()
+    page.wait_for_timeout(1000)
+    assert week() == paused > start
+
+    # A shorter run for the place (applies at Reset), then Reset: both worlds rebuilt.
+    slider = page.locator(".hls-control-n_weeks [role=slider]")
+    slider.focus()
+    slider.press("Home")
+    page.wait_for_function(
+        "() => document.querySelector('.hls-control-n_weeks').innerText.includes(': 52')")
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_function(
+        "() => document.querySelector('.hls-week').innerText.includes('Week 0 of 52')",
+        timeout=30_000)
+    assert "levers changed" not in page.locator(".hls-legend").inner_text()
+    _step(page, 1)
+    assert "Week 1 of 52" in page.locator(".hls-week").inner_text()
     assert not page.errors, page.errors
