@@ -55,6 +55,18 @@ EXAMPLES = {
         examples:
           hls-sim dashboard                         # then open http://127.0.0.1:8765
           hls-sim dashboard --host 0.0.0.0 --port 9000""",
+    "sensitivity": """\
+        examples:
+          hls-sim sensitivity experiments/morris_screening.yaml      # screen every lever
+          hls-sim sensitivity sobol_regime_gap --workers 2           # a shipped experiment
+          hls-sim sensitivity my_study.yaml --dask local             # a local Dask cluster
+          hls-sim sensitivity my_study.yaml --dask tcp://10.0.0.5:8786
+          hls-sim sensitivity --resume results/sobol_regime_gap-20261121-101500""",
+    "discover": """\
+        examples:
+          hls-sim discover experiments/when_collaboration_wins.yaml
+          hls-sim discover when_collaboration_wins --workers 2 --out results/wins
+          hls-sim discover --resume results/wins             # finish, then find the boxes""",
 }
 DEMO_REPLICATES = 20
 
@@ -148,6 +160,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive, metavar="N")
     p.add_argument("--out", type=Path, metavar="DIR")
     p.set_defaults(handler=cmd_demo)
+
+    design = _Parser(add_help=False)
+    g = design.add_argument_group("running")
+    g.add_argument("--workers", type=_positive, metavar="N",
+                   help="worker processes (default: this machine's cores)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="run on a Dask cluster: a scheduler address, or 'local'")
+    g.add_argument("--out", type=Path, metavar="DIR",
+                   help="results folder (default results/<experiment>-<timestamp>)")
+    g.add_argument("--resume", type=Path, metavar="DIR",
+                   help="finish an interrupted analysis in DIR (runs only what is missing)")
+    g.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    p = command("sensitivity", "Global sensitivity analysis of an experiment file (SALib: "
+                "Sobol, Morris, eFAST, PAWN, delta)", [design])
+    p.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                   help="an experiment YAML file (or a name in experiments/)")
+    p.set_defaults(handler=cmd_design)
+
+    p = command("discover", "Scenario discovery: PRIM boxes and a decision tree for when an "
+                "outcome holds", [design])
+    p.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
+                   help="an experiment YAML file with a discover: section")
+    p.set_defaults(handler=cmd_design)
 
     p = command("dashboard", "Start the twin-world dashboard in a browser")
     p.add_argument("--host", default="127.0.0.1", help="interface to serve on "
@@ -271,6 +308,117 @@ def cmd_demo(args: argparse.Namespace) -> int:
           file=sys.stderr)
     outcome = run_experiment(exp, args.out, workers=args.workers)
     return finish(outcome)
+
+
+def cmd_design(args: argparse.Namespace) -> int:
+    """``sensitivity`` and ``discover``: validate, run (or resume) the design on the
+    runner, analyse, report."""
+    import os
+
+    from . import experiments
+    from .analysis import discovery, sensitivity
+
+    if os.getcwd() not in sys.path:  # module:function models in this folder, as python -m
+        sys.path.insert(0, os.getcwd())
+    discover = args.command == "discover"
+    spec = experiments.load(args.experiment) if args.experiment else None
+    if spec is not None:
+        _check_design(spec, discover)
+    progress = not args.quiet
+    if args.resume is not None:
+        if args.out is not None:
+            raise ExperimentError("give either --out or --resume DIR, not both")
+        if spec is None and (args.resume / "manifest.json").is_file():
+            from .runner import ResultsStore
+
+            manifest = ResultsStore(args.resume).read_manifest()
+            _check_design(experiments.DesignExperiment.from_manifest(
+                manifest, args.resume).spec, discover)
+        outcome = experiments.resume_design(args.resume, workers=args.workers, dask=args.dask,
+                                            progress=progress, spec=spec)
+    else:
+        if spec is None:
+            raise ExperimentError(f"name an experiment file to {args.command} (e.g. "
+                                  "experiments/morris_screening.yaml), or --resume DIR")
+        X = experiments.prepare(spec)  # the sample, checked: nothing is written before this
+        outcome = experiments.run_design(spec, X, args.out, workers=args.workers,
+                                         dask=args.dask, progress=progress)
+    status = 0
+    if outcome.failures:
+        status = 1
+        print(f"hls-sim: {len(outcome.failures)} run(s) failed:", file=sys.stderr)
+        for f in outcome.failures[:10]:
+            print(f"  {f['scenario']} sample {f.get('sample')} replicate {f['replicate']} "
+                  f"(seed {f['seed']}): {f['error']}", file=sys.stderr)
+        print(f"  tracebacks are in {outcome.path / 'failures'}; rerun them with "
+              f"--resume {outcome.path}", file=sys.stderr)
+    try:
+        if discover:
+            res, _ = discovery.discover_folder(outcome.path)
+            print(discovery_text(res))
+        else:
+            sres, _ = sensitivity.analyse_folder(outcome.path)
+            print(sensitivity_text(sres))
+    except ExperimentError as exc:  # the runs are saved, but cannot be analysed as asked
+        print(f"hls-sim: error: no analysis: {exc} (the runs are saved in {outcome.path})",
+              file=sys.stderr)
+        return 1
+    if not args.no_report:
+        from .report import write_report
+
+        print(f"\nreport: {write_report(outcome.path)}")
+    print(f"results: {outcome.path}  ({outcome.runs_finished}/{outcome.runs_planned} runs, "
+          f"model time {outcome.model_seconds:.1f} s, wall time {outcome.wall_seconds:.1f} s)")
+    return status
+
+
+def _check_design(spec, discover: bool) -> None:
+    if discover and spec.discover is None:
+        raise ExperimentError(f"{spec.where('discover')}: no discover: section (which output, "
+                              "and above or below what threshold) for 'hls-sim discover'")
+    if not discover and spec.method == "latin":
+        raise ExperimentError(f"{spec.where('method')}: method latin computes no indices: use "
+                              "'hls-sim discover', or method delta or pawn")
+
+
+def sensitivity_text(res) -> str:
+    """The leading factors of each output, seed noise, and the checks, for the terminal."""
+    from .analysis.sensitivity import MAIN_INDEX
+
+    main = MAIN_INDEX[res.method]
+    lines = [f"\n{res.method}: factors ranked by {main} (± interval half-width)"]
+    for out in res.indices["output"].unique():
+        lines.append(f"\n{out}")
+        for _, r in res.main(out).head(8).iterrows():
+            conf = "" if pd.isna(r["conf"]) else f" ± {r['conf']:.3g}"
+            lines.append(f"  {r['factor']:<44} {r['value']:>9.4g}{conf}")
+        n = res.noise[res.noise["output"] == out]
+        if len(n) and not pd.isna(n["seed_variance"].iloc[0]):
+            lines.append(f"  {'(seed noise: share of the analysed output)':<44} "
+                         f"{n['seed_share_analysed'].iloc[0]:>9.1%}")
+    for c in res.checks:
+        lines.append(f"{c['level']}: {c['message']}")
+    return "\n".join(lines)
+
+
+def discovery_text(res) -> str:
+    """PRIM boxes and the tree's rules, for the terminal."""
+    sign = ">=" if res.direction == "above" else "<="
+    lines = [f"\n{res.question}", f"{res.n_interest} of {res.n_points} sample points have "
+             f"{res.output} {sign} {res.threshold:g}"]
+    if not len(res.box_stats):
+        lines.append("PRIM: no box denser than the data as a whole")
+    for _, b in res.box_stats.iterrows():
+        lines.append(f"PRIM box {int(b['box'])}: coverage {b['coverage']:.0%}, density "
+                     f"{b['density']:.0%}, {int(b['n'])} points")
+        for _, r in res.box_limits[res.box_limits["box"] == b["box"]].iterrows():
+            rng = r["levels"] if isinstance(r["levels"], str) and r["levels"] else \
+                f"{r['lower']:.4g} to {r['upper']:.4g}"
+            lines.append(f"  {r['factor']:<44} {rng}   (quasi-p {r['qp']:.2g})")
+    for _, t in res.tree.head(3).iterrows():
+        lines.append(f"tree leaf: {t['rule']}  (coverage {t['coverage']:.0%}, density "
+                     f"{t['density']:.0%})")
+    return "\n".join(lines)
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:

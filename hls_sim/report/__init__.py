@@ -1,5 +1,27 @@
 """Reports written beside an experiment's results: self-contained HTML with its figures."""
 
-from .scenario_report import write_report
+from __future__ import annotations
 
-__all__ = ["write_report"]
+from pathlib import Path
+
+from .scenario_report import write_report as write_scenario_report
+
+
+def write_report(results_dir: str | Path) -> Path:
+    """Write the report of any results folder: a scenario comparison, or a sensitivity
+    analysis or scenario discovery (``hls-sim sensitivity`` / ``discover``)."""
+    import json
+
+    manifest = Path(results_dir) / "manifest.json"
+    try:
+        kind = json.loads(manifest.read_text()).get("kind")
+    except (OSError, ValueError):
+        kind = None
+    if kind == "sensitivity":
+        from .sensitivity_report import write_report as write_sensitivity_report
+
+        return write_sensitivity_report(results_dir)
+    return write_scenario_report(results_dir)
+
+
+__all__ = ["write_report", "write_scenario_report"]
