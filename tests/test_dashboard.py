@@ -514,7 +514,10 @@ def test_browser_step_and_change_a_lever(page):
         ".innerText.includes(': 0\\n') || document.querySelector("
         "'.hls-levers-a .hls-control-results_share').innerText.trim().endsWith(': 0')")
     page.locator(".hls-apply-a").click()
-    page.get_by_text("Applies from next week: Share of pay on reported results: 0.3 → 0").wait_for()
+    message = page.locator(".hls-levers-a .v-alert")
+    message.wait_for(timeout=30_000)
+    assert "Applies from next week: Share of pay on reported results: 0.3 → 0" in \
+        message.inner_text(), page.locator(".hls-levers-a").inner_text()
     _step(page, 4)
     ticker = page.locator(".hls-ticker-a").inner_text()
     assert "You changed the levers; from week 3" in ticker

@@ -171,15 +171,18 @@ def Figures(twin: TwinWorlds, week: int):
 
 
 @solara.component
-def LeverCard(twin: TwinWorlds, i: int):
-    """One world's levers: edit, then apply from next week or run again from week 0."""
+def LeverCard(twin: TwinWorlds, i: int, message: tuple[str, str], set_message):
+    """One world's levers: edit, then apply from next week or run again from week 0.
+
+    The draft lives here (a new card, with a fresh draft, for each new world); the last
+    message lives in :func:`Levers`, so it outlasts the card.
+    """
     current = twin.levers(i)
     draft, set_draft = solara.use_state(current)
     regime, set_regime = solara.use_state(twin.regimes[i])
-    message, set_message = solara.use_state(("", "info"))
 
     def set_lever(name: str, control: Control):
-        return lambda v: set_draft({**draft, name: control.coerce(v)})
+        return lambda v: set_draft(lambda d: {**d, name: control.coerce(v)})
 
     def choose_preset(r: str):
         set_regime(r)
@@ -213,9 +216,10 @@ def LeverCard(twin: TwinWorlds, i: int):
                               on_value=choose_preset)
         for c in LEVERS:
             ControlInput(c, draft[c.field], set_lever(c.field, c))
-        if pending:
-            solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
-                "Not yet applied: " + html.escape("; ".join(pending))))
+        # Always drawn (empty when nothing is pending), so the buttons below keep their
+        # place in the tree and are not rebuilt while someone is about to click them.
+        solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
+            "Not yet applied: " + html.escape("; ".join(pending)) if pending else ""))
         with solara.Row(gap="8px", style="flex-wrap: wrap"):
             with solara.Tooltip("From next week the commissioner renews every contract in "
                                 "force on these terms; the people and the history so far "
@@ -238,6 +242,7 @@ def LeverCard(twin: TwinWorlds, i: int):
 def Levers(twin: TwinWorlds):
     """The levers of both worlds, shown on demand (hidden, they cost nothing to redraw)."""
     shown, set_shown = solara.use_state(False)
+    messages, set_messages = solara.use_state({})
     with solara.Row(style="align-items: center"):
         solara.Button("Hide the levers" if shown else "Change the levers of either world",
                       icon_name="mdi-tune", outlined=not shown, color="primary",
@@ -247,9 +252,12 @@ def Levers(twin: TwinWorlds):
     if shown:
         with solara.Columns([1, 1]):
             for i in range(2):
-                # A new card (fresh draft) whenever this world's levers or model change.
-                key = f"{id(twin.worlds[i])}-{sorted(twin.levers(i).items())}"
-                LeverCard(twin, i).key(key)
+                def set_message(m, i=i):
+                    set_messages(lambda old: {**old, i: m})
+
+                # A new card (fresh draft) for each new world (Reset, run again).
+                LeverCard(twin, i, messages.get(i, ("", "info")), set_message).key(
+                    f"levers-{i}-{id(twin.worlds[i])}")
 
 
 # --- charts, network, ticker, person --------------------------------------------------------
