@@ -167,12 +167,14 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
     for kind, org, detail in org_events:
         if kind == "tender_won":
             m = _WON.match(detail)
-            if m and m["lot"] not in transferred_lots:
-                k = int(m["k"])
-                text = (f"Organisation {org} kept the {m['lot']} after a tender against {k} "
-                        f"other {_plural(k, 'bidder', 'bidders')}")
-            else:
+            if not m:
                 text = f"Organisation {org} {detail}"
+            else:
+                k = int(m["k"])
+                rivals = (f"against {k} other {_plural(k, 'bidder', 'bidders')}" if k
+                          else "that nobody else bid for")
+                verb = "won" if m["lot"] in transferred_lots else "kept"
+                text = f"Organisation {org} {verb} the {m['lot']} after a tender {rivals}"
             lines.append(TickerLine(week, text, "info"))
     for reason, orgs in leavers.items():
         if reason in told_reasons:
@@ -202,13 +204,15 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
         if n:
             lines.append(TickerLine(week, _people_text(phrase, n), tone))
     order = {t: i for i, t in enumerate(TONES)}
-    return sorted(lines, key=lambda line: order.get(line.tone, len(TONES)))
+    lines.sort(key=lambda line: order.get(line.tone, len(TONES)))
+    # Need domains are identifiers in the model ("physical_health lot"): say them in words.
+    return [TickerLine(line.week, line.text.replace("_", " "), line.tone) for line in lines]
 
 
 class Ticker:
     """The latest weeks of one world told in words, newest last."""
 
-    def __init__(self, model: HLSModel, max_lines: int = 400):
+    def __init__(self, model: HLSModel, max_lines: int = 5000):
         self.model = model
         self._mark = 0
         self.lines: deque[TickerLine] = deque(maxlen=max_lines)
