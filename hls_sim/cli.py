@@ -407,7 +407,8 @@ def discovery_text(res) -> str:
     lines = [f"\n{res.question}", f"{res.n_interest} of {res.n_points} sample points have "
              f"{res.output} {sign} {res.threshold:g}"]
     if not len(res.box_stats):
-        lines.append("PRIM: no box denser than the data as a whole")
+        lines.append("PRIM: no box denser than the data as a whole (the cases of interest are "
+                     "spread out, or hold nearly everywhere)")
     for _, b in res.box_stats.iterrows():
         lines.append(f"PRIM box {int(b['box'])}: coverage {b['coverage']:.0%}, density "
                      f"{b['density']:.0%}, {int(b['n'])} points")

@@ -82,6 +82,9 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, boxes: i
         from ema_workbench.analysis import scenario_discovery_util as sdutil
 
     x = x.reset_index(drop=True).copy()
+    for c in x.columns:  # whole numbers as floats: PRIM pastes fractional limits
+        if pd.api.types.is_numeric_dtype(x[c]) and not pd.api.types.is_bool_dtype(x[c]):
+            x[c] = x[c].astype(float)
     y = np.asarray(y, dtype=int)
     traj_rows, stat_rows, limit_rows = [], [], []
     if y.sum() == 0:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,8 +146,11 @@ def _salib(spec: ExperimentSpec, X: np.ndarray, Y: np.ndarray,
                 sp.analyze_delta(seed=seed, method="all", **a)
         finally:
             np.random.set_state(state)  # noqa: NPY002
+    names = spec.factor_names
     for w in caught:
         text = " ".join(str(w.message).split())
+        text = re.sub(r"\bx(\d+)\b", lambda m: names[int(m.group(1))]
+                      if int(m.group(1)) < len(names) else m.group(0), text)
         if text not in notes:
             notes.append(text)
     res = sp.analysis

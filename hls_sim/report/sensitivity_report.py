@@ -139,11 +139,16 @@ def plain_words(res: sens.SensitivityResults, outputs: list[dict[str, Any]],
         if len(noise):
             n = noise.iloc[0]
             if not math.isnan(n["seed_variance"]):
-                sentences.append(
-                    f"Seed noise: {n['seed_share_run']:.0%} of a single run's variance comes "
-                    f"from the seed alone; averaged over {int(n['replicates'])} replicate(s), "
-                    f"{n['seed_share_analysed']:.0%} of the analysed output's variance is "
-                    "noise the factors cannot explain.")
+                text = (f"Seed noise: {n['seed_share_run']:.0%} of a single run's variance "
+                        f"comes from the seed alone; averaged over {int(n['replicates'])} "
+                        f"replicate(s), {n['seed_share_analysed']:.0%} of the analysed "
+                        "output's variance is noise the factors cannot explain.")
+                if method in ("sobol", "fast") and n["seed_share_analysed"] >= 0.01:
+                    text += (f" Noise adds to every total-order index (up to about "
+                             f"{n['seed_share_analysed']:.2f}) and can push first-order "
+                             "indices below zero: a total-order index near that size may be "
+                             "noise rather than the factor.")
+                sentences.append(text)
         out.append({"name": name, "words": output_words(o), "sentences": sentences})
     return out
 
@@ -289,7 +294,8 @@ def box_sentences(d: disc.DiscoveryResults, info: dict[str, dict[str, str]]) -> 
            f"<b>{escape(d.output)}</b> {sign} {d.threshold:g}."]
     if not len(d.box_stats):
         out.append("PRIM found no box denser than the data as a whole: the cases of interest "
-                   "are spread across the factor space rather than in one region.")
+                   "are spread across the factor space rather than in one region"
+                   + (", or hold nearly everywhere." if share >= 0.5 else "."))
     for _, b in d.box_stats.iterrows():
         lim = d.box_limits[d.box_limits["box"] == b["box"]]
         parts = []
