@@ -247,9 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: Python {info['python']}, mesa {info['mesa']}, CPUs {info['cpu_count']} "
           f"({info['cpus_usable']} usable), {info['platform']}")
     print(f"{args.repeats} repeats of {args.steps} steps from week {args.start_week}")
+    load = os.getloadavg()
+    print(f"load average before: {load[0]:.2f} (1 min), {load[1]:.2f} (5 min) on "
+          f"{info['cpu_count']} CPUs")
     result: dict = {"machine": info, "place": DASHBOARD_PLACE, "target_ms": TARGET_MS,
                     "repeats": args.repeats, "steps": args.steps,
-                    "start_week": args.start_week}
+                    "start_week": args.start_week, "load_average_before": load}
     result["server"] = server_side(args.repeats, args.steps, args.start_week)
     s = result["server"]
     print(f"server side: median {s['median_ms']:.1f} ms per step (min {s['min_ms']:.1f}; "
@@ -264,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{TARGET_MS:.0f} ms: {'met' if bw['median_ms'] <= TARGET_MS else 'NOT met'}")
     elif not args.no_browser:
         print(f"browser: skipped ({CHROMIUM} is missing)")
+    result["load_average_after"] = os.getloadavg()
+    print(f"load average after: {result['load_average_after'][0]:.2f} (1 min)")
     if args.json:
         write_json(args.json, result)
     worst = max(result[k]["median_ms"] for k in ("server", "browser") if k in result)
