@@ -35,10 +35,13 @@ def server_command(host: str = "127.0.0.1", port: int = 8765,
 
 def server_env() -> dict[str, str]:
     """The server's environment: no usage telemetry (it would call out to the internet),
-    no lint of Mesa's own components."""
+    no lint of Mesa's own components, no cookie warning on every page load."""
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
     env.setdefault("SOLARA_CHECK_HOOKS", "off")  # Mesa's SolaraViz trips Solara's hook lint
+    # Solara warns at every page load over http://127.0.0.1 that its session cookie falls
+    # back to SameSite=Lax, which is what a local dashboard wants: keep the terminal quiet.
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.server.starlette")
     return env
 
 
