@@ -102,6 +102,14 @@ def test_twin_worlds_step_together_and_match_plain_runs(twin):
     assert len(twin.worlds[1].practitioners) > 0 and len(twin.worlds[1].persons) > 0
 
 
+def test_twin_tells_listeners_it_stepped(twin):
+    heard = []
+    twin.step_listeners.append(lambda: heard.append(twin.week))
+    twin.step()
+    twin.step()
+    assert heard == [1, 2]
+
+
 def test_twin_stops_at_the_end_of_the_run():
     tw = TwinWorlds(seed=1, place={**TINY, "place.n_weeks": 6})
     while tw.running:

@@ -41,7 +41,10 @@ from .twin import WORLD_NAMES, TwinWorlds
 
 try:  # Mesa's counter that SolaraViz bumps after every step, reset and play tick
     from mesa.visualization.utils import force_update, update_counter
-except ImportError:  # pragma: no cover - a Mesa without it: redraw on our own counter only
+
+    MESA_COUNTER = True
+except ImportError:  # pragma: no cover - a Mesa without it: the twin tells us it stepped
+    MESA_COUNTER = False
     update_counter = solara.reactive(0)
 
     def force_update() -> None:
@@ -382,6 +385,14 @@ def Dashboard(twin_ref: solara.Reactive):
     update_counter.get()
     twin: TwinWorlds = twin_ref.value
     week = twin.week
+
+    def listen():  # only where Mesa has no update counter of its own
+        if MESA_COUNTER:
+            return None
+        twin.step_listeners.append(force_update)
+        return lambda: twin.step_listeners.remove(force_update)
+
+    solara.use_effect(listen, [twin])
     solara.Style(CSS)
     with solara.Column(gap="8px", style="padding: 4px 8px"):
         Legend(twin, week)

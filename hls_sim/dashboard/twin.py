@@ -16,6 +16,7 @@ world can be re-configured while the run goes on:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -66,6 +67,7 @@ class TwinWorlds(mesa.Model):
         # the people they name).
         self.week_entries: list[list[tuple]] = [[], []]
         self.revision = 0  # bumped whenever a world is replaced or re-configured
+        self.step_listeners: list[Callable[[], None]] = []  # called after each step
         self.running = True
 
     # --- building --------------------------------------------------------------------
@@ -124,6 +126,8 @@ class TwinWorlds(mesa.Model):
                     self.tickers[i].update()
                     self.trackers[i].update()
             self.running = all(w.running for w in self.worlds)
+        for listener in list(self.step_listeners):
+            listener()
 
     # --- re-configuring ----------------------------------------------------------------
 
