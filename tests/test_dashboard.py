@@ -576,6 +576,18 @@ def test_browser_play_pause_and_reset_with_another_place(page):
     page.wait_for_timeout(1000)
     assert week() == paused > start
 
+    # Run World B again from week 0 (with its own levers): it catches up to this week.
+    page.locator(".hls-show-levers").click()
+    page.locator(".hls-restart-b").click()
+    message = page.locator(".hls-levers-b .v-alert")
+    message.wait_for(timeout=30_000)
+    assert f"World B ran again from week 0 as collaborative to week {paused}" in \
+        message.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('.hls-ticker-b').innerText"
+        ".includes('World B was run again from week 0')", timeout=30_000)
+    assert week() == paused
+
     # A shorter run for the place (applies at Reset), then Reset: both worlds rebuilt.
     slider = page.locator(".hls-control-n_weeks [role=slider]")
     slider.focus()
@@ -587,6 +599,10 @@ def test_browser_play_pause_and_reset_with_another_place(page):
         "() => document.querySelector('.hls-week').innerText.includes('Week 0 of 52')",
         timeout=30_000)
     assert "levers changed" not in page.locator(".hls-legend").inner_text()
+    # A new twin: the old world's message goes with it.
+    page.wait_for_function("() => !document.querySelector('.hls-levers-b .v-alert')",
+                           timeout=15_000)
+    page.locator(".hls-show-levers").click()
     _step(page, 1)
     assert "Week 1 of 52" in page.locator(".hls-week").inner_text()
     assert not page.errors, page.errors

@@ -75,8 +75,6 @@ def _redraw() -> None:
     force_update()
 
 
-
-
 # --- small building blocks --------------------------------------------------------------
 
 
@@ -115,10 +113,13 @@ def PlaceCard(place: dict[str, Any]):
 
     def change(name: str, control: Control):
         def on_value(v):
-            new = {**values, name: control.coerce(v)}
-            set_values(new)
-            place.clear()
-            place.update(place_overrides(new))
+            def update(old: dict[str, Any]) -> dict[str, Any]:
+                new = {**old, name: control.coerce(v)}
+                place.clear()  # the dict SolaraViz passes to TwinWorlds at Reset
+                place.update(place_overrides(new))
+                return new
+
+            set_values(update)
         return on_value
 
     with solara.Card("The place", subtitle="Applies to both worlds when you press Reset"):
@@ -141,7 +142,7 @@ def _PlaceSidebar(place: dict[str, Any]):
 
 
 @solara.component
-def Legend(twin: TwinWorlds, week: int):
+def Legend(twin: TwinWorlds, week: int, revision: int):
     parts = "".join(
         f'<span style="margin-right:24px"><span class="hls-swatch" '
         f'style="background:{charts.WORLD_COLOURS[i]}"></span>'
@@ -152,7 +153,7 @@ def Legend(twin: TwinWorlds, week: int):
 
 
 @solara.component
-def Figures(twin: TwinWorlds, week: int):
+def Figures(twin: TwinWorlds, week: int, revision: int):
     """This week's key figures, both worlds side by side."""
     heads = [charts.headline(w) for w in twin.worlds]
     rows = "".join(
@@ -255,11 +256,13 @@ def Levers(twin: TwinWorlds):
     if shown:
         with solara.Columns([1, 1]):
             for i in range(2):
-                def set_message(m, i=i):
-                    set_messages(lambda old: {**old, i: m})
+                slot = (id(twin), i)  # a Reset (a new twin) starts with no message
+
+                def set_message(m, slot=slot):
+                    set_messages(lambda old: {**old, slot: m})
 
                 # A new card (fresh draft) for each new world (Reset, run again).
-                LeverCard(twin, i, messages.get(i, ("", "info")), set_message).key(
+                LeverCard(twin, i, messages.get(slot, ("", "info")), set_message).key(
                     f"levers-{i}-{id(twin.worlds[i])}")
 
 
@@ -278,7 +281,7 @@ def ChartCard(chart: charts.Chart | None, option: dict, height: int = 180):
 
 
 @solara.component
-def Charts(twin: TwinWorlds, week: int):
+def Charts(twin: TwinWorlds, week: int, revision: int):
     solara.HTML(tag="div", unsafe_innerHTML="How the two worlds compare, week by week "
                 "<span class='hls-help'>(hover a title for what it measures)</span>",
                 classes=["hls-section"])
@@ -289,7 +292,7 @@ def Charts(twin: TwinWorlds, week: int):
 
 
 @solara.component
-def NetworkView(twin: TwinWorlds, i: int, week: int):
+def NetworkView(twin: TwinWorlds, i: int, week: int, revision: int):
     w = twin.worlds[i]
     sample = network.sample_people(w, twin.person_order, always=(twin.person,))
     g = network.build_graph(w, sample, twin.week_entries[i], twin.person)
@@ -300,7 +303,7 @@ def NetworkView(twin: TwinWorlds, i: int, week: int):
 
 
 @solara.component
-def Networks(twin: TwinWorlds, week: int):
+def Networks(twin: TwinWorlds, week: int, revision: int):
     solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
         "Who works with whom <span class='hls-help'>(organisations on the ring, their "
         "practitioners just outside, people in support beyond them; people waiting inside "
@@ -308,7 +311,7 @@ def Networks(twin: TwinWorlds, week: int):
         "</span>"))
     with solara.Columns([1, 1]):
         for i in range(2):
-            NetworkView(twin, i, week)
+            NetworkView(twin, i, week, revision)
 
 
 def _ticker_html(twin: TwinWorlds, i: int, routine: bool) -> str:
@@ -324,7 +327,7 @@ def _ticker_html(twin: TwinWorlds, i: int, routine: bool) -> str:
 
 
 @solara.component
-def Tickers(twin: TwinWorlds, week: int):
+def Tickers(twin: TwinWorlds, week: int, revision: int):
     routine, set_routine = solara.use_state(False)
     with solara.Row(style="align-items: center"):
         solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
@@ -341,7 +344,7 @@ def Tickers(twin: TwinWorlds, week: int):
 
 
 @solara.component
-def Person(twin: TwinWorlds, week: int):
+def Person(twin: TwinWorlds, week: int, revision: int):
     """One person's journey so far, told in both worlds."""
     n = twin.worlds[0].people.n
 
@@ -395,13 +398,16 @@ def Dashboard(twin_ref: solara.Reactive):
     solara.use_effect(listen, [twin])
     solara.Style(CSS)
     with solara.Column(gap="8px", style="padding: 4px 8px"):
-        Legend(twin, week)
-        Figures(twin, week)
+        # Solara redraws a view only when its arguments change: the week (a step) or the
+        # twin's revision (a world re-configured, another person followed).
+        rev = twin.revision
+        Legend(twin, week, rev)
+        Figures(twin, week, rev)
         Levers(twin)
-        Charts(twin, week)
-        Networks(twin, week)
-        Tickers(twin, week)
-        Person(twin, week)
+        Charts(twin, week, rev)
+        Networks(twin, week, rev)
+        Tickers(twin, week, rev)
+        Person(twin, week, rev)
         # Drawn last: tests and the benchmark wait for it to know a step is on screen.
         solara.HTML(tag="div", classes=["hls-drawn"], attributes={"data-week": str(week)},
                     unsafe_innerHTML="")

@@ -183,7 +183,7 @@ class TwinWorlds(mesa.Model):
                 ticker.update()
             tracker.update()
             ticker.note(f"{WORLD_NAMES[i]} was run again from week 0 as {regime}"
-                        + (" with " + "; ".join(changes) if changes else ""), "info")
+                        + (" with " + "; ".join(changes) if changes else ""), "warn")
             self.worlds[i], self.tickers[i], self.trackers[i] = model, ticker, tracker
             self.week_entries[i] = entries
             self.regimes[i] = regime
