@@ -21,6 +21,7 @@ import hls_sim
 from hls_sim import experiments
 from hls_sim.analysis import sensitivity
 from hls_sim.experiments import ExperimentFileError
+from hls_sim.report import write_report
 from tests import sa_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,12 @@ noise: false
         {"sample", "x1", "x2", "x3"}
     # Convergence view: N/4, N/2 and N.
     assert sorted(res.convergence["n"].unique()) == [64, 128, 256]
+    # The report (hls-sim report DIR writes the same): words, checks, embedded figures.
+    html = write_report(tmp_path / "out").read_text()
+    assert "Which assumptions matter most" in html and "Checks" in html
+    assert html.count("data:image/png;base64,") == 3  # indices, second order, convergence
+    for stem in ("indices", "second_order", "convergence"):
+        assert (tmp_path / "out" / "figures" / f"{stem}.svg").is_file()
 
 
 def test_sobol_recovers_the_g_function_indices(tmp_path):

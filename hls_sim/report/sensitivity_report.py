@@ -139,10 +139,11 @@ def plain_words(res: sens.SensitivityResults, outputs: list[dict[str, Any]],
         if len(noise):
             n = noise.iloc[0]
             if not math.isnan(n["seed_variance"]):
-                text = (f"Seed noise: {n['seed_share_run']:.0%} of a single run's variance "
-                        f"comes from the seed alone; averaged over {int(n['replicates'])} "
-                        f"replicate(s), {n['seed_share_analysed']:.0%} of the analysed "
-                        "output's variance is noise the factors cannot explain.")
+                text = (f"Seed noise: {_pct(n['seed_share_run'])} of a single run's "
+                        f"variance comes from the seed alone; averaged over "
+                        f"{int(n['replicates'])} replicate(s), "
+                        f"{_pct(n['seed_share_analysed'])} of the analysed output's variance "
+                        "is noise the factors cannot explain.")
                 if method in ("sobol", "fast") and n["seed_share_analysed"] >= 0.01:
                     text += (f" Noise adds to every total-order index (up to about "
                              f"{n['seed_share_analysed']:.2f}) and can push first-order "
@@ -151,6 +152,10 @@ def plain_words(res: sens.SensitivityResults, outputs: list[dict[str, Any]],
                 sentences.append(text)
         out.append({"name": name, "words": output_words(o), "sentences": sentences})
     return out
+
+
+def _pct(share: float) -> str:
+    return "under 1%" if share < 0.005 else f"{share:.0%}"
 
 
 def _join(items: list[str]) -> str:
