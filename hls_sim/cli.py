@@ -428,23 +428,20 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: allowed a whole number "
-                                         ">= 1") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"invalid value {value}: allowed a whole number >= 1")
-    return value
+def _whole_number(minimum: int):
+    """An argparse type: a whole number >= ``minimum``, with a one-line error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r}: allowed a whole "
+                                             f"number >= {minimum}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"invalid value {value}: allowed a whole "
+                                             f"number >= {minimum}")
+        return value
+    return parse
 
 
-def _non_negative(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid value {text!r}: allowed a whole number "
-                                         ">= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid value {value}: allowed a whole number >= 0")
-    return value
+_positive = _whole_number(1)
+_non_negative = _whole_number(0)

@@ -56,7 +56,7 @@ from .params import GROUPS, ParameterError, make_params
 from .runner.experiment import ExperimentError, resume_experiment, run_experiment
 from .runner.store import ResultsStore, write_parquet_atomic
 from .runner.work import RunSpec, is_mesa_model, resolve_model
-from .scenarios import Scenario, content_hash
+from .scenarios import Scenario, content_hash, read_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "experiments"
 """The experiments shipped with hls_sim (beside the package in a clone)."""
@@ -277,20 +277,8 @@ def load(ref: str | Path) -> ExperimentSpec:
         ExperimentFileError: one line naming the file, the line and what is wrong.
     """
     path = find(ref)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ExperimentFileError(f"{path}: is not UTF-8 text") from None
-    try:
-        raw = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ExperimentFileError(f"{path}{line}: malformed YAML: {problem}") from None
+    text, raw = read_yaml(path, ExperimentFileError)
+    root = yaml.compose(text)  # for line numbers; safe_load has already parsed it
     if not isinstance(raw, dict):
         raise ExperimentFileError(f"{path}: an experiment must be a mapping of keys to values, "
                                   f"not {type(raw).__name__ if raw is not None else 'nothing'}")

@@ -149,20 +149,26 @@ def from_overrides(name: str, overrides: dict[str, Any], description: str = "") 
     return Scenario(name, description, params)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path, error: type[ParameterError] = ScenarioError) -> tuple[str, Any]:
+    """A YAML file's text and its content (``yaml.safe_load``); any problem reading or
+    parsing it is one line, raised as ``error``, naming the file and the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: is not UTF-8 text") from None
+        raise error(f"{path}: is not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        return text, yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{path}{line}: malformed YAML: {problem}") from None
+        raise error(f"{path}{line}: malformed YAML: {problem}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    _text, data = read_yaml(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
