@@ -56,7 +56,7 @@ from .params import GROUPS, ParameterError, make_params
 from .runner.experiment import ExperimentError, resume_experiment, run_experiment
 from .runner.store import ResultsStore, write_parquet_atomic
 from .runner.work import RunSpec, is_mesa_model, resolve_model
-from .scenarios import Scenario, content_hash, read_yaml
+from .scenarios import Scenario, content_hash, find_named, read_yaml
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "experiments"
 """The experiments shipped with hls_sim (beside the package in a clone)."""
@@ -245,18 +245,7 @@ class ExperimentSpec:
 def find(ref: str | Path) -> Path:
     """The file an experiment reference names (a path, or a name in ./experiments or the
     shipped experiments folder)."""
-    path = Path(ref)
-    if path.is_file():
-        return path
-    if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-        raise ExperimentFileError(f"{ref}: no such experiment file")
-    names = available()
-    if str(ref) in names:
-        return names[str(ref)]
-    close = difflib.get_close_matches(str(ref), list(names), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise ExperimentFileError(f"{ref}: no such experiment (a YAML file, or one of: "
-                              f"{', '.join(names) or 'none'}){hint}")
+    return find_named(ref, available, "experiment", ExperimentFileError)
 
 
 def available() -> dict[str, Path]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,19 +103,25 @@ def available() -> dict[str, Path]:
 
 def find(ref: str | Path) -> Path:
     """The file a scenario reference names (a path, or a name in the search folders)."""
+    return find_named(ref, available, "scenario", ScenarioError)
+
+
+def find_named(ref: str | Path, names: Callable[[], dict[str, Path]], kind: str,
+               error: type[ParameterError]) -> Path:
+    """A path if ``ref`` is an existing file, else the file of that name among ``names()``;
+    otherwise one line (raised as ``error``) listing the names, with a suggestion."""
     path = Path(ref)
     if path.is_file():
         return path
     if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
-        raise ScenarioError(f"{ref}: no such scenario file")
-    names = available()
-    if str(ref) in names:
-        return names[str(ref)]
-    close = difflib.get_close_matches(str(ref), list(names), n=1, cutoff=0.6)
+        raise error(f"{ref}: no such {kind} file")
+    found = names()
+    if str(ref) in found:
+        return found[str(ref)]
+    close = difflib.get_close_matches(str(ref), list(found), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise ScenarioError(
-        f"{ref}: no such scenario (a YAML file, or one of: {', '.join(names) or 'none'}){hint}"
-    )
+    raise error(f"{ref}: no such {kind} (a YAML file, or one of: "
+                f"{', '.join(found) or 'none'}){hint}")
 
 
 def load(ref: str | Path) -> Scenario:
