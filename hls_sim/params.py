@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import ParameterError
+
 # Rows of ../shared/evidence/calibration_targets.csv, cited by name in sources.
 CAL = "calibration_targets.csv"
 SEED_CORNWALL = "seed 000 (People in Mind, Cornwall)"
@@ -50,18 +52,6 @@ def P(default: Any, unit: str, source: str, description: str, **constraints: Any
         json_schema_extra={"unit": unit, "source": source},
         **constraints,
     )
-
-
-class ParameterError(ValueError):
-    """One invalid parameter: its dotted name, the value given and what is allowed.
-
-    ``param`` is the dotted name at fault when there is one (scenario files use it to
-    point at the offending line).
-    """
-
-    def __init__(self, message: str, param: str | None = None):
-        super().__init__(message)
-        self.param = param
 
 
 class _Group(BaseModel):

@@ -322,7 +322,7 @@ class PersonTracker:
                            f"{prac.organisation.name}; relationship {agent.relationship:.2f}.")
         if agent.status == "waiting":
             weeks = m.week - int(m.people.wait_since[i])
-            org = m.c_org[m.people.contract[i]] if m.people.contract[i] >= 0 else -1
+            org = m.contracts.org[m.people.contract[i]] if m.people.contract[i] >= 0 else -1
             at = f" for Organisation {org}" if org >= 0 else ""
             return text + f"Waiting{at} ({max(weeks, 0)} weeks so far)."
         return text + {

@@ -1,0 +1,82 @@
+"""Organisations' own weekly decisions: test-and-learn trials, and closing when the
+money runs out.
+
+Test and learn (seed 003): an organisation with permission tries a new way of working
+on one need for a while, judges it (noisily), and grows what seems to work into its
+everyday practice; a trial that fails still teaches the place something (seed 001:
+it is okay to fail).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import operations as ops
+from ..params import DOMAINS
+from .base import Mechanism
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+
+class ProviderDecisions(Mechanism):
+    """Each open organisation, in random order: run or judge its trial; close if its
+    reserves are gone."""
+
+    name = "providers"
+    group = "learning"
+
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        n = model.providers.n
+        self.trial_domain = np.full(n, -1, np.int32)  # -1: no trial running
+        self.trial_effect = np.zeros(n)  # true effect, share of progress
+        self.trial_start = np.zeros(n, np.int32)
+
+    def step(self, model: HLSModel) -> None:
+        prov = model.providers
+        for org in model.organisations.shuffle():  # Mesa AgentSet, random order
+            o = org.index
+            if not prov.active[o]:
+                continue
+            self.test_and_learn(model, o)
+            if prov.reserves[o] < 0:
+                self.trial_domain[o] = -1
+                ops.close_organisation(model, o, model.rng)
+
+    def test_and_learn(self, model: HLSModel, o: int) -> None:
+        levers, lp, prov = model.levers, model.params.learning, model.providers
+        if self.trial_domain[o] >= 0:
+            if model.week - self.trial_start[o] < lp.experiment_weeks:
+                return
+            d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
+            self.trial_domain[o] = -1
+            observed = effect + model.rng.normal(0.0, lp.experiment_noise_sd)
+            if observed > 0:  # judged to work: grow it into everyday practice
+                prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), 0.5, 2.0)
+                prov.trials_grown[o] += 1
+                model.tally.grown_practices.append((o, d))
+                model.log.org_event(model.week, "experiment_grown", o,
+                                    f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+            else:  # failed, and still taught something (seed 001: okay to fail)
+                model.place.system_learning = min(1.0, model.place.system_learning + 0.01)
+                model.log.org_event(model.week, "experiment_failed", o,
+                                    f"{DOMAINS[d]} idea stopped")
+            return
+        held = model.contracts.held_by(o)
+        if not levers.test_and_learn or not held:
+            return
+        p_start = lp.experiment_rate_per_year / 52.0 * levers.discretion
+        if model.random.random() < p_start:
+            scope = np.flatnonzero(held[0].domains)
+            d = int(scope[model.random.randrange(scope.size)])
+            self.trial_domain[o] = d
+            self.trial_effect[o] = float(model.rng.normal(lp.experiment_effect_mean,
+                                                          lp.experiment_effect_sd))
+            self.trial_start[o] = model.week
+            prov.trials_run[o] += 1
+            model.tally.trials_started += 1
+            model.log.org_event(model.week, "experiment_started", o,
+                                f"testing a new way of working on {DOMAINS[d]}")
