@@ -72,7 +72,8 @@ class HLSModel(mesa.Model):
         self.place = PlaceState()
         self.contracts = Contracts(place.n_localities)
         self.performance = Performance(place.n_localities * N_DOMAINS, n_org,
-                                       p.money.results_success_rate_priced)
+                                       p.money.results_success_rate_priced,
+                                       p.money.performance_smoothing)
         self.ledger = dict.fromkeys(LEDGER_KEYS, 0)
         self.tally = Tally(place.n_weeks, self.posts.n)
         self.log = EventLog()

@@ -22,8 +22,9 @@ from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
 if TYPE_CHECKING:
     from .model import HLSModel
 
-REREFERRAL_WINDOW = 52  # weeks (calibration_targets.csv row rereferral)
-RETURN_PRIORITY_WEEKS = 8  # people moved off a caseload rejoin the list this far up
+REREFERRAL_WINDOW = 52
+"""Weeks after a closure within which a referral counts as a re-referral: a definition
+of the measure (calibration_targets.csv row rereferral, 12 months), not a magnitude."""
 
 
 def caseload_cap(params: Params, levers) -> int:
@@ -122,7 +123,7 @@ def return_to_waiting_list(model: HLSModel, who: np.ndarray) -> None:
     waiting list near the top."""
     people = model.people
     people.status[who] = WAITING
-    people.wait_since[who] = model.week - RETURN_PRIORITY_WEEKS
+    people.wait_since[who] = model.week - model.params.support.return_priority_weeks
 
 
 # --- the workforce ------------------------------------------------------------------------
@@ -173,15 +174,16 @@ def hire(model: HLSModel, post: int | np.ndarray, rng: np.random.Generator) -> N
     spec = model.providers.specialism[posts.org[post]]
     base = np.full((post.size, N_DOMAINS), lp.skill_general)
     base[np.arange(post.size), spec] = lp.skill_specialist
-    skill = np.clip(base + rng.normal(0, 0.05, base.shape), 0.05, 0.95)
+    skill = np.clip(base + rng.normal(0, lp.hire_skill_sd, base.shape), lp.hire_skill_min,
+                    lp.hire_skill_max)
     filled = np.flatnonzero(posts.filled)
     learning = model.place.system_learning
     if learning > 0 and filled.size:
-        best = np.quantile(posts.skill[filled], 0.9, axis=0)
-        skill += 0.5 * learning * np.clip(best - skill, 0, None)
+        best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
+        skill += lp.new_hire_pull * learning * np.clip(best - skill, 0, None)
     posts.skill[post] = skill
     posts.filled[post] = True
-    posts.stress[post] = 0.1
+    posts.stress[post] = model.params.workforce.new_hire_stress
     posts.insecurity[post] = 0.0
     posts.hire_week[post] = model.week
     posts.caseload[post] = 0

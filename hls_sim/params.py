@@ -81,6 +81,12 @@ class PlaceParams(_Group):
                              "funded practitioner posts at week 0", ge=1)
     n_localities: int = P(10, "localities", "assumption",
                           "neighbourhoods; each holds one lot per need domain", ge=1)
+    bid_reach_localities: int = P(1, "localities", "assumption",
+                                  "providers bid for lots this many localities from their own",
+                                  ge=0)
+    contract_phases: int = P(3, "phases", "assumption (a real place inherits contracts let at "
+                             "different times)", "first contracts end in this many staggered "
+                             "waves over the first contract length", ge=1)
 
 
 class PeopleParams(_Group):
@@ -141,6 +147,18 @@ class PeopleParams(_Group):
     dropout_engagement: float = P(0.2, "0-1", "assumption",
                                   "engagement below which people drop out of services",
                                   ge=0.0, lt=1.0)
+    need_spread: float = P(1.2, "logit units", "assumption",
+                           "spread of need severities at arrival (scale of the latent "
+                           "normal on the logit scale)", gt=0.0)
+    distrust_concentration: float = P(2.0, "beta shape a", "assumption",
+                                      "concentration of distrust around its mean (beta "
+                                      "distribution's first shape)", gt=0.0)
+    engagement_concentration: float = P(4.0, "beta a+b", "assumption",
+                                        "concentration of engagement at arrival around its "
+                                        "mean (beta distribution's a + b)", gt=0.0)
+    crisis_engagement_margin: float = P(0.1, "engagement 0-1", "assumption",
+                                        "crisis teams re-engage people to at least this "
+                                        "much above the drop-out level", ge=0.0, le=1.0)
 
 
 class SupportParams(_Group):
@@ -188,6 +206,31 @@ class SupportParams(_Group):
                                  "assumption (brief mechanism 7)",
                                  "chance an unmet measure is recorded as met when pay depends on it",
                                  ge=0.0, le=1.0)
+    gaming_weight_activity: float = P(0.5, "pressure per unit of activity share", "assumption",
+                                      "how much pay on activity presses towards recording "
+                                      "success, relative to pay on results", ge=0.0, le=1.0)
+    gaming_weight_tender: float = P(0.25, "pressure at quality weight 1 and burden 1",
+                                    "assumption", "how much reported performance scoring the "
+                                    "next tender presses towards recording success", ge=0.0,
+                                    le=1.0)
+    creaming_wait_weeks: float = P(26.0, "weeks of waiting", "assumption",
+                                   "under full results pay, a sure success jumps the waiting "
+                                   "list by this many weeks", ge=0.0)
+    assessment_engagement_cost: float = P(0.02, "engagement 0-1", "assumption",
+                                          "engagement lost telling your story again at an "
+                                          "assessment", ge=0.0, le=1.0)
+    dropout_close_chance: float = P(0.5, "probability/week", "assumption",
+                                    "chance a disengaged person on a caseload drops out that "
+                                    "week", ge=0.0, le=1.0)
+    warm_handoff_loss_factor: float = P(0.5, "multiplier", "assumption",
+                                        "share of the cold hand-off loss that a warm hand-off "
+                                        "still has", ge=0.0, le=1.0)
+    warm_handoff_engagement_factor: float = P(0.25, "multiplier", "assumption",
+                                              "share of the engagement a cold hand-off costs "
+                                              "that a warm one still costs", ge=0.0, le=1.0)
+    return_priority_weeks: int = P(8, "weeks", "assumption",
+                                   "people moved off a caseload through no choice of theirs "
+                                   "rejoin the waiting list this far up", ge=0)
 
 
 class WorkforceParams(_Group):
@@ -230,6 +273,15 @@ class WorkforceParams(_Group):
                                   "mean time to fill a vacant post", gt=0.0)
     tupe_share: float = P(0.7, "share", "assumption (TUPE transfer on a lost lot)",
                           "share of staff on a lost lot who move to the winner", ge=0.0, le=1.0)
+    meeting_hours: float = P(3.0, "hours per meeting", "assumption",
+                             "practitioner time at a place learning meeting", ge=0.0)
+    load_stress_threshold: float = P(0.7, "hours demanded / contracted hours", "assumption",
+                                     "load above which work adds stress", ge=0.0)
+    reflection_saturation_hours: float = P(1.5, "hours/week", "assumption",
+                                           "reflective hours at which reflection gives its "
+                                           "full stress relief", gt=0.0)
+    new_hire_stress: float = P(0.1, "0-1", "assumption", "stress of a newly hired practitioner",
+                               ge=0.0, le=1.0)
 
 
 class LearningParams(_Group):
@@ -260,6 +312,9 @@ class LearningParams(_Group):
                                  SEED_CORNWALL + " (transport survey led to change)",
                                  "chance a learning meeting surfaces an access barrier", ge=0.0,
                                  le=1.0)
+    barrier_floor: float = P(0.05, "share of barrier effect", "assumption",
+                             "below this share of its old effect a barrier is no longer "
+                             "looked for at learning meetings", ge=0.0, le=1.0)
     barrier_removal: float = P(0.6, "share of barrier effect removed", SEED_CORNWALL +
                                "; size assumed", "how much a system change removes the barrier",
                                ge=0.0, le=1.0)
@@ -273,6 +328,35 @@ class LearningParams(_Group):
                                       ge=0.0, le=1.0)
     trust_handoff_gain: float = P(0.01, "per hand-off", "assumption",
                                   "trust gained by a hand-off that works", ge=0.0, le=1.0)
+    exposure_cases: float = P(3.0, "cases", "assumption",
+                              "cases in a domain at which a practitioner learns at full rate",
+                              gt=0.0)
+    hire_skill_sd: float = P(0.05, "skill 0-1", "assumption",
+                             "spread of a new hire's skills around the typical", ge=0.0)
+    hire_skill_min: float = P(0.05, "skill 0-1", "assumption",
+                              "lowest skill a new hire brings in any domain", ge=0.0, le=1.0)
+    hire_skill_max: float = P(0.95, "skill 0-1", "assumption",
+                              "highest skill a new hire brings in any domain", ge=0.0, le=1.0)
+    best_practice_quantile: float = P(0.9, "quantile", "assumption",
+                                      "the place's shared knowledge: this quantile of "
+                                      "practitioners' skill in each domain", ge=0.0, le=1.0)
+    new_hire_pull: float = P(0.5, "share of gap per unit of system learning", "assumption",
+                             "how far a new hire starts towards the place's shared knowledge",
+                             ge=0.0, le=1.0)
+    spread_rate: float = P(0.3, "share of gap per meeting at full trust", "assumption",
+                           "how much of the gap to the best partner's grown practice a "
+                           "learning meeting closes", ge=0.0, le=1.0)
+    meeting_trust_weight: float = P(0.5, "share", "assumption",
+                                    "how much a learning meeting's gain depends on trust "
+                                    "between partners (0 none, 1 entirely)", ge=0.0, le=1.0)
+    failed_trial_learning: float = P(0.01, "system learning per failed trial", SEED_LGA +
+                                     " (it is okay to fail); size assumed",
+                                     "what the place learns from a trial that fails", ge=0.0,
+                                     le=1.0)
+    practice_min: float = P(0.5, "multiplier", "assumption",
+                            "floor of an organisation's grown-practice multiplier", gt=0.0)
+    practice_max: float = P(2.0, "multiplier", "assumption",
+                            "ceiling of an organisation's grown-practice multiplier", ge=1.0)
 
 
 class MoneyParams(_Group):
@@ -303,6 +387,21 @@ class MoneyParams(_Group):
                                            "success rate at which results pay in full, until "
                                            "re-priced at a tender from the place's reported rate",
                                            gt=0.0, le=1.0)
+    results_cap: float = P(1.5, "share of the results element", "assumption",
+                           "results pay at most this multiple of their share", ge=1.0)
+    priced_rate_floor: float = P(0.2, "share of closures", "assumption",
+                                 "a commissioner never prices results below this success rate",
+                                 ge=0.0, le=1.0)
+    performance_smoothing: float = P(0.95, "weight per week", "assumption (half-life about 13 "
+                                     "weeks)", "weight kept each week by the smoothed reported "
+                                     "success a commissioner sees", ge=0.0, lt=1.0)
+    bid_discount_with_work: float = P(0.5, "multiplier", "assumption",
+                                      "share of the largest discount a bidder that already "
+                                      "holds work offers (one with none bids hungrier)",
+                                      ge=0.0, le=1.0)
+    quality_signal_sd: float = P(0.05, "success rate", "assumption",
+                                 "noise in the commissioner's reading of a bidder's reported "
+                                 "performance", ge=0.0)
 
 
 class CommissioningLevers(_Group):
@@ -338,6 +437,9 @@ class CommissioningLevers(_Group):
     budget_flexibility: float = P(0.0, "share of budget per review", "brief mechanism 9",
                                   "share of posts that can move to where need is at each "
                                   "quarterly review", ge=0.0, le=1.0)
+    budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
+                                 "weeks between reviews that move money under budget "
+                                 "flexibility", ge=1)
     test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run experiments")
 
 

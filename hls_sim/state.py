@@ -125,13 +125,15 @@ class People:
         z = np.sqrt(rho) * latent + np.sqrt(1 - rho) * rng.standard_normal((n, N_DOMAINS))
         # A logistic link keeps severities in (0, 1) with the chosen mean.
         mu = np.log(pp.need_mean_severity / (1 - pp.need_mean_severity))
-        self.needs = 1.0 / (1.0 + np.exp(-(mu + 1.2 * z)))
+        self.needs = 1.0 / (1.0 + np.exp(-(mu + pp.need_spread * z)))
         self.needs_start = self.needs.copy()
         self.complexity = (self.needs > pp.need_threshold).sum(axis=1).astype(np.int8)
         self.transport_barrier = rng.random(n) < pp.transport_barrier_share
-        self.distrust = np.clip(rng.beta(2, 2 * (1 - pp.distrust_mean) / pp.distrust_mean, n)
+        a = pp.distrust_concentration
+        self.distrust = np.clip(rng.beta(a, a * (1 - pp.distrust_mean) / pp.distrust_mean, n)
                                 if pp.distrust_mean > 0 else np.zeros(n), 0, 1)
-        self.engagement = rng.beta(4 * pp.engagement_mean, 4 * (1 - pp.engagement_mean), n)
+        k = pp.engagement_concentration
+        self.engagement = rng.beta(k * pp.engagement_mean, k * (1 - pp.engagement_mean), n)
 
         # Life shocks, drawn per person over their time in the run.
         years_left = (weeks - self.arrival_week) / 52.0
@@ -285,7 +287,7 @@ class Performance:
     ``decay`` 0.95). It sets results payments and scores tenders. ``prior`` is the
     priced success rate, used until there is evidence."""
 
-    def __init__(self, n_contracts: int, n_orgs: int, prior: float, decay: float = 0.95):
+    def __init__(self, n_contracts: int, n_orgs: int, prior: float, decay: float):
         self.prior, self.decay = prior, decay
         self.c_closures = np.zeros(n_contracts)
         self.c_reported = np.zeros(n_contracts)

@@ -78,7 +78,7 @@ class Allocation(Mechanism):
         priority = (t - people.wait_since[waiting]).astype(float)
         pressure = creaming_pressure(model)
         if pressure > 0:
-            priority = priority + pressure * 26.0 * expected_success(model, waiting)
+            priority = priority + pressure * sp.creaming_wait_weeks * expected_success(model, waiting)
         order = np.lexsort((-priority, wc))
         waiting, wc = waiting[order], wc[order]
         counts = np.bincount(wc, minlength=n_c)
@@ -100,7 +100,8 @@ class Allocation(Mechanism):
         tally.assessments += who.size
         people.practitioners_seen[who] += 1
         # Telling your story again costs a little engagement (assumption).
-        people.engagement[who] = np.maximum(0.0, people.engagement[who] - 0.02)
+        people.engagement[who] = np.maximum(0.0, people.engagement[who] -
+                                            sp.assessment_engagement_cost)
         np.add.at(posts.caseload, post, 1)
         tally.assessments_by_post = np.bincount(post, minlength=posts.n).astype(np.int32)
         model.log.people_event(t, "assessed", who, org=model.contracts.org[people.contract[who]],

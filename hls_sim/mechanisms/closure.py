@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 def gaming_pressure(model: HLSModel) -> float:
     """How much rides on a reported success (0-1): pay on results or activity, and
     reported performance scoring the next tender (assumption, brief mechanism 7)."""
-    lv = model.levers
-    tender_weight = 0.25 * lv.reporting_burden * (1 - lv.price_weight) \
+    lv, sp = model.levers, model.params.support
+    tender_weight = sp.gaming_weight_tender * lv.reporting_burden * (1 - lv.price_weight) \
         if lv.award == "price_quality" else 0.0
-    return float(min(1.0, lv.results_share + 0.5 * lv.activity_share + tender_weight))
+    return float(min(1.0, lv.results_share + sp.gaming_weight_activity * lv.activity_share
+                     + tender_weight))
 
 
 class Closure(Mechanism):
@@ -45,7 +46,7 @@ class Closure(Mechanism):
         met = row_max(np.where(scope, needs, 0.0)) < sp.success_threshold
         timeout = (t - people.episode_start[who]) >= model.levers.episode_limit_weeks
         dropout = (people.engagement[who] < model.params.people.dropout_engagement) & \
-            (model.rng.random(who.size) < 0.5)
+            (model.rng.random(who.size) < sp.dropout_close_chance)
         closing = met | timeout | dropout
         if not closing.any():
             return
@@ -84,10 +85,10 @@ class Closure(Mechanism):
             trust = trust_matrix[from_org, to_org]
             warm = trust >= sp.warm_trust
             lost = model.rng.random(cand.size) < sp.handoff_loss * (1 - trust) * \
-                np.where(warm, 0.5, 1)
+                np.where(warm, sp.warm_handoff_loss_factor, 1)
             people.engagement[persons] = np.maximum(
                 0.0, people.engagement[persons] - sp.handoff_engagement_loss *
-                np.where(warm, 0.25, 1))
+                np.where(warm, sp.warm_handoff_engagement_factor, 1))
             people.handoffs[persons] += 1
             kept = ~lost
             ops.refer(model, persons[kept], via="hand-off", contract=target[kept])

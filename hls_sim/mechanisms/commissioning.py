@@ -22,10 +22,6 @@ from .workforce import enforce_cap
 if TYPE_CHECKING:
     from ..model import HLSModel
 
-BID_REACH = 1  # providers bid for lots in their own and neighbouring localities (assumption)
-REVIEW_WEEKS = 13  # quarterly budget reviews under budget flexibility (assumption)
-PRICED_RATE_FLOOR = 0.2  # a commissioner never prices results below this (assumption)
-
 
 def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray) -> int:
     """The first holder of a lot: a local specialist in its domain, spreading lots
@@ -63,7 +59,8 @@ class Commissioning(Mechanism):
                 holders[org] += 1
                 # Stagger first contract ends so tenders spread over the first cycle
                 # (assumption): a real place inherits contracts let at different times.
-                end = int(levers.contract_length_weeks * (1 + (i % 3)) / 3)
+                phases = place.contract_phases
+                end = int(levers.contract_length_weeks * (1 + (i % phases)) / phases)
                 c = Contract(i, k, d, lot_domains(d, levers.lot_domains), org,
                              int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
                              0, end, priced_rate=money.results_success_rate_priced)
@@ -112,7 +109,8 @@ class Commissioning(Mechanism):
         # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
         bidders = [o for o in range(prov.n) if prov.active[o] and prov.reserves[o] >= bid_cost
                    and (o == c.org or (c.domains[prov.specialism[o]]
-                                       and abs(prov.locality[o] - c.locality) <= BID_REACH))]
+                                       and abs(prov.locality[o] - c.locality)
+                                       <= model.params.place.bid_reach_localities))]
         model.tally.tendered_value += contract_total
         if not bidders:
             ops.end_lot(model, c, "no bidder")
@@ -120,9 +118,9 @@ class Commissioning(Mechanism):
         discounts, quality = [], []
         for o in bidders:
             ops.pay_bid(model, o, bid_cost)
-            hungry = 1.0 if not model.contracts.held_by(o) else 0.5  # no work: bid low
+            hungry = 1.0 if not model.contracts.held_by(o) else money.bid_discount_with_work
             discounts.append(money.max_price_discount * rng.random() * hungry)
-            quality.append(model.performance.org_rate(o) + rng.normal(0, 0.05))
+            quality.append(model.performance.org_rate(o) + rng.normal(0, money.quality_signal_sd))
         discounts, quality = np.array(discounts), np.array(quality)
         price_score = (1 - discounts).min() / (1 - discounts)
         qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
@@ -135,7 +133,7 @@ class Commissioning(Mechanism):
             np.fill_diagonal(prov.trust, 1.0)
         c.value = int(round(c.base_value * (1 - discounts[win])))
         # Results are re-priced from what the place reported over the last contract period.
-        c.priced_rate = max(PRICED_RATE_FLOOR, model.performance.place_rate())
+        c.priced_rate = max(money.priced_rate_floor, model.performance.place_rate())
         new_posts = int(round(c.base_posts * (1 - discounts[win])))
         model.contracts.renew(c, model.week, levers.contract_length_weeks)
         model.contracts.set_scope(c, levers.lot_domains)
@@ -150,7 +148,7 @@ class Commissioning(Mechanism):
         """Quarterly, move vacant posts (and their money) from the contracts with least
         pressure to those with the longest waiting lists (brief mechanism 9)."""
         flex = model.levers.budget_flexibility
-        if flex <= 0 or model.week == 0 or model.week % REVIEW_WEEKS:
+        if flex <= 0 or model.week == 0 or model.week % model.levers.budget_review_weeks:
             return
         active = [c for c in model.contracts if c.active and c.posts > 0]
         if len(active) < 2:

@@ -126,7 +126,7 @@ class Crises(Mechanism):
         out = hit[IS_REACHABLE_IN_CRISIS[people.status[hit]]]
         if out.size:
             people.engagement[out] = np.maximum(people.engagement[out],
-                                                pp.dropout_engagement + 0.1)
+                                                pp.dropout_engagement + pp.crisis_engagement_margin)
             ops.refer(model, out, via="crisis")
 
 

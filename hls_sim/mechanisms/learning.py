@@ -20,8 +20,6 @@ from .base import Mechanism
 if TYPE_CHECKING:
     from ..model import HLSModel
 
-SPREAD_RATE = 0.3  # share of the gap to the best partner's practice closed per meeting (assumption)
-
 
 def is_meeting_week(model: HLSModel) -> bool:
     k = model.levers.learning_meeting_weeks
@@ -47,15 +45,16 @@ class LearningMeetings(Mechanism):
         trust = prov.trust[sub]
         mean_trust = (trust.sum() - members.size) / max(members.size * (members.size - 1), 1)
         learning = place.system_learning
+        w = lp.meeting_trust_weight
         place.system_learning = learning + lp.meeting_learning_gain * (1 - learning) * (
-            0.5 + 0.5 * mean_trust)
+            (1 - w) + w * mean_trust)
         prov.trust[sub] = trust + lp.trust_meeting_gain * (1 - trust)
         place.meetings_held += 1
 
         # Shared knowledge pulls every practitioner towards the place's best practice.
         filled = np.flatnonzero(posts.filled)
         if filled.size:
-            best = np.quantile(posts.skill[filled], 0.9, axis=0)
+            best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
             gap = np.clip(best - posts.skill[filled], 0, None)
             posts.skill[filled] += lp.reflection_learning * place.system_learning * gap
 
@@ -64,11 +63,11 @@ class LearningMeetings(Mechanism):
         best_org = practice.argmax(axis=0)
         for d in range(practice.shape[1]):
             lead = best_org[d]
-            gain = SPREAD_RATE * trust[:, lead] * (practice[lead, d] - practice[:, d])
+            gain = lp.spread_rate * trust[:, lead] * (practice[lead, d] - practice[:, d])
             prov.practice[members, d] = practice[:, d] + np.clip(gain, 0, None)
 
         # Learning surfaces barriers the commissioner can change (system stewardship).
-        if (place.transport_barrier_remaining > 0.05 and
+        if (place.transport_barrier_remaining > lp.barrier_floor and
                 model.rng.random() < lp.barrier_detection * place.system_learning):
             place.transport_barrier_remaining *= 1 - lp.barrier_removal
             model.log.org_event(model.week, "system_change", -1,

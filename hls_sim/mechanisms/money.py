@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 CATEGORIES = ("direct", "assessment", "admin", "learning", "overhead", "bidding")
-RESULTS_CAP = 1.5  # results pay at most 150% of their share (assumption)
 
 
 def _pence(x: np.ndarray) -> np.ndarray:
@@ -41,11 +40,12 @@ def contract_payments(model: HLSModel) -> np.ndarray:
         s = people.status[: model.n_arrived] == IN_SUPPORT
         used = np.bincount(people.contract[: model.n_arrived][s], minlength=n_c)
     block = max(0.0, 1.0 - lv.results_share - lv.activity_share)
+    cap_share = model.params.money.results_cap
     for c in model.contracts:
         if not c.active:
             continue
-        results = min(RESULTS_CAP, rate[c.index] / c.priced_rate)
-        activity = min(RESULTS_CAP, used[c.index] / (max(c.posts, 1) * cap))
+        results = min(cap_share, rate[c.index] / c.priced_rate)
+        activity = min(cap_share, used[c.index] / (max(c.posts, 1) * cap))
         pay[c.index] = int(c.value * (block + lv.results_share * results
                                       + lv.activity_share * activity))
     return pay

@@ -55,13 +55,15 @@ class ProviderDecisions(Mechanism):
             self.trial_domain[o] = -1
             observed = effect + model.rng.normal(0.0, lp.experiment_noise_sd)
             if observed > 0:  # judged to work: grow it into everyday practice
-                prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), 0.5, 2.0)
+                prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), lp.practice_min,
+                                              lp.practice_max)
                 prov.trials_grown[o] += 1
                 model.tally.grown_practices.append((o, d))
                 model.log.org_event(model.week, "experiment_grown", o,
                                     f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
             else:  # failed, and still taught something (seed 001: okay to fail)
-                model.place.system_learning = min(1.0, model.place.system_learning + 0.01)
+                model.place.system_learning = min(1.0, model.place.system_learning +
+                                                   lp.failed_trial_learning)
                 model.log.org_event(model.week, "experiment_failed", o,
                                     f"{DOMAINS[d]} idea stopped")
             return

@@ -23,8 +23,6 @@ from .demand import untreated_change
 if TYPE_CHECKING:
     from ..model import HLSModel
 
-EXPOSURE_CASES = 3.0  # cases in a domain at which a practitioner learns at full rate (assumption)
-
 
 def worked_weights(model: HLSModel, who: np.ndarray) -> np.ndarray:
     """Weight 0-1 of work on each need: 1 in the contract's scope, the practitioner's
@@ -86,5 +84,6 @@ class Support(Mechanism):
         cell = (post[:, None] * n_d + np.arange(n_d)).ravel()  # one bincount over (post, domain)
         exposure = np.bincount(cell, weights=significant.ravel(),
                                minlength=posts.n * n_d).reshape(posts.n, n_d)
-        rate = model.params.learning.practice_learning_per_week
-        posts.skill += rate * np.minimum(exposure / EXPOSURE_CASES, 1.0) * (1 - posts.skill)
+        lp = model.params.learning
+        posts.skill += lp.practice_learning_per_week * np.minimum(
+            exposure / lp.exposure_cases, 1.0) * (1 - posts.skill)

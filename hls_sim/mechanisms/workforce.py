@@ -14,8 +14,6 @@ from .base import Mechanism
 if TYPE_CHECKING:
     from ..model import HLSModel
 
-MEETING_HOURS = 3.0  # hours a practitioner spends at a place learning meeting (assumption)
-
 
 def enforce_cap(model: HLSModel) -> None:
     """If the cap falls (more reporting after a regime switch), each practitioner keeps
@@ -61,7 +59,7 @@ class TimeBudget(Mechanism):
         case = posts.caseload
         admin = (wf.fixed_admin_hours + case * wf.recording_hours_per_case) * lv.reporting_burden
         assess = model.tally.assessments_by_post * sp.assessment_hours
-        learn = lv.reflective_hours + (MEETING_HOURS if model.place.meeting_this_week else 0.0)
+        learn = lv.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week else 0.0)
         direct_need = case * sp.direct_hours_per_case
         room = np.maximum(wf.hours_per_week - admin - assess - learn, 0.0)
         posts.time_factor = np.where(direct_need > 0, np.minimum(
@@ -99,12 +97,14 @@ class StaffTurnover(Mechanism):
         else:  # a partnership renews on review: no cliff edge (seed 000)
             ins = np.zeros(filled.size)
         posts.insecurity[filled] = ins
-        learn_hours = lv.reflective_hours + (MEETING_HOURS if model.place.meeting_this_week
+        learn_hours = lv.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week
                                              else 0.0)
-        target = (wf.stress_from_load * np.clip(posts.load[filled] - 0.7, 0.0, None)
+        target = (wf.stress_from_load * np.clip(posts.load[filled] - wf.load_stress_threshold,
+                                                0.0, None)
                   + wf.stress_from_admin * posts.admin_share[filled]
                   + wf.stress_from_insecurity * ins
-                  - wf.stress_relief_reflection * min(1.0, learn_hours / 1.5))
+                  - wf.stress_relief_reflection * min(1.0, learn_hours /
+                                                      wf.reflection_saturation_hours))
         s = posts.stress[filled]
         posts.stress[filled] = np.clip(s + (np.clip(target, 0, 1) - s) / wf.stress_weeks,
                                        0.0, 1.0)
