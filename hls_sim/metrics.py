@@ -32,7 +32,7 @@ LEVELS = (
     "spend_direct", "spend_assessment", "spend_admin", "spend_learning", "spend_bidding",
     "spend_overhead", "reserves_total", "paid_to_providers", "spend_reporting",
     "people_present", "people_waiting", "people_in_support", "practitioners_in_post",
-    "caseload_mean", "transport_barrier", "experiments_started", "experiments_grown",
+    "caseload_mean", "transport_barrier", "trials_started", "trials_grown",
 )
 COUNTS = ("arrived", "crises", "closures", "reported_successes", "true_successes",
           "leavers", "headcount")
@@ -117,8 +117,8 @@ class Recorder:
         lv["practitioners_in_post"][t] = np.count_nonzero(filled)
         lv["caseload_mean"][t] = posts.caseload[filled].mean() if filled.any() else 0.0
         lv["transport_barrier"][t] = m.place.transport_barrier_remaining
-        lv["experiments_started"][t] = tally.trials_started
-        lv["experiments_grown"][t] = int(prov.trials_grown.sum())
+        lv["trials_started"][t] = tally.trials_started
+        lv["trials_grown"][t] = int(prov.trials_grown.sum())
 
         c = self.counts
         c["arrived"][t] = n
@@ -206,8 +206,8 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["crises_total"] = float(rec.counts["crises"][:weeks].sum())
     out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
     out["organisations_closed"] = float(np.count_nonzero(~model.providers.active))
-    out["experiments_started"] = float(tally.trials_started)
-    out["experiments_grown"] = float(model.providers.trials_grown.sum())
+    out["trials_started"] = float(tally.trials_started)
+    out["trials_grown"] = float(model.providers.trials_grown.sum())
     out["learning_meetings"] = float(model.place.meetings_held)
     out["transport_barrier_end"] = float(model.place.transport_barrier_remaining)
 

@@ -18,6 +18,7 @@ from .agents import Practitioner
 from .contracts import Contract
 from .params import N_DOMAINS, Params
 from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
+from .streams import Stream
 
 if TYPE_CHECKING:
     from .model import HLSModel
@@ -164,9 +165,11 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     return int(who.size)
 
 
-def hire(model: HLSModel, post: int | np.ndarray, rng: np.random.Generator) -> None:
+def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     """Fill vacant posts. New practitioners bring skill in their organisation's
-    specialism, lifted towards the place's shared knowledge by system learning."""
+    specialism, lifted towards the place's shared knowledge by system learning.
+    ``noise`` is standard normal, one per post and need domain: how each new
+    practitioner differs from the typical."""
     posts, lp = model.posts, model.params.learning
     post = np.atleast_1d(np.asarray(post, np.int64))
     if post.size == 0:
@@ -174,7 +177,7 @@ def hire(model: HLSModel, post: int | np.ndarray, rng: np.random.Generator) -> N
     spec = model.providers.specialism[posts.org[post]]
     base = np.full((post.size, N_DOMAINS), lp.skill_general)
     base[np.arange(post.size), spec] = lp.skill_specialist
-    skill = np.clip(base + rng.normal(0, lp.hire_skill_sd, base.shape), lp.hire_skill_min,
+    skill = np.clip(base + lp.hire_skill_sd * noise, lp.hire_skill_min,
                     lp.hire_skill_max)
     filled = np.flatnonzero(posts.filled)
     learning = model.place.system_learning
@@ -206,15 +209,16 @@ def end_lot(model: HLSModel, c: Contract, why: str) -> None:
 
 
 def move_lot(model: HLSModel, c: Contract, new_org: int, target_posts: int,
-             rng: np.random.Generator) -> None:
+             tupe: Stream) -> None:
     """Lot ``c`` passes to ``new_org`` (or stays, when it is the holder) with
     ``target_posts`` funded posts. On a move, some staff transfer with it (TUPE) and
-    the rest are made redundant; then posts are cut (vacant ones first) or added."""
+    the rest are made redundant (``tupe`` draws who transfers, one per post); then
+    posts are cut (vacant ones first) or added."""
     posts = model.posts
     old_org = c.org
     idx = np.flatnonzero(posts.contract == c.index)
     if new_org != old_org:
-        stay = rng.random(idx.size) < model.params.workforce.tupe_share
+        stay = tupe.random(model.week, idx, sub=c.index) < model.params.workforce.tupe_share
         lost = practitioner_leaves(model, idx[~stay], "made redundant after a lost tender")
         posts.org[idx] = new_org  # transferred (TUPE) staff now work for the winner
         posts.insecurity[idx] = 0.0
@@ -233,7 +237,7 @@ def move_lot(model: HLSModel, c: Contract, new_org: int, target_posts: int,
     model.contracts.set_holder(c, new_org, int(np.count_nonzero(posts.contract == c.index)))
 
 
-def emergency_awards(model: HLSModel, closed_org: int, rng: np.random.Generator) -> None:
+def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
     """An organisation closed: its lots go to another provider without a tender (an
     emergency award to the best-placed open provider), or end if none is left."""
     prov = model.providers
@@ -250,12 +254,12 @@ def emergency_awards(model: HLSModel, closed_org: int, rng: np.random.Generator)
         model.contracts.extend_to(c, model.week + model.levers.contract_length_weeks)
         model.log.org_event(model.week, "emergency_award", best,
                             f"took over the {c.name} when Organisation {closed_org} closed")
-        move_lot(model, c, best, c.posts, rng)
+        move_lot(model, c, best, c.posts, tupe)
 
 
 # --- organisations ----------------------------------------------------------------------
 
-def close_organisation(model: HLSModel, org: int, rng: np.random.Generator) -> None:
+def close_organisation(model: HLSModel, org: int, tupe: Stream) -> None:
     """An organisation closes: its lots go elsewhere, its own learning is lost and its
     reserves (or deficit) are written off."""
     prov = model.providers
@@ -264,7 +268,7 @@ def close_organisation(model: HLSModel, org: int, rng: np.random.Generator) -> N
     model.log.org_event(model.week, "organisation_closed", org,
                         f"Organisation {org} closed with reserves of "
                         f"£{prov.reserves[org] / 100:,.0f}")
-    emergency_awards(model, org, rng)
+    emergency_awards(model, org, tupe)
     model.ledger["written_off"] += int(prov.reserves[org])
     prov.reserves[org] = 0
     prov.practice[org] = 1.0

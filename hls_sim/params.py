@@ -6,7 +6,7 @@ Parameters are grouped the way a reader thinks about a place:
 * ``people``         demand: needs, drift, spill-over, shocks, barriers, engagement
 * ``support``        assess-do-refer, relationships, progress on needs, closure
 * ``workforce``      time budget, stress, leaving, vacancies
-* ``learning``       practitioner, organisation and place learning; experiments; trust
+* ``learning``       practitioner, organisation and place learning; test-and-learn trials; trust
 * ``money``          salaries, overheads, bids, other income
 * ``commissioning``  the regime's levers (the two presets differ only here)
 
@@ -298,16 +298,16 @@ class LearningParams(_Group):
                                      "system learning gained at a learning meeting", ge=0.0)
     system_learning_decay: float = P(0.003, "per week", "assumption",
                                      "forgetting of place learning", ge=0.0, le=1.0)
-    experiment_rate_per_year: float = P(2.0, "experiments/organisation/year",
+    trial_rate_per_year: float = P(2.0, "trials/organisation/year",
                                         SEED_NOTTS + " test and learn; rate assumed",
-                                        "experiments started with full permission", ge=0.0)
-    experiment_weeks: int = P(12, "weeks", "assumption", "length of an experiment", ge=1)
-    experiment_effect_sd: float = P(0.10, "share of progress", "assumption (most ideas are "
+                                        "test-and-learn trials started with full permission", ge=0.0)
+    trial_weeks: int = P(12, "weeks", "assumption", "length of a test-and-learn trial", ge=1)
+    trial_effect_sd: float = P(0.10, "share of progress", "assumption (most ideas are "
                                     "small, some harm)", "spread of an idea's true effect", ge=0.0)
-    experiment_effect_mean: float = P(0.0, "share of progress", "assumption",
+    trial_effect_mean: float = P(0.0, "share of progress", "assumption",
                                       "mean true effect of an idea", ge=-1.0, le=1.0)
-    experiment_noise_sd: float = P(0.08, "share of progress", "assumption",
-                                   "noise in judging an experiment", ge=0.0)
+    trial_noise_sd: float = P(0.08, "share of progress", "assumption",
+                                   "noise in judging a trial", ge=0.0)
     barrier_detection: float = P(0.25, "probability per meeting at learning 1",
                                  SEED_CORNWALL + " (transport survey led to change)",
                                  "chance a learning meeting surfaces an access barrier", ge=0.0,
@@ -425,7 +425,7 @@ class CommissioningLevers(_Group):
     reflective_hours: float = P(0.5, "hours/week", "assumption (supervision)",
                                 "practitioner time in reflective practice and MDT", ge=0.0)
     discretion: float = P(0.1, "0-1", SEED_LGA + " (permission to do what matters)",
-                          "practitioner discretion to work outside scope and experiment",
+                          "practitioner discretion to work outside scope and to try things",
                           ge=0.0, le=1.0)
     episode_limit_weeks: int = P(26, "weeks", "assumption (time-limited interventions)",
                                  "longest an episode may run before closure", ge=1)
@@ -440,7 +440,7 @@ class CommissioningLevers(_Group):
     budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
                                  "weeks between reviews that move money under budget "
                                  "flexibility", ge=1)
-    test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run experiments")
+    test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run test-and-learn trials")
 
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -25,7 +25,7 @@ places = st.fixed_dictionaries({
     "commissioning.reporting_burden": st.floats(0, 3),
     "commissioning.discretion": st.floats(0, 1),
     "commissioning.budget_flexibility": st.floats(0, 0.2),
-    "learning.experiment_rate_per_year": st.floats(0, 20),
+    "learning.trial_rate_per_year": st.floats(0, 20),
 })
 
 

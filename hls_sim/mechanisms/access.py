@@ -30,6 +30,11 @@ class Access(Mechanism):
     name = "access"
     group = "people"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.seek_again = self.stream(model, "seek_again")
+        self.reach = self.stream(model, "reach")
+
     def step(self, model: HLSModel) -> None:
         pp, people = model.params.people, model.people
         n = model.n_arrived
@@ -41,7 +46,7 @@ class Access(Mechanism):
             # Disengaged people seek help less readily (engagement scales the chance).
             p = pp.help_seeking_per_week * np.where(status[back] == DISENGAGED,
                                                     people.engagement[back], 1.0)
-            again = back[severe & (model.rng.random(back.size) < p)]
+            again = back[severe & (self.seek_again.random(model.week, back) < p)]
             if again.size:
                 people.status[again] = SEEKING
                 people.wait_since[again] = model.week
@@ -51,6 +56,6 @@ class Access(Mechanism):
             return
         p = (pp.access_per_week * (1 - people.distrust[seeking])
              * (1 - transport_penalty(model, seeking)))
-        reached = seeking[model.rng.random(seeking.size) < p]
+        reached = seeking[self.reach.random(model.week, seeking) < p]
         if reached.size:
             ops.refer(model, reached, via="first contact")

@@ -2,7 +2,10 @@
 
 As Starsim's modules do, a mechanism owns its parameters (it reads one group of
 ``model.params``), any state arrays it adds, the weekly results it records, and its
-random numbers. Its lifecycle is small:
+random numbers: each stochastic decision draws from its own stream
+(:meth:`Mechanism.stream`), indexed by a stable slot (a person's, post's or
+organisation's row), so the same agent meets the same luck in every world run from one
+seed. Its lifecycle is small:
 
 * ``init(model)`` once, after the model has built the place (people, posts,
   organisations, contracts) and before week 0;
@@ -31,6 +34,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from ..streams import Stream
+
 if TYPE_CHECKING:
     from ..model import HLSModel
 
@@ -56,6 +61,11 @@ class Mechanism:
         """Set up before week 0 (called once, in plan order)."""
         self.results = {k: np.full(model.params.place.n_weeks, np.nan)
                         for k in self.result_names}
+
+    def stream(self, model: HLSModel, decision: str) -> Stream:
+        """The random numbers of one of this mechanism's decisions: a draw is fixed by
+        (seed, decision, week, slot), so worlds run from one seed share their luck."""
+        return Stream(model.seed, f"{self.name}.{decision}")
 
     def step(self, model: HLSModel) -> None:
         """This mechanism's part of the week."""

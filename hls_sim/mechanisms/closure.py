@@ -34,6 +34,12 @@ class Closure(Mechanism):
     name = "closure"
     group = "support"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.dropout = self.stream(model, "dropout")
+        self.gaming = self.stream(model, "gaming")
+        self.handoff_loss = self.stream(model, "handoff_loss")
+
     def step(self, model: HLSModel) -> None:
         people, sp, t, tally = model.people, model.params.support, model.week, model.tally
         n = model.n_arrived
@@ -46,7 +52,7 @@ class Closure(Mechanism):
         met = row_max(np.where(scope, needs, 0.0)) < sp.success_threshold
         timeout = (t - people.episode_start[who]) >= model.levers.episode_limit_weeks
         dropout = (people.engagement[who] < model.params.people.dropout_engagement) & \
-            (model.rng.random(who.size) < sp.dropout_close_chance)
+            (self.dropout.random(t, who) < sp.dropout_close_chance)
         closing = met | timeout | dropout
         if not closing.any():
             return
@@ -56,7 +62,7 @@ class Closure(Mechanism):
         org = model.contracts.org[contract]
 
         # Reported against true success.
-        gamed = ~met & ~dropout & (model.rng.random(who.size) <
+        gamed = ~met & ~dropout & (self.gaming.random(t, who) <
                                    sp.gaming_propensity * gaming_pressure(model))
         reported = (met & ~dropout) | gamed
         true = (people.wellbeing(who) - people.episode_wellbeing[who]) >= sp.true_gain_threshold
@@ -84,7 +90,7 @@ class Closure(Mechanism):
             trust_matrix = model.providers.trust
             trust = trust_matrix[from_org, to_org]
             warm = trust >= sp.warm_trust
-            lost = model.rng.random(cand.size) < sp.handoff_loss * (1 - trust) * \
+            lost = self.handoff_loss.random(t, persons) < sp.handoff_loss * (1 - trust) * \
                 np.where(warm, sp.warm_handoff_loss_factor, 1)
             people.engagement[persons] = np.maximum(
                 0.0, people.engagement[persons] - sp.handoff_engagement_loss *

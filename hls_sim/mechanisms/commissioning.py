@@ -45,6 +45,9 @@ class Commissioning(Mechanism):
     def init(self, model: HLSModel) -> None:
         """Let the first lots to the local specialist of each domain; fund the posts."""
         super().init(model)
+        self.discount = self.stream(model, "bid_discount")
+        self.quality_signal = self.stream(model, "quality_signal")
+        self.tupe = self.stream(model, "tupe_transfer")
         place, money, levers = model.params.place, model.params.money, model.levers
         n_lots = place.n_localities * N_DOMAINS
         posts_per_lot = np.full(n_lots, place.n_practitioners // n_lots)
@@ -102,8 +105,7 @@ class Commissioning(Mechanism):
     def tender(self, model: HLSModel, c: Contract) -> None:
         """Run a tender for lot ``c``: bidders pay to bid, the best price-quality score
         wins; a losing incumbent sheds the lot's staff, some of whom transfer (TUPE)."""
-        levers, money, prov = model.levers, model.params.money, model.providers
-        rng = model.rng
+        levers, money, prov, t = model.levers, model.params.money, model.providers, model.week
         contract_total = c.base_value * levers.contract_length_weeks  # pence over the term
         bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
         # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
@@ -115,12 +117,16 @@ class Commissioning(Mechanism):
         if not bidders:
             ops.end_lot(model, c, "no bidder")
             return
+        # Each bidder's luck for this lot: its discount and the noise in how its
+        # reported performance reads (one draw per organisation, per lot).
+        u = self.discount.random(t, bidders, sub=c.index)
+        noise = self.quality_signal.normal(t, bidders, sub=c.index)
         discounts, quality = [], []
-        for o in bidders:
+        for k, o in enumerate(bidders):
             ops.pay_bid(model, o, bid_cost)
             hungry = 1.0 if not model.contracts.held_by(o) else money.bid_discount_with_work
-            discounts.append(money.max_price_discount * rng.random() * hungry)
-            quality.append(model.performance.org_rate(o) + rng.normal(0, money.quality_signal_sd))
+            discounts.append(money.max_price_discount * u[k] * hungry)
+            quality.append(model.performance.org_rate(o) + money.quality_signal_sd * noise[k])
         discounts, quality = np.array(discounts), np.array(quality)
         price_score = (1 - discounts).min() / (1 - discounts)
         qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
@@ -142,7 +148,7 @@ class Commissioning(Mechanism):
                 model.log.org_event(model.week, "tender_lost", o, f"lost the {c.name}")
         model.log.org_event(model.week, "tender_won", winner,
                             f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
-        ops.move_lot(model, c, winner, new_posts, model.rng)
+        ops.move_lot(model, c, winner, new_posts, self.tupe)
 
     def flexible_budget(self, model: HLSModel) -> None:
         """Quarterly, move vacant posts (and their money) from the contracts with least

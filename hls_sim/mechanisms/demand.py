@@ -112,12 +112,17 @@ class Crises(Mechanism):
     name = "crises"
     group = "people"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.luck = self.stream(model, "crisis")
+
     def step(self, model: HLSModel) -> None:
         pp, people = model.params.people, model.people
         idx, worst = present_and_worst(model)
         if idx.size == 0:
             return
-        hit = idx[model.rng.random(idx.size) < pp.crisis_hazard * worst ** pp.crisis_exponent]
+        u = self.luck.random(model.week, idx)
+        hit = idx[u < pp.crisis_hazard * worst ** pp.crisis_exponent]
         model.tally.crises = int(hit.size)
         if hit.size == 0:
             return
@@ -137,12 +142,16 @@ class Exits(Mechanism):
     name = "exits"
     group = "people"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.luck = self.stream(model, "exit")
+
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
         idx, worst = present_and_worst(model)
         if idx.size == 0:
             return
-        u = model.rng.random(idx.size)
+        u = self.luck.random(t, idx)
         recovered = (worst < pp.need_threshold) & (people.status[idx] != IN_SUPPORT)
         leave = (u < pp.exit_hazard_per_week) | (recovered & (u < pp.recovered_exit_per_week))
         out = idx[leave]

@@ -32,6 +32,10 @@ class LearningMeetings(Mechanism):
     name = "learning_meetings"
     group = "learning"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.barrier_found = self.stream(model, "barrier_found")
+
     def step(self, model: HLSModel) -> None:
         place = model.place
         place.meeting_this_week = is_meeting_week(model)
@@ -68,7 +72,7 @@ class LearningMeetings(Mechanism):
 
         # Learning surfaces barriers the commissioner can change (system stewardship).
         if (place.transport_barrier_remaining > lp.barrier_floor and
-                model.rng.random() < lp.barrier_detection * place.system_learning):
+                self.barrier_found.one(model.week) < lp.barrier_detection * place.system_learning):
             place.transport_barrier_remaining *= 1 - lp.barrier_removal
             model.log.org_event(model.week, "system_change", -1,
                                 "learning meeting surfaced transport as a barrier; the "

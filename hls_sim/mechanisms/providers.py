@@ -34,6 +34,11 @@ class ProviderDecisions(Mechanism):
         self.trial_domain = np.full(n, -1, np.int32)  # -1: no trial running
         self.trial_effect = np.zeros(n)  # true effect, share of progress
         self.trial_start = np.zeros(n, np.int32)
+        self.start_luck = self.stream(model, "trial_start")
+        self.domain_luck = self.stream(model, "trial_domain")
+        self.effect_luck = self.stream(model, "trial_effect")
+        self.judgement_luck = self.stream(model, "trial_judgement")
+        self.tupe = self.stream(model, "tupe_transfer")
 
     def step(self, model: HLSModel) -> None:
         prov = model.providers
@@ -44,41 +49,42 @@ class ProviderDecisions(Mechanism):
             self.test_and_learn(model, o)
             if prov.reserves[o] < 0:
                 self.trial_domain[o] = -1
-                ops.close_organisation(model, o, model.rng)
+                ops.close_organisation(model, o, self.tupe)
 
     def test_and_learn(self, model: HLSModel, o: int) -> None:
-        levers, lp, prov = model.levers, model.params.learning, model.providers
+        levers, lp, prov, t = model.levers, model.params.learning, model.providers, model.week
+        slot = np.array([o])
         if self.trial_domain[o] >= 0:
-            if model.week - self.trial_start[o] < lp.experiment_weeks:
+            if t - self.trial_start[o] < lp.trial_weeks:
                 return
             d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
             self.trial_domain[o] = -1
-            observed = effect + model.rng.normal(0.0, lp.experiment_noise_sd)
+            observed = effect + lp.trial_noise_sd * float(self.judgement_luck.normal(t, slot)[0])
             if observed > 0:  # judged to work: grow it into everyday practice
                 prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), lp.practice_min,
                                               lp.practice_max)
                 prov.trials_grown[o] += 1
                 model.tally.grown_practices.append((o, d))
-                model.log.org_event(model.week, "experiment_grown", o,
+                model.log.org_event(t, "trial_grown", o,
                                     f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
             else:  # failed, and still taught something (seed 001: okay to fail)
                 model.place.system_learning = min(1.0, model.place.system_learning +
                                                    lp.failed_trial_learning)
-                model.log.org_event(model.week, "experiment_failed", o,
+                model.log.org_event(t, "trial_failed", o,
                                     f"{DOMAINS[d]} idea stopped")
             return
         held = model.contracts.held_by(o)
         if not levers.test_and_learn or not held:
             return
-        p_start = lp.experiment_rate_per_year / 52.0 * levers.discretion
-        if model.random.random() < p_start:
+        p_start = lp.trial_rate_per_year / 52.0 * levers.discretion
+        if self.start_luck.one(t, o) < p_start:
             scope = np.flatnonzero(held[0].domains)
-            d = int(scope[model.random.randrange(scope.size)])
+            d = int(scope[int(self.domain_luck.one(t, o) * scope.size)])
             self.trial_domain[o] = d
-            self.trial_effect[o] = float(model.rng.normal(lp.experiment_effect_mean,
-                                                          lp.experiment_effect_sd))
-            self.trial_start[o] = model.week
+            self.trial_effect[o] = lp.trial_effect_mean + lp.trial_effect_sd * float(
+                self.effect_luck.normal(t, slot)[0])
+            self.trial_start[o] = t
             prov.trials_run[o] += 1
             model.tally.trials_started += 1
-            model.log.org_event(model.week, "experiment_started", o,
+            model.log.org_event(t, "trial_started", o,
                                 f"testing a new way of working on {DOMAINS[d]}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
+from ..params import N_DOMAINS
 from ..state import IN_SUPPORT, STREAM_ORGS, stream
 from .base import Mechanism
 
@@ -85,8 +86,12 @@ class StaffTurnover(Mechanism):
         """Week-0 workforce: every funded post filled. Skills vary between people, drawn
         from an exogenous stream, so every regime starts with the same practitioners."""
         super().init(model)
-        ops.hire(model, np.flatnonzero(model.posts.contract >= 0),
-                 stream(model.seed, STREAM_ORGS))
+        self.leave = self.stream(model, "leave")
+        self.fill = self.stream(model, "fill_vacancy")
+        self.new_skill = self.stream(model, "new_hire_skill")
+        posts = np.flatnonzero(model.posts.contract >= 0)
+        ops.hire(model, posts, stream(model.seed, STREAM_ORGS).standard_normal(
+            (posts.size, N_DOMAINS)))
 
     def step(self, model: HLSModel) -> None:
         posts, wf, lv, t = model.posts, model.params.workforce, model.levers, model.week
@@ -112,9 +117,10 @@ class StaffTurnover(Mechanism):
         hazard = (wf.base_leaving_per_week + wf.stress_leaving_per_week * posts.stress[filled]
                   + wf.insecurity_leaving_per_week * ins)
         model.tally.headcount = int(filled.size)
-        leavers = filled[model.rng.random(filled.size) < hazard]
+        leavers = filled[self.leave.random(t, filled) < hazard]
         ops.practitioner_leaves(model, leavers, "left the job")
 
         vacant = np.flatnonzero(~posts.filled & (posts.contract >= 0))
-        hires = vacant[model.rng.random(vacant.size) < 1.0 / wf.vacancy_fill_weeks]
-        ops.hire(model, hires, model.rng)
+        hires = vacant[self.fill.random(t, vacant) < 1.0 / wf.vacancy_fill_weeks]
+        slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)  # one per post and domain
+        ops.hire(model, hires, self.new_skill.normal(t, slots))
