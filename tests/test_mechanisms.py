@@ -128,3 +128,17 @@ def test_uniform_and_normal_draws_have_the_right_distribution():
     z = s.normal(3, np.arange(200_000))
     assert stats.kstest(z, "norm").pvalue > 0.001
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
+
+
+def test_the_extending_guide_runs():
+    """docs/extending.md's Python blocks run as written."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "extending.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/extending.md", "exec"), namespace)
+    assert namespace["with_outreach"].timeseries["outreach_referrals"].sum() > 0
