@@ -371,6 +371,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 """Regime presets: overrides of :class:`CommissioningLevers` (competitive = defaults)."""
 
 
+from .appraisal.params import AppraisalParams  # noqa: E402  (needs P, _Group, DOMAINS above)
+
+
 class Params(BaseModel):
     """All parameters of one simulation.
 
@@ -394,6 +397,7 @@ class Params(BaseModel):
     learning: LearningParams = Field(default_factory=LearningParams)
     money: MoneyParams = Field(default_factory=MoneyParams)
     commissioning: CommissioningLevers = Field(default_factory=CommissioningLevers)
+    appraisal: AppraisalParams = Field(default_factory=AppraisalParams)
 
     def levers_after_switch(self) -> CommissioningLevers:
         """The levers in force from ``switch_week``."""
@@ -411,6 +415,7 @@ GROUPS: dict[str, type[_Group]] = {
     "learning": LearningParams,
     "money": MoneyParams,
     "commissioning": CommissioningLevers,
+    "appraisal": AppraisalParams,
 }
 TOP_LEVEL = ("name", "regime", "switch_week", "switch_to", "switch_overrides")
 
