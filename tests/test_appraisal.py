@@ -187,6 +187,15 @@ def test_paired_differences_between_options_and_intervals():
     assert by_year["extra_cost"].tolist() == pytest.approx([41_600.0, 41_600.0])
 
 
+def test_no_ratio_to_a_saving_between_options():
+    parts = [a for k in range(2) for a in (
+        arm("no_service", 52, k, crisis_weeks=(0,)), arm("dear", 52, k, wellbeing=5.5, paid=900.0),
+        arm("cheap", 52, k, wellbeing=5.4 + 0.01 * k, paid=800.0))]
+    case = economic_case(pd.concat(parts), params=HAND)
+    assert "does not apply" in case.summary["cheap vs dear: bcr"]
+    assert "returns" in case.summary["dear: bcr"]
+
+
 def test_who_pays_figure_draws(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
@@ -349,6 +358,27 @@ def test_bad_input_fails_in_one_line(build, kwargs, pattern):
     with pytest.raises(AppraisalError, match=pattern) as exc:
         economic_case(build(), **kwargs)
     assert "\n" not in str(exc.value)
+
+
+def _results(ts: pd.DataFrame, contents: dict[str, dict]):
+    """ExperimentResults as load_results returns them, for hand-built tables."""
+    from hls_sim.runner.store import ExperimentResults
+
+    manifest = {"scenarios": [{"name": n, "description": "", "content": c}
+                              for n, c in contents.items()], "baseline": "no_service"}
+    empty = pd.DataFrame()
+    return ExperimentResults(Path("."), manifest, empty, ts, empty, empty, empty)
+
+
+def test_parameters_come_from_the_scenarios_in_the_manifest():
+    own = make_params({"appraisal.wellby_value": 14_000}).model_dump(mode="json")
+    ts = hand_results()
+    case = economic_case(_results(ts, {"no_service": own, "option": own}))
+    assert case.params.wellby_value == 14_000
+    assert case.wellby_values["central"] == pytest.approx(14_000 * 100 / 81.1085)
+    other = make_params({"appraisal.wellby_value": 12_000}).model_dump(mode="json")
+    with pytest.raises(AppraisalError, match=r"differ between arms \(option vs no_service\)"):
+        economic_case(_results(ts, {"no_service": own, "option": other}))
 
 
 # --- the guide --------------------------------------------------------------------------

@@ -65,7 +65,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("npv", "Net present value (central WELLBY value)", "money", ("npv",)),
     Figure("npv_low", "Net present value (low WELLBY value)", "money", ("npv_low",)),
     Figure("npv_high", "Net present value (high WELLBY value)", "money", ("npv_high",)),
-    Figure("npv_optimism_bias", "Net present value with optimism bias sensitivity", "money",
+    Figure("npv_optimism_bias", "Net present value with costs {ob} over (optimism bias)", "money",
            ("npv_ob_sensitivity",)),
     Figure("bcr", "Benefit-cost ratio (central)", "ratio", ("benefits", "cost_ob")),
     Figure("cost_per_wellby", "Net public cost per WELLBY gained", "money",
@@ -125,7 +125,8 @@ class EconomicCase:
         f = self.figures[self.figures["comparator"] == comparator]
         rows = []
         for fig in FIGURES:
-            row: dict[str, Any] = {"figure": fig.label}
+            label = fig.label.replace("{ob}", f"{self.params.optimism_bias_sensitivity:.0%}")
+            row: dict[str, Any] = {"figure": label}
             for o in f["option"].drop_duplicates():
                 r = f[(f["option"] == o) & (f["figure"] == fig.key)]
                 if len(r):
@@ -141,8 +142,8 @@ class EconomicCase:
                 f"£ in {p.price_year} prices, discounted at the Green Book rate "
                 f"({p.discount_schedule[0][1]:.1%} from year 0); WELLBY £"
                 f"{self.wellby_values['central']:,.0f} (low £{self.wellby_values['low']:,.0f}, "
-                f"high £{self.wellby_values['high']:,.0f}). Mean [95% interval] across "
-                "replicates.")
+                f"high £{self.wellby_values['high']:,.0f}), WELLBYs discounted at the "
+                f"{p.wellby_discount} rate. Mean [95% interval] across replicates.")
         parts = [head, "", _text_table(self.committee_table())]
         if len(self.options) > 1:
             for b in self.options[:-1]:
@@ -374,6 +375,8 @@ def _summaries(case: EconomicCase) -> dict[str, str]:
     basis = (f"over {case.years} years in {p.price_year} prices, discounted at the Green "
              "Book rate")
     out: dict[str, str] = {}
+    cost = case.figures[case.figures["figure"] == "cost"].set_index(
+        ["option", "comparator"])["mean"]
     for r in case.figures.itertuples(index=False):
         against = ("no service" if r.comparator == case.baseline
                    else f"the {r.comparator} option")
@@ -381,6 +384,10 @@ def _summaries(case: EconomicCase) -> dict[str, str]:
                else f"{r.option} vs {r.comparator}: {r.figure}")
         val = _fmt(r.kind, r.mean)
         iv = _interval_words(r.kind, r.ci_low, r.ci_high)
+        if r.figure in ("bcr", "cost_per_crisis_avoided") and cost[(r.option, r.comparator)] <= 0:
+            out[key] = (f"The {r.option} option costs the commissioner no more than {against}, "
+                        f"so a ratio to its cost does not apply (computed: {val}).")
+            continue
         out[key] = _sentence(r.figure, r.option, against, val, iv, r.mean, basis, case)
     return out
 
@@ -401,8 +408,8 @@ def _sentence(fig: str, option: str, against: str, val: str, iv: str, m: float, 
         return (f"Residents gain {val} WELLBYs (points of life satisfaction x years, "
                 f"discounted) under the {option} option against {against}{iv}.")
     if fig == "wellbys_per_person":
-        return (f"That is {val} WELLBYs per resident over the period (undiscounted), "
-                f"against {against}{iv}.")
+        return (f"Each resident gains {val} WELLBYs over the {case.years} years "
+                f"(undiscounted) under the {option} option against {against}{iv}.")
     if fig == "wellby_value":
         return (f"Valued at £{v['central']:,.0f} per WELLBY, the wellbeing gained under the "
                 f"{option} option against {against} is worth {val}{iv}.")
@@ -437,9 +444,11 @@ def _sentence(fig: str, option: str, against: str, val: str, iv: str, m: float, 
             return (f"The {option} option pays for itself against {against} through avoided "
                     f"crisis costs alone: the decision does not depend on the wellbeing effect "
                     f"(switching value {val}{iv}).")
-        side = ("stays worth choosing" if m < 1 else "becomes worth choosing only")
-        return (f"The {option} option {side} against {against} if the wellbeing effect is at "
-                f"least {val} of the modelled effect{iv}.")
+        if m < 1:
+            return (f"The {option} option stays worth choosing against {against} as long as "
+                    f"the wellbeing effect is at least {val} of the modelled effect{iv}.")
+        return (f"The {option} option would be worth choosing against {against} only if the "
+                f"wellbeing effect were at least {val} of the modelled effect{iv}.")
     return f"{option} against {against}: {val}{iv}."
 
 
