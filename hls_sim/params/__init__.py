@@ -23,39 +23,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ParameterError
-
-# Rows of ../shared/evidence/calibration_targets.csv, cited by name in sources.
-CAL = "calibration_targets.csv"
-SEED_CORNWALL = "seed 000 (People in Mind, Cornwall)"
-SEED_LGA = "seed 001 (LGA: HLS with charities)"
-SEED_NOTTS = "seed 003 (Nottinghamshire one-minute guide)"
-SEED_SCOT = "seed 004 (HLS in Scotland: experiments, assess-do-refer)"
-
-DOMAINS: tuple[str, ...] = (
-    "mental_health",
-    "substance_use",
-    "housing",
-    "debt",
-    "physical_health",
-    "isolation",
+from ..errors import ParameterError
+from .appraisal import AppraisalParams
+from .fields import (  # noqa: F401  (re-exported: the field helper, domains, sources)
+    CAL,
+    DOMAINS,
+    N_DOMAINS,
+    SEED_CORNWALL,
+    SEED_LGA,
+    SEED_NOTTS,
+    SEED_SCOT,
+    P,
+    _Group,
 )
-"""Need domains, ordered so neighbours are related (a lot covering k domains takes a run)."""
-N_DOMAINS = len(DOMAINS)
-
-
-def P(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
-    """A parameter field with its unit and source recorded for the ODD and the docs."""
-    return Field(
-        default,
-        description=description,
-        json_schema_extra={"unit": unit, "source": source},
-        **constraints,
-    )
-
-
-class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
 class PlaceParams(_Group):
@@ -486,6 +466,7 @@ class Params(BaseModel):
     learning: LearningParams = Field(default_factory=LearningParams)
     money: MoneyParams = Field(default_factory=MoneyParams)
     commissioning: CommissioningLevers = Field(default_factory=CommissioningLevers)
+    appraisal: AppraisalParams = Field(default_factory=AppraisalParams)
 
     def levers_after_switch(self) -> CommissioningLevers:
         """The levers in force from ``switch_week``."""
@@ -503,6 +484,7 @@ GROUPS: dict[str, type[_Group]] = {
     "learning": LearningParams,
     "money": MoneyParams,
     "commissioning": CommissioningLevers,
+    "appraisal": AppraisalParams,
 }
 TOP_LEVEL = ("name", "regime", "switch_week", "switch_to", "switch_overrides")
 
