@@ -7,7 +7,7 @@ What is measured
   both presets, "competitive" and "collaborative", with seeds 0, 1, ..., repeats-1. The
   time covers building the model, running it and assembling the Result (everything a
   user waits for), not importing the package. Throughput is person-weeks per second:
-  the sum over weeks of ``people_present`` divided by the run's seconds.
+  the sum over weeks of ``people_in_place`` divided by the run's seconds.
 * Yardstick: the Boltzmann wealth model, the conventional first Mesa model, written
   here in the Mesa 3 style (one Python ``step`` per agent per tick, activated with
   ``AgentSet.shuffle_do``) with 10,000 agents. Its throughput is agent-steps per second.
@@ -127,7 +127,7 @@ def time_hls(preset: str, seed: int) -> dict[str, float]:
     start = time.perf_counter()
     res = hls_sim.run(preset, seed=seed)
     wall = time.perf_counter() - start
-    person_weeks = float(res.timeseries["people_present"].sum())
+    person_weeks = float(res.timeseries["people_in_place"].sum())
     return {
         "seed": seed,
         "wall_seconds": wall,

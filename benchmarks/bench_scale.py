@@ -15,7 +15,7 @@ cold interpreter and its memory is its own:
   ``getrusage(RUSAGE_SELF).ru_maxrss`` after the run; the parent cross-checks with
   ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest max RSS of any child it has waited
   for (this script starts no other children). Both are kilobytes on Linux.
-* throughput, person-weeks per second: the sum over weeks of ``people_present`` divided
+* throughput, person-weeks per second: the sum over weeks of ``people_in_place`` divided
   by the child's run seconds.
 
 Organisations and posts are scaled up with the people so that the place stays sensible
@@ -78,7 +78,7 @@ def child(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     res = hls_sim.run(args.preset, seed=args.seed, **overrides)
     wall = time.perf_counter() - start
-    person_weeks = float(res.timeseries["people_present"].sum())
+    person_weeks = float(res.timeseries["people_in_place"].sum())
     peak = maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     figures = {
         "seed": args.seed,

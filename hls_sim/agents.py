@@ -170,9 +170,14 @@ class Commissioner(mesa.Agent):
     """
 
     @property
-    def levers(self):
-        """The commissioning levers in force this week."""
-        return self.model.levers
+    def procurement(self):
+        """The procurement levers in force this week."""
+        return self.model.procurement
+
+    @property
+    def practice(self):
+        """The practice levers in force this week."""
+        return self.model.practice
 
     @property
     def budget_per_week(self) -> float:

@@ -26,6 +26,16 @@ def lot_domains(lead: int, width: int) -> np.ndarray:
     return mask
 
 
+def tendered_next(award: str, lettings: int | np.ndarray) -> bool | np.ndarray:
+    """Whether a contract's next letting is a tender: always under price_quality, never
+    under partnership, and only the first time under an alliance."""
+    if award == "price_quality":
+        return np.ones_like(lettings, bool) if isinstance(lettings, np.ndarray) else True
+    if award == "alliance":
+        return lettings == 0
+    return np.zeros_like(lettings, bool) if isinstance(lettings, np.ndarray) else False
+
+
 @dataclass
 class Contract:
     """One lot: a locality and the need domains it covers, held by one organisation.
@@ -48,6 +58,7 @@ class Contract:
     end: int
     active: bool = True
     priced_rate: float = 0.5
+    lettings: int = 0  # times it has been re-let (tendered or renewed) since week 0
 
     @property
     def name(self) -> str:
@@ -91,7 +102,9 @@ class Contracts:
         self.changed()
 
     def renew(self, c: Contract, start: int, length: int) -> None:
+        """Let ``c`` again (after a tender or a review) from ``start`` for ``length``."""
         c.start, c.end = start, start + length
+        c.lettings += 1
         self.changed()
 
     def extend_to(self, c: Contract, end: int) -> None:
@@ -119,6 +132,7 @@ class Contracts:
         self._domains = np.array([c.domains for c in cs], bool).reshape(len(cs), N_DOMAINS)
         self._locality = np.array([c.locality for c in cs], np.int32)
         self._end = np.array([c.end for c in cs], np.int32)
+        self._lettings = np.array([c.lettings for c in cs], np.int32)
         cover = np.zeros((len(cs), self.n_localities, N_DOMAINS), bool)
         for c in cs:
             if c.active:
@@ -136,6 +150,7 @@ class Contracts:
     domains = property(lambda self: self._view("_domains"))
     locality = property(lambda self: self._view("_locality"))
     end_week = property(lambda self: self._view("_end"))
+    lettings = property(lambda self: self._view("_lettings"))
     cover = property(lambda self: self._view("_cover"))
 
     def held_by(self, org: int) -> list[Contract]:

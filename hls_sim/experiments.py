@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from . import scenarios as scenario_files
-from .params import GROUPS, ParameterError, make_params
+from .params import GROUPS, LEVER_GROUPS, ParameterError, make_params
 from .runner.experiment import ExperimentError, resume_experiment, run_experiment
 from .runner.store import ResultsStore, write_parquet_atomic
 from .runner.work import RunSpec, is_mesa_model, resolve_model
@@ -819,12 +819,13 @@ class _Parser:
 
 def arm_content(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A base scenario's content with an arm's overrides. Setting ``regime`` in an arm
-    resets the commissioning levers to that regime's preset (then the arm's own
-    commissioning overrides apply), so ``{regime: collaborative}`` on a competitive place
-    gives the same place commissioned collaboratively."""
+    resets both lever groups to that regime's preset (then the arm's own lever overrides
+    apply), so ``{regime: collaborative}`` on a competitive place gives the same place
+    commissioned collaboratively."""
     content = copy.deepcopy(base)
     if "regime" in overrides:
-        content.pop("commissioning", None)
+        for group in LEVER_GROUPS:
+            content.pop(group, None)
     return {**content, **overrides}
 
 

@@ -31,10 +31,10 @@ LEVELS = (
     "practitioner_stress_mean", "organisations_active", "trust_mean", "system_learning",
     "spend_direct", "spend_assessment", "spend_admin", "spend_learning", "spend_bidding",
     "spend_overhead", "reserves_total", "paid_to_providers", "spend_reporting",
-    "people_present", "people_waiting", "people_in_support", "practitioners_in_post",
+    "people_in_place", "wellbeing_sum", "people_waiting", "people_in_support", "practitioners_in_post",
     "caseload_mean", "transport_barrier", "trials_started", "trials_grown",
 )
-COUNTS = ("arrived", "crises", "closures", "reported_successes", "true_successes",
+COUNTS = ("arrived", "crises", "closures", "reported_successes", "verified_successes",
           "leavers", "headcount")
 
 # Columns of Result.timeseries, in order (the public contract of issue 2 first).
@@ -43,7 +43,7 @@ TIMESERIES_COLUMNS = (
     "disengaged_share", "referrals_per_person", "assessments_per_person",
     "rereferral_12m_rate", "continuity_index", "practitioner_turnover_annual",
     "admin_time_share", "practitioner_stress_mean", "organisations_active", "trust_mean",
-    "system_learning", "reported_success_rate", "true_success_rate", "spend_direct",
+    "system_learning", "reported_success_rate", "verified_success_rate", "spend_direct",
     "spend_admin", "spend_bidding", "spend_overhead", "reserves_total",
 )
 
@@ -111,7 +111,8 @@ class Recorder:
             lv["trust_mean"][t] = np.nan
         lv["system_learning"][t] = m.place.system_learning
         lv["reserves_total"][t] = int(prov.reserves[active].sum()) / 100.0
-        lv["people_present"][t] = present.size
+        lv["people_in_place"][t] = present.size
+        lv["wellbeing_sum"][t] = float(wellbeing_of(needs).sum()) if present.size else 0.0
         lv["people_waiting"][t] = waiting.size
         lv["people_in_support"][t] = sup.size
         lv["practitioners_in_post"][t] = np.count_nonzero(filled)
@@ -125,7 +126,7 @@ class Recorder:
         c["crises"][t] = tally.crises
         c["closures"][t] = tally.closures
         c["reported_successes"][t] = tally.reported
-        c["true_successes"][t] = tally.true
+        c["verified_successes"][t] = tally.verified
         c["leavers"][t] = tally.leavers
         c["headcount"][t] = tally.headcount
 
@@ -153,7 +154,8 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
         closures = _rolling_sum(c["closures"], SUCCESS_WINDOW)
         df["reported_success_rate"] = _rolling_sum(c["reported_successes"],
                                                    SUCCESS_WINDOW) / closures
-        df["true_success_rate"] = _rolling_sum(c["true_successes"], SUCCESS_WINDOW) / closures
+        df["verified_success_rate"] = _rolling_sum(c["verified_successes"],
+                                                   SUCCESS_WINDOW) / closures
         # Re-referral: of the cases closed in the 13 weeks ending 52 weeks ago (whose
         # year of follow-up is complete), the share that came back within the year.
         closed = model.tally.closed_by_week[:weeks].astype(float)
@@ -196,8 +198,11 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["practitioner_turnover_annual"] = float(
         cnt["leavers"] / heads * 52.0 / max(weeks - b, 1)) if heads else float("nan")
     out["reported_success_rate"] = _ratio(cnt["reported_successes"], cnt["closures"])
-    out["true_success_rate"] = _ratio(cnt["true_successes"], cnt["closures"])
-    out["gaming_gap"] = out["reported_success_rate"] - out["true_success_rate"]
+    # Honesty of measurement: closures recorded as meeting the contract's measure, and
+    # those that truly met it (the same definition in every world); the gap is the share
+    # of closures misreported.
+    out["verified_success_rate"] = _ratio(cnt["verified_successes"], cnt["closures"])
+    out["gaming_gap"] = out["reported_success_rate"] - out["verified_success_rate"]
     end = weeks - 52
     tally = model.tally
     out["rereferral_12m_rate"] = (_ratio(tally.rereferred_by_closure_week[b:end].sum(),
@@ -205,7 +210,9 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
                                   if end > b else float("nan"))
     out["crises_total"] = float(rec.counts["crises"][:weeks].sum())
     out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
-    out["organisations_closed"] = float(np.count_nonzero(~model.providers.active))
+    prov = model.providers
+    out["organisations_closed"] = float(np.count_nonzero(prov.insolvent))  # insolvent
+    out["organisations_left_market"] = float(np.count_nonzero(~prov.active & ~prov.insolvent))
     out["trials_started"] = float(tally.trials_started)
     out["trials_grown"] = float(model.providers.trials_grown.sum())
     out["learning_meetings"] = float(model.place.meetings_held)
@@ -213,13 +220,8 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
 
     waits = np.concatenate(tally.completed_waits) if tally.completed_waits else np.array([])
     out["wait_to_support_weeks_mean"] = float(waits.mean()) if waits.size else float("nan")
-    gain = people["wellbeing_end"] - people["wellbeing_start"]
-    out["wellbeing_gain_mean"] = float(gain.mean())
-    hi = people["complexity"] >= 4
-    out["wellbeing_gain_high_complexity"] = float(gain[hi].mean()) if hi.any() else float("nan")
-    out["wellbeing_gain_low_complexity"] = float(gain[~hi].mean()) if (~hi).any() \
-        else float("nan")
     out["never_reached_share"] = float((people["referrals"] == 0).mean())
+    out.update(person_outcomes(model, people))
 
     # Money (pounds), whole run.
     spend = {k: ledger[k] / 100.0 for k in ("direct", "assessment", "admin", "learning",
@@ -237,9 +239,52 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["bidding_cost_share"] = _ratio(ledger["bidding"], tally.tendered_value) \
         if tally.tendered_value else 0.0
     out["tenders_run_value"] = tally.tendered_value / 100.0
-    total_gain = float(gain.sum())
-    out["cost_per_wellbeing_gain"] = (ledger["paid"] / 100.0 / total_gain
-                                      if total_gain > 0 else float("nan"))
+    out["reserves_withdrawn"] = ledger["withdrawn"] / 100.0
+    return out
+
+
+def person_outcomes(model: HLSModel, people: pd.DataFrame) -> dict[str, float]:
+    """Per-person outcomes at fixed horizons from arrival (first seeking help), over
+    everyone who arrived after the burn-in and stayed in the place to the horizon,
+    served or not. The same people are observed in every world run from one seed
+    (arrivals and leaving are drawn in advance), so worlds compare like with like.
+
+    * ``wellbeing_change_52`` / ``_104``: mean change in wellbeing (0-1) from arrival;
+    * ``improved_share_52`` / ``_104``: share whose wellbeing rose by at least
+      ``outcomes.meaningful_improvement``;
+    * ``crisis_free_weeks_52``: mean weeks without a crisis in the first 52;
+    * ``weeks_to_first_help``: mean weeks from arrival to first assessment, counting
+      anyone not helped within 52 weeks as 52 (a restricted mean);
+    * ``helped_within_52_share``: share assessed within 52 weeks;
+    * ``wellbeing_change_52_high_complexity`` / ``_low_complexity``: equity (4+ needs
+      against fewer).
+    """
+    threshold = model.params.outcomes.meaningful_improvement
+    b = burn_in(model)
+    late = people["arrival_week"].to_numpy() >= b
+    out: dict[str, float] = {}
+    for h in (52, 104):
+        seen = late & people[f"wellbeing_h{h}"].notna().to_numpy()
+        change = (people[f"wellbeing_h{h}"] - people["wellbeing_start"]).to_numpy()[seen]
+        out[f"people_observed_{h}"] = float(seen.sum())
+        out[f"wellbeing_change_{h}"] = float(change.mean()) if change.size else float("nan")
+        out[f"improved_share_{h}"] = float((change >= threshold).mean()) if change.size \
+            else float("nan")
+        if h == 52:
+            crises = people["crises_h52"].to_numpy()[seen]
+            out["crisis_free_weeks_52"] = float((52 - crises).mean()) if crises.size \
+                else float("nan")
+            first = people["first_help_week"].to_numpy()[seen]
+            arrival = people["arrival_week"].to_numpy()[seen]
+            waited = np.where(first >= 0, np.minimum(first - arrival, 52), 52)
+            out["weeks_to_first_help"] = float(waited.mean()) if waited.size else float("nan")
+            out["helped_within_52_share"] = float((waited < 52).mean()) if waited.size \
+                else float("nan")
+            hi = people["complexity"].to_numpy()[seen] >= 4
+            out["wellbeing_change_52_high_complexity"] = float(change[hi].mean()) \
+                if hi.any() else float("nan")
+            out["wellbeing_change_52_low_complexity"] = float(change[~hi].mean()) \
+                if (~hi).any() else float("nan")
     return out
 
 

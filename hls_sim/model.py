@@ -23,7 +23,7 @@ from .events import EventLog
 from .mechanisms import Mechanism, default_mechanisms
 from .metrics import Recorder
 from .operations import caseload_cap
-from .params import DOMAINS, N_DOMAINS, ParameterError, Params, make_params
+from .params import DOMAINS, N_DOMAINS, Levers, ParameterError, Params, make_params
 from .state import (
     LEDGER_KEYS,
     People,
@@ -54,7 +54,7 @@ class HLSModel(mesa.Model):
         p = make_params(params, **overrides)
         super().__init__(rng=seed)  # Mesa seeds both model.random and model.rng from it
         self.params, self.seed = p, int(seed)
-        self.levers = p.commissioning
+        self.procurement, self.practice = p.procurement, p.practice  # levers in force
         self.week = 0
         place = p.place
 
@@ -78,7 +78,7 @@ class HLSModel(mesa.Model):
         self.tally = Tally(place.n_weeks, self.posts.n)
         self.log = EventLog()
         self.commissioner = Commissioner(self)
-        self.caseload_cap = caseload_cap(p, self.levers)
+        self.caseload_cap = caseload_cap(p, self.practice)
         self.routes: np.ndarray | None = None  # referral routes (operations.best_contract)
         self.routes_key: tuple[int, int] | None = None
 
@@ -94,6 +94,11 @@ class HLSModel(mesa.Model):
             m.init(self)
         self.recorder = Recorder(self)
         self.running = place.n_weeks > 0
+
+    @property
+    def levers(self) -> Levers:
+        """The levers in force this week: procurement and practice together."""
+        return Levers(procurement=self.procurement, practice=self.practice)
 
     # Agent sets, for readers and for Mesa's DataCollector and SolaraViz.
     @property
@@ -130,8 +135,9 @@ class HLSModel(mesa.Model):
         return self
 
     def describe(self) -> str:
-        lv = self.levers
+        pr = self.procurement
         return (f"{self.params.name}: regime {self.params.regime}, {self.params.place.n_people} "
                 f"people, {len(self.orgs)} organisations, {self.params.place.n_practitioners} "
-                f"posts, contracts {lv.contract_length_weeks} weeks over {lv.lot_domains} of "
+                f"posts, contracts {pr.contract_length_weeks} weeks over"
+                f" {pr.lot_domains} of "
                 f"{len(DOMAINS)} domains")

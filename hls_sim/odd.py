@@ -40,7 +40,7 @@ def _table(header: list[str], rows: list[list[Any]], code: set[int]) -> str:
 
 def preset_comments() -> dict[str, dict[str, str]]:
     """The trailing ``# comment`` on each lever of each preset in ``params.PRESETS``,
-    read from the source of :mod:`hls_sim.params` (preset -> lever -> comment)."""
+    read from the source of :mod:`hls_sim.params` (preset -> dotted lever -> comment)."""
     source = inspect.getsource(params)
     comments = {tok.start[0]: tok.string.lstrip("#").strip()
                 for tok in tokenize.generate_tokens(io.StringIO(source).readline)
@@ -54,17 +54,20 @@ def preset_comments() -> dict[str, dict[str, str]]:
         if not isinstance(value, ast.Dict):
             continue
         for pkey, pval in zip(value.keys, value.values, strict=True):
-            if isinstance(pkey, ast.Constant) and isinstance(pval, ast.Dict):
-                out[str(pkey.value)] = {
-                    str(k.value): comments.get(k.lineno, "")
-                    for k in pval.keys if isinstance(k, ast.Constant)
-                }
+            if not (isinstance(pkey, ast.Constant) and isinstance(pval, ast.Dict)):
+                continue
+            found = out.setdefault(str(pkey.value), {})
+            for gkey, gval in zip(pval.keys, pval.values, strict=True):
+                if isinstance(gkey, ast.Constant) and isinstance(gval, ast.Dict):
+                    for k in gval.keys:
+                        if isinstance(k, ast.Constant):
+                            found[f"{gkey.value}.{k.value}"] = comments.get(k.lineno, "")
     return out
 
 
 def render_parameter_table() -> str:
     """Markdown for the ODD: every parameter (dotted name, default, unit, source,
-    meaning), then each commissioning lever's value under every regime preset."""
+    meaning), then each lever's value under every regime preset, group by group."""
     rows = [[r["name"], r["default"], r["unit"], r["source"], r["description"]]
             for r in params.parameter_table()]
     parts = [
@@ -74,23 +77,27 @@ def render_parameter_table() -> str:
         "",
         _table(["parameter", "default", "unit", "source", "meaning"], rows, {0, 1}),
         "",
-        "Regime presets. A preset overrides only the commissioning levers; every other "
-        "parameter keeps its default. `competitive` is the defaults above.",
+        "Regime presets. A preset sets the two groups of levers, procurement (how the "
+        "money is let and paid) and practice (how the work is done); every other "
+        "parameter keeps its default. `competitive` is the defaults above. A scenario may "
+        "take each group from a different preset (e.g. `practice: collaborative`).",
         "",
     ]
     comments = preset_comments()
-    others = [p for p in params.PRESETS if params.PRESETS[p]]
-    header = ["lever", "unit"] + [f"`{p}`" for p in params.PRESETS] + [
-        "source of the default", "why the preset differs"]
+    names = list(params.PRESETS)
+    header = ["lever", "unit"] + [f"`{p}`" for p in names] + [
+        "source of the default", "why a preset differs"]
     lever_rows = []
-    for fname, field in params.CommissioningLevers.model_fields.items():
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        values = [params.PRESETS[p].get(fname, field.default) for p in params.PRESETS]
-        notes = [(f"{p}: " if len(others) > 1 else "") + comments.get(p, {}).get(fname, "")
-                 for p in others if fname in params.PRESETS[p]]
-        lever_rows.append([f"commissioning.{fname}", extra.get("unit", ""), *values,
-                           extra.get("source", ""), "; ".join(n for n in notes if n)])
-    parts.append(_table(header, lever_rows, {0, *range(2, 2 + len(params.PRESETS))}))
+    for group, cls in params.LEVER_GROUPS.items():
+        for fname, field in cls.model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            values = [params.PRESETS[p][group].get(fname, field.default) for p in names]
+            dotted = f"{group}.{fname}"
+            notes = [f"{p}: {comments.get(p, {}).get(dotted, '')}" for p in names
+                     if fname in params.PRESETS[p][group] and comments.get(p, {}).get(dotted)]
+            lever_rows.append([dotted, extra.get("unit", ""), *values,
+                               extra.get("source", ""), "; ".join(notes)])
+    parts.append(_table(header, lever_rows, {0, *range(2, 2 + len(names))}))
     return "\n".join(parts)
 
 

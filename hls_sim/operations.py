@@ -16,7 +16,7 @@ import numpy as np
 
 from .agents import Practitioner
 from .contracts import Contract
-from .params import N_DOMAINS, Params
+from .params import N_DOMAINS, Params, PracticeLevers
 from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
 from .streams import Stream
 
@@ -28,14 +28,14 @@ REREFERRAL_WINDOW = 52
 of the measure (calibration_targets.csv row rereferral, 12 months), not a magnitude."""
 
 
-def caseload_cap(params: Params, levers) -> int:
+def caseload_cap(params: Params, practice: PracticeLevers) -> int:
     """Cases a full-time practitioner can hold: hours left after fixed admin and
     reflection, divided by the direct work and recording each case needs. Reporting
     burden therefore eats capacity (brief mechanism 8)."""
     wf, sp = params.workforce, params.support
-    free = (wf.hours_per_week - wf.fixed_admin_hours * levers.reporting_burden
-            - levers.reflective_hours)
-    per_case = sp.direct_hours_per_case + wf.recording_hours_per_case * levers.reporting_burden
+    free = (wf.hours_per_week - wf.fixed_admin_hours * practice.reporting_burden
+            - practice.reflective_hours)
+    per_case = sp.direct_hours_per_case + wf.recording_hours_per_case * practice.reporting_burden
     return max(1, int(free // per_case))
 
 
@@ -74,6 +74,8 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
     if who.size == 0:
         return
     if contract is None:
+        if len(model.contracts) == 0:  # nothing is commissioned: nowhere to refer to
+            return
         contract = best_contract(model, people.locality[who], people.needs[who].argmax(axis=1))
     ok = contract >= 0
     who, contract = who[ok], contract[ok]
@@ -90,6 +92,7 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
     people.status[who] = WAITING
     people.contract[who] = contract
     people.wait_since[who] = t
+    people.priority[who] = False
     people.referrals[who] += 1
     tally.referrals += who.size
     model.log.people_event(t, "referred", who, org=model.contracts.org[contract], detail=via)
@@ -121,10 +124,34 @@ def release(model: HLSModel, who: np.ndarray, reason: str | None) -> None:
 
 def return_to_waiting_list(model: HLSModel, who: np.ndarray) -> None:
     """People moved off a caseload through no choice of theirs rejoin their contract's
-    waiting list near the top."""
+    waiting list with priority (first in line); their new wait is counted from now."""
     people = model.people
     people.status[who] = WAITING
-    people.wait_since[who] = model.week - model.params.support.return_priority_weeks
+    people.wait_since[who] = model.week
+    people.priority[who] = True
+
+
+def enforce_caseload_cap(model: HLSModel) -> None:
+    """If the cap falls (more reporting after a regime switch), each practitioner keeps
+    their longest-standing cases and the rest go back to the top of the waiting list."""
+    model.caseload_cap = cap = caseload_cap(model.params, model.practice)
+    people, posts = model.people, model.posts
+    over = np.flatnonzero(posts.caseload > cap)
+    if over.size == 0:
+        return
+    n = model.n_arrived
+    who = np.flatnonzero(np.isin(people.practitioner[:n], over) &
+                         (people.status[:n] == IN_SUPPORT))
+    order = np.lexsort((people.episode_start[who], people.practitioner[who]))
+    who = who[order]
+    post = people.practitioner[who]
+    _, first = np.unique(post, return_index=True)
+    rank = np.arange(who.size) - np.repeat(first, np.diff(np.append(first, who.size)))
+    move = who[rank >= cap]
+    end_support(model, move)
+    return_to_waiting_list(model, move)
+    model.log.people_event(model.week, "lost_practitioner", move,
+                           detail="caseloads cut when reporting grew")
 
 
 # --- the workforce ------------------------------------------------------------------------
@@ -251,7 +278,7 @@ def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
         best = min(others, key=lambda o: (not c.domains[prov.specialism[o]],
                                           prov.locality[o] != c.locality,
                                           len(model.contracts.held_by(o)), o))
-        model.contracts.extend_to(c, model.week + model.levers.contract_length_weeks)
+        model.contracts.extend_to(c, model.week + model.procurement.contract_length_weeks)
         model.log.org_event(model.week, "emergency_award", best,
                             f"took over the {c.name} when Organisation {closed_org} closed")
         move_lot(model, c, best, c.posts, tupe)
@@ -259,17 +286,25 @@ def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
 
 # --- organisations ----------------------------------------------------------------------
 
-def close_organisation(model: HLSModel, org: int, tupe: Stream) -> None:
-    """An organisation closes: its lots go elsewhere, its own learning is lost and its
-    reserves (or deficit) are written off."""
+def close_organisation(model: HLSModel, org: int, tupe: Stream, insolvent: bool = True) -> None:
+    """An organisation closes (``insolvent``: its reserves, or deficit, are written off)
+    or leaves the market (it takes its reserves with it). Its lots go elsewhere and its
+    own learning is lost."""
     prov = model.providers
     prov.active[org] = False
     prov.closed_week[org] = model.week
-    model.log.org_event(model.week, "organisation_closed", org,
-                        f"Organisation {org} closed with reserves of "
-                        f"£{prov.reserves[org] / 100:,.0f}")
+    prov.insolvent[org] = insolvent
+    if insolvent:
+        model.log.org_event(model.week, "organisation_closed", org,
+                            f"Organisation {org} closed with reserves of "
+                            f"£{prov.reserves[org] / 100:,.0f}")
+    else:
+        model.log.org_event(model.week, "left_market", org,
+                            f"Organisation {org} left the market after "
+                            f"{model.params.market.exit_weeks_without_contract} weeks "
+                            "without a commissioned contract")
     emergency_awards(model, org, tupe)
-    model.ledger["written_off"] += int(prov.reserves[org])
+    model.ledger["written_off" if insolvent else "withdrawn"] += int(prov.reserves[org])
     prov.reserves[org] = 0
     prov.practice[org] = 1.0
     prov.trust[org, :] = 0.0

@@ -79,6 +79,9 @@ def people_frame(model: HLSModel) -> pd.DataFrame:
         "practitioners_seen": p.practitioners_seen[:n], "episodes": p.episodes[:n],
         "support_weeks": p.support_weeks[:n], "support_hours": p.support_hours[:n],
         "crises": p.crises[:n],
+        "first_help_week": p.first_help_week[:n],
+        "wellbeing_h52": p.wellbeing_h52[:n], "wellbeing_h104": p.wellbeing_h104[:n],
+        "crises_h52": p.crises_h52[:n], "crises_h104": p.crises_h104[:n],
         "wellbeing_start": p.wellbeing_start[:n], "wellbeing_end": end,
         "continuity": p.continuity()[:n],
     }

@@ -6,8 +6,12 @@ group, nested or dotted::
 
     description: Competitive commissioning with longer, five-year contracts
     extends: competitive.yaml
-    commissioning:
+    procurement:
       contract_length_weeks: 260   # seed 000: the People in Mind contract ran five years
+
+The levers come in two groups, ``procurement`` (how the money is let and paid) and
+``practice`` (how the work is done); either group can be taken whole from a preset,
+e.g. ``practice: collaborative``.
 
 Files are read with ``yaml.safe_load`` and validated in full before anything runs. Every
 problem is a :class:`ScenarioError` whose message is one line naming the file (and the
@@ -30,7 +34,15 @@ from typing import Any
 
 import yaml
 
-from .params import GROUPS, TOP_LEVEL, ParameterError, Params, make_params, parameter_names
+from .params import (
+    GROUPS,
+    LEVER_GROUPS,
+    TOP_LEVEL,
+    ParameterError,
+    Params,
+    make_params,
+    parameter_names,
+)
 
 SCENARIO_KEYS = ("description", "extends")
 """Keys of a scenario file that are not model parameters."""
@@ -190,7 +202,9 @@ def _flat(data: dict[str, Any], path: Path) -> dict[str, Any]:
     for key, value in data.items():
         if not isinstance(key, str):
             raise ScenarioError(f"{path}: key {key!r} is not a name")
-        if key in GROUPS:
+        if key in LEVER_GROUPS and isinstance(value, str):
+            flat[key] = value  # a lever group taken whole from a preset (practice: collaborative)
+        elif key in GROUPS:
             if not isinstance(value, dict):
                 raise ScenarioError(f"{path}: '{key}' must be a mapping of its parameters "
                                     f"(e.g. {key}: {{...}}), not {value!r}")
@@ -229,6 +243,10 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Path]]:
     base, chain = _resolve(parent, [*seen, real])
     base.pop("name", None)  # a child is its own scenario, never its parent's name
     base.pop("description", None)
+    for group in LEVER_GROUPS:  # a child that takes a lever group from a preset takes it whole
+        if isinstance(data.get(group), str):
+            for key in [k for k in base if k == group or k.startswith(f"{group}.")]:
+                del base[key]
     return {**base, **data}, [*chain, path]
 
 

@@ -135,6 +135,19 @@ class People:
         k = pp.engagement_concentration
         self.engagement = rng.beta(k * pp.engagement_mean, k * (1 - pp.engagement_mean), n)
 
+        # Leaving the place (moving, prison, death): a week drawn in advance, so the same
+        # people leave in the same week in every world (-1: not within the run).
+        stay = rng.geometric(pp.exit_hazard_per_week, n) if pp.exit_hazard_per_week > 0 \
+            else np.full(n, weeks + 1)
+        leave = self.arrival_week.astype(np.int64) + stay
+        self.leave_week = np.where(leave < weeks, leave, -1).astype(np.int32)
+        order = np.argsort(np.where(self.leave_week >= 0, self.leave_week, weeks + 1),
+                           kind="stable")
+        n_leaving = int(np.count_nonzero(self.leave_week >= 0))
+        self.leaving_order = order[:n_leaving].astype(np.int64)
+        self.leave_starts = np.searchsorted(self.leave_week[self.leaving_order],
+                                            np.arange(weeks + 1))
+
         # Life shocks, drawn per person over their time in the run.
         years_left = (weeks - self.arrival_week) / 52.0
         k = rng.poisson(pp.shock_rate_per_year * years_left)
@@ -155,13 +168,23 @@ class People:
         self.episode_start = np.zeros(n, np.int32)
         self.episode_wellbeing = np.zeros(n)
         self.closed_week = np.full(n, -1, np.int32)  # last closure with no onward referral
-        self.exit_week = np.full(n, -1, np.int32)
+        self.exit_week = np.full(n, -1, np.int32)  # week they left the place, -1 if not
         self.wellbeing_start = wellbeing_of(self.needs)
         self.wellbeing_end = np.full(n, np.nan)
         for name in ("referrals", "assessments", "practitioners_seen", "crises", "episodes",
                      "rereferrals", "handoffs", "support_weeks", "run_weeks", "longest_run"):
             setattr(self, name, np.zeros(n, np.int32))
         self.support_hours = np.zeros(n)
+        # Moved off a caseload through no choice of their own: first in line when they
+        # rejoin the waiting list (waits are still measured from real time).
+        self.priority = np.zeros(n, bool)
+        # Per-person outcomes at fixed horizons from arrival (first seeking help), the
+        # same definition in every world; NaN / -1 until observed.
+        self.first_help_week = np.full(n, -1, np.int32)  # first assessment
+        self.wellbeing_h52 = np.full(n, np.nan)
+        self.wellbeing_h104 = np.full(n, np.nan)
+        self.crises_h52 = np.zeros(n, np.int32)  # crises in the first 52 weeks
+        self.crises_h104 = np.zeros(n, np.int32)
 
     def wellbeing(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         return wellbeing_of(self.needs[idx])
@@ -222,6 +245,7 @@ class Providers:
         self.reserves = np.zeros(n, np.int64)
         self.active = np.ones(n, bool)
         self.closed_week = np.full(n, -1, np.int32)
+        self.insolvent = np.zeros(n, bool)  # closed because its reserves ran out
         self.trust = np.full((n, n), trust_initial)
         np.fill_diagonal(self.trust, 1.0)
         self.practice = np.ones((n, N_DOMAINS))
@@ -262,23 +286,23 @@ class Tally:
         self.grown_practices: list[tuple[int, int]] = []
         self.assessments_by_post = np.zeros(n_posts, np.int32)
         self.worked: tuple[np.ndarray, np.ndarray] | None = None  # (people, weights) worked on
-        self.present_worst: tuple | None = None  # (week, people present, their worst need)
         self.start_week()
 
     def start_week(self) -> None:
         self.crises = 0
-        self.closures = self.reported = self.true = 0
+        self.closures = self.reported = self.verified = 0
         self.leavers = 0
         self.headcount = 0
         self.bidding = 0  # pence paid to bid this week
 
 
 LEDGER_KEYS = ("direct", "assessment", "admin", "learning", "overhead", "bidding", "paid",
-               "other_income", "budget", "underspend", "written_off", "initial_reserves",
-               "reporting")
+               "other_income", "budget", "underspend", "written_off", "withdrawn",
+               "initial_reserves", "reporting")
 """The accounts (pence, whole run): spending by category, what the commissioner paid,
 providers' other income, the budget and its underspend, reserves written off at
-closures and at week 0, and the part of admin that exists only to report to funders."""
+closures and at week 0, reserves organisations took with them when they left the
+market, and the part of admin that exists only to report to funders."""
 
 
 class Performance:

@@ -11,9 +11,9 @@ from hls_sim.metrics import TIMESERIES_COLUMNS
 
 from .conftest import SMALL, small
 
-SUMMARY_REQUIRED = ("reporting_cost_share", "bidding_cost_share", "cost_per_wellbeing_gain",
+SUMMARY_REQUIRED = ("reporting_cost_share", "bidding_cost_share", "wellbeing_change_52",
                     "wellbeing_mean", "practitioner_turnover_annual", "rereferral_12m_rate",
-                    "admin_time_share", "reported_success_rate", "true_success_rate")
+                    "admin_time_share", "reported_success_rate", "verified_success_rate")
 PEOPLE_REQUIRED = ("complexity", "arrival_week", "exit_week", "referrals", "assessments",
                    "practitioners_seen", "support_hours", "crises", "wellbeing_start",
                    "wellbeing_end", "continuity")
@@ -61,7 +61,7 @@ def test_journey_is_told_in_words(small_results):
 def test_dict_overrides_dotted_or_nested(scenario):
     res = hls_sim.run(scenario, seed=1)
     assert res.params.regime == "collaborative"
-    assert res.params.commissioning.learning_meeting_weeks == 8
+    assert res.params.practice.learning_meeting_weeks == 8
     assert len(res.timeseries) == 8
 
 
@@ -74,15 +74,15 @@ def test_keyword_overrides_and_params_object():
 
 @pytest.mark.parametrize("overrides, pattern", [
     ({"place.n_peple": 10}, r"unknown parameter 'place.n_peple'; did you mean 'place.n_people'"),
-    ({"commissioning.contract_length_weeks": 0},
-     r"invalid parameter commissioning.contract_length_weeks=0: .*allowed: int >= 4"),
-    ({"commissioning.results_share": 1.5}, r"commissioning.results_share=1.5.*<= 1"),
-    ({"commissioning.award": "lowest"}, r"commissioning.award='lowest'.*'price_quality'"),
+    ({"procurement.contract_length_weeks": 0},
+     r"invalid parameter procurement.contract_length_weeks=0: .*allowed: int >= 4"),
+    ({"procurement.results_share": 1.5}, r"procurement.results_share=1.5.*<= 1"),
+    ({"procurement.award": "lowest"}, r"procurement.award='lowest'.*'price_quality'"),
     ({"place.n_people": "many"}, r"place.n_people='many'"),
     ({"regime": "anarchic"}, r"regime='anarchic': allowed presets are competitive, collaborative"),
     ({"switch_week": 10}, r"set both switch_week .* and switch_to"),
     ({"switch_week": 10, "switch_to": "collaborative",
-      "switch_overrides": {"discretion": 2}}, r"switch_overrides.discretion=2"),
+      "switch_overrides": {"discretion": 2}}, r"switch_overrides.practice.discretion=2"),
 ])
 def test_invalid_parameters_raise_one_clear_line(overrides, pattern):
     with pytest.raises(hls_sim.ParameterError, match=pattern) as info:
@@ -98,7 +98,7 @@ def test_invalid_seed(seed):
 
 def test_every_parameter_is_reachable_by_name():
     names = hls_sim.parameter_names()
-    assert "commissioning.learning_meeting_weeks" in names
+    assert "practice.learning_meeting_weeks" in names
     for name in names:
         if "." in name:
             group, field = name.split(".")

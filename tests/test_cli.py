@@ -32,7 +32,7 @@ def test_compare_writes_results_report_and_prints_a_summary(tmp_path):
     proc = hls("compare", "quick", "switch_to_collaborative", "--replicates", "2",
                "--workers", "2", "--out", str(out), "-q", "--question", "Is a switch worth it?")
     assert proc.returncode == 0, proc.stderr
-    assert "Wellbeing (mean, 0-1)" in proc.stdout and "verdict" in proc.stdout
+    assert "Wellbeing change after a year" in proc.stdout and "verdict" in proc.stdout
     assert f"report: {out / 'report.html'}" in proc.stdout
     for table in ("summary", "timeseries", "people", "events"):
         assert any((out / table).glob("*.parquet")), table

@@ -35,7 +35,7 @@ from hls_sim.dashboard.controls import (
 )
 from hls_sim.dashboard.ticker import Ticker, TickerLine, describe_week
 from hls_sim.dashboard.twin import TwinWorlds
-from hls_sim.params import CommissioningLevers
+from hls_sim.params import LEVER_GROUP_OF, dotted_levers
 
 TINY = {
     "place.n_people": 300,
@@ -57,7 +57,7 @@ def twin() -> TwinWorlds:
 
 def plain_model(regime: str, weeks: int, **levers) -> hls_sim.HLSModel:
     """The same world run on its own, without the dashboard."""
-    sc = {**TINY, "regime": regime, **{f"commissioning.{k}": v for k, v in levers.items()}}
+    sc = {**TINY, "regime": regime, **dotted_levers(levers)}
     m = hls_sim.HLSModel(sc, seed=3)
     for _ in range(weeks):
         m.step()
@@ -126,11 +126,11 @@ def test_change_levers_applies_from_next_week(twin):
     assert changes == ["Share of pay on reported results: 0.3 → 0",
                        "Monitoring and reporting (1 = a typical tender): 1 → 0.5"]
     assert twin.levers(0)["results_share"] == 0.0  # pending, shown as in force from now
-    assert twin.worlds[0].levers.results_share == 0.3  # the switch happens next week
+    assert twin.worlds[0].levers.procurement.results_share == 0.3  # the switch happens next week
     twin.step()
     w = twin.worlds[0]
-    assert w.levers.results_share == 0.0 and w.levers.reporting_burden == 0.5
-    assert w.levers.contract_length_weeks == 156  # other levers unchanged
+    assert w.levers.procurement.results_share == 0.0 and w.levers.practice.reporting_burden == 0.5
+    assert w.levers.procurement.contract_length_weeks == 156  # other levers unchanged
     assert twin.worlds[1].levers == plain_model("collaborative", 0).levers
     assert "levers changed" in twin.label(0) and "changed" not in twin.label(1)
     texts = [line.text for line in twin.tickers[0].lines]
@@ -145,7 +145,7 @@ def test_change_levers_applies_from_next_week(twin):
     # A second change works the same way.
     assert twin.change_levers(0, {"results_share": 0.2})
     twin.step()
-    assert twin.worlds[0].levers.results_share == 0.2
+    assert twin.worlds[0].levers.procurement.results_share == 0.2
 
 
 def test_change_levers_rejects_invalid_values_and_changes_nothing(twin):
@@ -163,7 +163,7 @@ def test_restart_world_reruns_it_from_week_zero(twin):
         twin.step()
     twin.restart_world(1, levers={"lot_domains": 2})
     b = twin.worlds[1]
-    assert b.week == 20 and b.levers.lot_domains == 2 and twin.regimes[1] == "collaborative"
+    assert b.week == 20 and b.levers.procurement.lot_domains == 2 and twin.regimes[1] == "collaborative"
     assert_same_history(b, plain_model("collaborative", 20, lot_domains=2))
     assert_same_history(twin.worlds[0], plain_model("competitive", 20))  # A untouched
     assert twin.tickers[1].lines[-1].text.startswith("World B was run again from week 0")
@@ -362,7 +362,9 @@ def test_every_chart_shows_both_worlds(twin):
 
 
 def test_controls_cover_every_lever_with_a_tooltip():
-    assert {c.field for c in LEVERS} == set(CommissioningLevers.model_fields)
+    # Every lever has a control, except whether services are commissioned at all (the
+    # no-service world is chosen as a regime, not switched on mid-run).
+    assert {c.field for c in LEVERS} == set(LEVER_GROUP_OF) - {"commission_services"}
     for c in LEVERS + PLACE:
         assert c.label and len(c.tooltip) > 20, c.name
     for regime in ("competitive", "collaborative"):

@@ -19,12 +19,12 @@ places = st.fixed_dictionaries({
     "place.n_practitioners": st.integers(1, 40),
     "place.n_localities": st.integers(1, 3),
     "money.budget_per_week": st.floats(2_000, 60_000),
-    "commissioning.contract_length_weeks": st.integers(4, 60),
-    "commissioning.results_share": st.floats(0, 1),
-    "commissioning.lot_domains": st.integers(1, 6),
-    "commissioning.reporting_burden": st.floats(0, 3),
-    "commissioning.discretion": st.floats(0, 1),
-    "commissioning.budget_flexibility": st.floats(0, 0.2),
+    "procurement.contract_length_weeks": st.integers(4, 60),
+    "procurement.results_share": st.floats(0, 1),
+    "procurement.lot_domains": st.integers(1, 6),
+    "practice.reporting_burden": st.floats(0, 3),
+    "practice.discretion": st.floats(0, 1),
+    "procurement.budget_flexibility": st.floats(0, 0.2),
     "learning.trial_rate_per_year": st.floats(0, 20),
 })
 
@@ -59,7 +59,7 @@ def check_week(m: hls_sim.HLSModel) -> None:
     spent = sum(led[k] for k in ("direct", "assessment", "admin", "learning", "overhead",
                                  "bidding"))
     assert led["initial_reserves"] + led["paid"] + led["other_income"] == \
-        spent + reserves + led["written_off"]
+        spent + reserves + led["written_off"] + led["withdrawn"]
     assert led["paid"] + led["underspend"] == led["budget"]
     assert m.providers.reserves.dtype == np.int64  # whole pence
 
@@ -74,7 +74,7 @@ def test_invariants_hold_every_week(params, seed):
     res = hls_sim.Result.from_model(m)
     ts = res.timeseries
     for col in ("unmet_need", "disengaged_share", "admin_time_share", "system_learning",
-                "reported_success_rate", "true_success_rate", "rereferral_12m_rate",
+                "reported_success_rate", "verified_success_rate", "rereferral_12m_rate",
                 "continuity_index", "wellbeing_mean", "trust_mean"):
         v = ts[col].dropna()
         assert ((v >= 0) & (v <= 1)).all(), col
@@ -90,8 +90,8 @@ def test_regime_switch_keeps_invariants_and_changes_levers():
         m.step()
         check_week(m)
         if m.week <= 30:
-            assert m.levers.award == "price_quality"
-    assert m.levers.award == "partnership" and m.levers.lot_domains == 6
+            assert m.levers.procurement.award == "price_quality"
+    assert m.levers.procurement.award == "partnership" and m.levers.procurement.lot_domains == 6
     ev = hls_sim.Result.from_model(m).events
     switch = ev[ev["event"] == "regime_switch"]
     assert switch["week"].tolist() == [30]

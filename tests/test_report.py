@@ -58,7 +58,7 @@ def test_report_tables_journeys_assumptions_provenance(compared):
     assert f"{d['diff_mean']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]" in html
     assert html.count("<h3>Person ") in (2, 3)
     assert "Week " in html and "arrived in the place" in html
-    assert "commissioning.contract_length_weeks" in html  # a parameter that differs
+    assert "procurement.contract_length_weeks" in html  # a parameter that differs
     assert "docs/ODD.md" in html
     assert res.manifest["versions"]["hls_sim"] in html
 

@@ -38,7 +38,7 @@ def test_regime_files_equal_the_presets(name):
 def test_extends_inherits_and_overrides():
     pim = scenarios.load("people_in_mind")
     assert pim.params.regime == "collaborative"  # from collaborative.yaml
-    assert pim.params.commissioning.learning_meeting_weeks == 8
+    assert pim.params.practice.learning_meeting_weeks == 8
     assert pim.params.place.n_people == 6000  # its own override
     assert pim.params.place.n_weeks == 520  # from base.yaml
     assert [Path(c).stem for c in pim.chain] == ["base", "collaborative", "people_in_mind"]
@@ -60,8 +60,8 @@ def test_hash_is_of_the_resolved_content(tmp_path):
 
 
 BAD = {
-    "unknown_key": ("description: x\nregime: competitive\ncommisioning:\n  discretion: 0.5\n",
-                    ["unknown key 'commisioning'", "did you mean 'commissioning'"]),
+    "unknown_key": ("description: x\nregime: competitive\npractise:\n  discretion: 0.5\n",
+                    ["unknown key 'practise'", "did you mean 'practice'"]),
     "unknown_param": ("description: x\nplace:\n  n_peple: 100\n",
                       ["bad.yaml:3", "unknown parameter 'place.n_peple'",
                        "did you mean 'place.n_people'"]),

@@ -203,7 +203,7 @@ arms:
 factors:
   support.handoff_loss: [0.1, 0.5]
   people.shock_rate_per_year: [0.5, 1.5]
-  commissioning.discretion: {{bounds: [0.3, 1.0], arms: [collaborative]}}
+  practice.discretion: {{bounds: [0.3, 1.0], arms: [collaborative]}}
 outputs:
   - {{name: gap, metric: wellbeing_mean, difference: [collaborative, competitive]}}
   - {{metric: unmet_need, arm: competitive}}
@@ -212,8 +212,8 @@ sample: {{N: 4, calc_second_order: false}}
 noise: {{points: 2, replicates: 2}}
 """)
     spec = experiments.load(exp)
-    assert spec.arm_params["collaborative"]["commissioning"]["lot_domains"] == 6
-    assert spec.arm_params["competitive"]["commissioning"]["lot_domains"] == 1
+    assert spec.arm_params["collaborative"]["procurement"]["lot_domains"] == 6
+    assert spec.arm_params["competitive"]["procurement"]["lot_domains"] == 1
     X = experiments.prepare(spec)
     out = tmp_path / "out"
     experiments.run_design(spec, X, out, workers=2, progress=False)
@@ -223,7 +223,7 @@ noise: {{points: 2, replicates: 2}}
     seed = experiments.seed_for(spec, i, 0)
     base = spec.arm_params
     comp = hls_sim.run({**base["competitive"],
-                        **{k: v for k, v in vals.items() if k != "commissioning.discretion"}},
+                        **{k: v for k, v in vals.items() if k != "practice.discretion"}},
                        seed=seed).summary
     collab = hls_sim.run({**base["collaborative"], **vals}, seed=seed).summary
     assert outs.Y.loc[i, "gap"] == collab["wellbeing_mean"] - comp["wellbeing_mean"]
@@ -327,9 +327,9 @@ GOOD_FACTORS = "factors:\n  x1: [0, 1]\n  x2: [0, 1]\n  x3: [0, 1]\n"
     ("description: bad\nscenario: quick.yaml\nfactors:\n  support.handoff_loss: [0, 1]\n"
      "  people.shock_size: [0, 1]\noutputs: [wellbeing_men]\nmethod: sobol\n"
      "sample: {N: 8}\n", 6, "unknown metric 'wellbeing_men'; did you mean 'wellbeing_mean'?"),
-    ("description: bad\nscenario: quick.yaml\nfactors:\n  commissioning.award: [0, 1]\n"
+    ("description: bad\nscenario: quick.yaml\nfactors:\n  procurement.award: [0, 1]\n"
      "  people.shock_size: [0, 1]\noutputs: [wellbeing_mean]\nmethod: sobol\n"
-     "sample: {N: 8}\n", 4, "give them as levels: ['price_quality', 'partnership']"),
+     "sample: {N: 8}\n", 4, "give them as levels: ['price_quality', 'partnership', 'alliance']"),
     ("description: bad\nscenario: quick.yaml\narms:\n  a: {}\n  b: {regime: collab}\n"
      "factors:\n  support.handoff_loss: [0, 1]\n  people.shock_size: [0, 1]\n"
      "outputs: [{metric: wellbeing_mean, difference: [a, b]}]\nmethod: sobol\n"
@@ -361,12 +361,12 @@ def test_bad_experiment_files_are_refused_with_file_and_line(tmp_path, text, lin
 
 def test_sampled_values_outside_a_parameter_range_are_refused_before_running(tmp_path):
     path = write(tmp_path / "bad.yaml", "description: bad\nscenario: quick.yaml\nfactors:\n"
-                 "  support.handoff_loss: [0, 1]\n  commissioning.results_share: "
+                 "  support.handoff_loss: [0, 1]\n  procurement.results_share: "
                  "{dist: norm, bounds: [0.3, 0.4]}\noutputs: [wellbeing_mean]\n"
                  "method: sobol\nsample: {N: 8}\n")
     spec = experiments.load(path)  # the file is well formed ...
     with pytest.raises(ExperimentFileError, match=r"bad.yaml:5: factor "
-                       r"commissioning.results_share reaches -?\d.* not allowed"):
+                       r"procurement.results_share reaches -?\d.* not allowed"):
         experiments.prepare(spec)  # ... but its normal distribution leaves [0, 1]
 
 

@@ -84,7 +84,7 @@ CHARTS: tuple[Chart, ...] = (
     Chart("success", "Reported against true success", f"Share of cases closed in the last "
           f"{SUCCESS_WINDOW} weeks that were reported as a success (solid) and that really "
           "improved the person's wellbeing (dashed).",
-          (("reported_success_rate", "reported"), ("true_success_rate", "true")), 0, 1),
+          (("reported_success_rate", "reported"), ("verified_success_rate", "truly met")), 0, 1),
 )
 SPEND_TITLE = f"Spend by category, last {SPEND_WINDOW} weeks (£ thousand)"
 SPEND_HELP = ("Where the money went over the last quarter: direct work with people, "
@@ -113,9 +113,9 @@ def values(model: HLSModel, measure: str) -> np.ndarray:
             heads = _rolling_sum(c["headcount"][:weeks], TURNOVER_WINDOW)
             span = np.minimum(np.arange(1, weeks + 1), TURNOVER_WINDOW)
             return leavers / (heads / span) * (52.0 / span)
-        if measure in ("reported_success_rate", "true_success_rate"):
+        if measure in ("reported_success_rate", "verified_success_rate"):
             num = c["reported_successes" if measure.startswith("reported") else
-                    "true_successes"][:weeks]
+                    "verified_successes"][:weeks]
             return (_rolling_sum(num, SUCCESS_WINDOW)
                     / _rolling_sum(c["closures"][:weeks], SUCCESS_WINDOW))
     raise KeyError(f"unknown measure {measure!r}")

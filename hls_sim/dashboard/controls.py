@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..params import GROUPS, PRESETS, make_params
+from ..params import GROUPS, PRESETS, flat_levers, make_params
 
 # The dashboard's default place: one a room can follow (tens of practitioners, hundreds
 # of people), like tests/conftest.py's SMALL but run for five years, long enough to see
@@ -74,30 +74,33 @@ class Control:
 
 
 LEVERS: tuple[Control, ...] = (
-    Control("commissioning.contract_length_weeks", "Contract length (weeks)", "int", 13, 520,
+    Control("procurement.contract_length_weeks", "Contract length (weeks)", "int", 13, 520,
             13),
-    Control("commissioning.lot_domains", "Needs one contract covers (1 = one need, 6 = the "
+    Control("procurement.lot_domains", "Needs one contract covers (1 = one need, 6 = the "
             "whole person)", "int", 1, 6, 1),
-    Control("commissioning.results_share", "Share of pay on reported results", "float", 0, 1,
+    Control("procurement.results_share", "Share of pay on reported results", "float", 0, 1,
             0.05),
-    Control("commissioning.activity_share", "Share of pay on activity", "float", 0, 1, 0.05),
-    Control("commissioning.reporting_burden", "Monitoring and reporting (1 = a typical "
+    Control("procurement.activity_share", "Share of pay on activity", "float", 0, 1, 0.05),
+    Control("practice.reporting_burden", "Monitoring and reporting (1 = a typical "
             "tender)", "float", 0, 3, 0.1),
-    Control("commissioning.learning_meeting_weeks", "Weeks between learning meetings "
+    Control("practice.learning_meeting_weeks", "Weeks between learning meetings "
             "(0 = none)", "int", 0, 26, 1),
-    Control("commissioning.reflective_hours", "Reflective practice (hours a week)", "float",
+    Control("practice.reflective_hours", "Reflective practice (hours a week)", "float",
             0, 4, 0.25),
-    Control("commissioning.discretion", "Practitioners' discretion", "float", 0, 1, 0.05),
-    Control("commissioning.episode_limit_weeks", "Longest support episode (weeks)", "int", 4,
+    Control("practice.discretion", "Practitioners' discretion", "float", 0, 1, 0.05),
+    Control("practice.episode_limit_weeks", "Longest support episode (weeks)", "int", 4,
             156, 2),
-    Control("commissioning.award", "How contracts are re-let", "select",
-            options=("price_quality", "partnership"),
+    Control("procurement.award", "How contracts are re-let", "select",
+            options=("price_quality", "partnership", "alliance"),
             option_labels={"price_quality": "tender on price and quality",
-                           "partnership": "renew the partnership on review"}),
-    Control("commissioning.price_weight", "Weight on price in a tender", "float", 0, 1, 0.05),
-    Control("commissioning.budget_flexibility", "Posts that may move to where need is "
-            "(share a quarter)", "float", 0, 0.1, 0.01),
-    Control("commissioning.test_and_learn", "Providers may test and learn", "bool"),
+                           "partnership": "renew the partnership on review",
+                           "alliance": "tender once, then renew on review"}),
+    Control("procurement.price_weight", "Weight on price in a tender", "float", 0, 1, 0.05),
+    Control("procurement.budget_flexibility", "Posts that may move to where need is "
+            "(share at each review)", "float", 0, 0.1, 0.01),
+    Control("procurement.budget_review_weeks", "Weeks between budget reviews", "int", 4, 52,
+            1),
+    Control("practice.test_and_learn", "Providers may test and learn", "bool"),
 )
 
 PLACE: tuple[Control, ...] = (
@@ -122,7 +125,7 @@ LEVER_BY_FIELD = {c.field: c for c in LEVERS}
 
 def preset_levers(regime: str) -> dict[str, Any]:
     """Every lever's value under a preset (the competitive one is the defaults)."""
-    return make_params(regime).commissioning.model_dump()
+    return flat_levers(make_params(regime).levers)
 
 
 def place_defaults() -> dict[str, Any]:

@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from ..model import HLSModel
-from ..params import ParameterError, make_params
+from ..params import ParameterError, dotted_levers, flat_levers, make_params
 from .controls import DASHBOARD_PLACE, REGIMES, describe_changes, preset_levers
 from .ticker import PersonTracker, Ticker
 
@@ -75,8 +75,7 @@ class TwinWorlds(mesa.Model):
     def scenario(self, regime: str, levers: dict[str, Any] | None) -> dict[str, Any]:
         """The parameter overrides of one world."""
         sc = {**self.overrides, "regime": regime, "name": f"dashboard {regime}"}
-        for k, v in (levers or {}).items():
-            sc[f"commissioning.{k}"] = v
+        sc.update(dotted_levers(levers or {}))
         return sc
 
     def _build(self, regime: str, levers: dict[str, Any] | None) -> HLSModel:
@@ -105,8 +104,9 @@ class TwinWorlds(mesa.Model):
         """The levers world ``i`` runs under now (or from next week, if just changed)."""
         p = self.worlds[i].params
         if p.switch_week is not None and p.switch_week >= self.worlds[i].week:
-            return p.levers_after_switch().model_dump()
-        return self.worlds[i].levers.model_dump()
+            return flat_levers(p.levers_after_switch())
+        w = self.worlds[i]
+        return {**w.procurement.model_dump(), **w.practice.model_dump()}
 
     def label(self, i: int) -> str:
         """"World A: competitive" (with "changed" once its levers were changed)."""
@@ -135,7 +135,7 @@ class TwinWorlds(mesa.Model):
                    ) -> dict[str, Any]:
         regime = regime or self.regimes[i]
         p = make_params(self.scenario(regime, levers))  # raises ParameterError
-        return p.commissioning.model_dump()
+        return flat_levers(p.levers)
 
     def change_levers(self, i: int, levers: dict[str, Any]) -> list[str]:
         """Change world ``i``'s levers from next week; return the changes in words.
@@ -155,7 +155,7 @@ class TwinWorlds(mesa.Model):
                 return []
             w.params.switch_week = w.week
             w.params.switch_to = self.regimes[i]
-            w.params.switch_overrides = new
+            w.params.switch_overrides = dotted_levers(new)
             self.changes[i].append((w.week, changes))
             self.tickers[i].note(f"You changed the levers; from week {w.week}: "
                                  + "; ".join(changes))

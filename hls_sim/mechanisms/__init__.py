@@ -24,6 +24,8 @@ staff_turnover      stress, leaving and hiring                              8
 forgetting          place learning fades                                    10
 providers           organisations' trials (test and learn); insolvency      10, 9
 money               payments and spending settle                            12
+person_outcomes     each person's wellbeing at 52 and 104 weeks from        (outcomes)
+                    arrival
 ==================  =====================================================  ==========
 
 Add or replace a mechanism from outside the package without touching the model::
@@ -45,6 +47,7 @@ from .commissioning import Commissioning
 from .demand import Arrivals, Crises, Exits, LifeShocks, NeedDrift
 from .learning import Forgetting, LearningMeetings
 from .money import Money
+from .outcomes import PersonOutcomes
 from .providers import ProviderDecisions
 from .support import Support
 from .workforce import StaffTurnover, TimeBudget
@@ -52,7 +55,7 @@ from .workforce import StaffTurnover, TimeBudget
 DEFAULT_PLAN: tuple[type[Mechanism], ...] = (
     Commissioning, LearningMeetings, Arrivals, LifeShocks, NeedDrift, Crises, Exits, Access,
     Allocation, Support, Closure, TimeBudget, StaffTurnover, Forgetting, ProviderDecisions,
-    Money,
+    Money, PersonOutcomes,
 )
 
 
@@ -96,4 +99,4 @@ def remove(plan: Sequence[Mechanism], name: str) -> list[Mechanism]:
 __all__ = ["Mechanism", "DEFAULT_PLAN", "default_mechanisms", "insert_after", "insert_before",
            "replace", "remove", "Access", "Allocation", "Arrivals", "Closure", "Commissioning",
            "Crises", "Exits", "Forgetting", "LearningMeetings", "LifeShocks", "Money",
-           "NeedDrift", "ProviderDecisions", "StaffTurnover", "Support", "TimeBudget"]
+           "NeedDrift", "PersonOutcomes", "ProviderDecisions", "StaffTurnover", "Support", "TimeBudget"]

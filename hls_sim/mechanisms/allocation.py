@@ -26,7 +26,7 @@ def expected_success(model: HLSModel, who: np.ndarray) -> np.ndarray:
 
 def creaming_pressure(model: HLSModel) -> float:
     """How strongly pay depends on reported results (0 block grant .. 1)."""
-    return model.params.support.creaming_strength * model.levers.results_share
+    return model.params.support.creaming_strength * model.procurement.results_share
 
 
 class Allocation(Mechanism):
@@ -73,13 +73,14 @@ class Allocation(Mechanism):
         slots_per_c = np.bincount(slot_contract, minlength=n_c)
         slot_start = np.cumsum(slots_per_c) - slots_per_c
 
-        # Waiting people: priority = weeks waited, plus expected success under creaming.
+        # Waiting people: those moved off a caseload through no choice of theirs first,
+        # then by weeks waited, plus expected success under creaming.
         wc = people.contract[waiting]
         priority = (t - people.wait_since[waiting]).astype(float)
         pressure = creaming_pressure(model)
         if pressure > 0:
             priority = priority + pressure * sp.creaming_wait_weeks * expected_success(model, waiting)
-        order = np.lexsort((-priority, wc))
+        order = np.lexsort((-priority, ~people.priority[waiting], wc))
         waiting, wc = waiting[order], wc[order]
         counts = np.bincount(wc, minlength=n_c)
         rank = np.arange(waiting.size) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -90,6 +91,9 @@ class Allocation(Mechanism):
         post = slot_post[slot]
         tally.completed_waits.append(t - people.wait_since[who])
         people.status[who] = IN_SUPPORT
+        people.priority[who] = False
+        first = who[people.first_help_week[who] < 0]
+        people.first_help_week[first] = t
         people.practitioner[who] = post
         people.relationship[who] = 0.0
         people.run_weeks[who] = 0

@@ -19,10 +19,10 @@ if TYPE_CHECKING:
 def gaming_pressure(model: HLSModel) -> float:
     """How much rides on a reported success (0-1): pay on results or activity, and
     reported performance scoring the next tender (assumption, brief mechanism 7)."""
-    lv, sp = model.levers, model.params.support
-    tender_weight = sp.gaming_weight_tender * lv.reporting_burden * (1 - lv.price_weight) \
-        if lv.award == "price_quality" else 0.0
-    return float(min(1.0, lv.results_share + sp.gaming_weight_activity * lv.activity_share
+    sp = model.params.support
+    tender_weight = sp.gaming_weight_tender * model.practice.reporting_burden * (1 - model.procurement.price_weight) \
+        if model.procurement.award == "price_quality" else 0.0
+    return float(min(1.0, model.procurement.results_share + sp.gaming_weight_activity * model.procurement.activity_share
                      + tender_weight))
 
 
@@ -50,7 +50,7 @@ class Closure(Mechanism):
         scope = model.contracts.domains[contract]
         needs = people.needs[who]
         met = row_max(np.where(scope, needs, 0.0)) < sp.success_threshold
-        timeout = (t - people.episode_start[who]) >= model.levers.episode_limit_weeks
+        timeout = (t - people.episode_start[who]) >= model.practice.episode_limit_weeks
         dropout = (people.engagement[who] < model.params.people.dropout_engagement) & \
             (self.dropout.random(t, who) < sp.dropout_close_chance)
         closing = met | timeout | dropout
@@ -65,9 +65,8 @@ class Closure(Mechanism):
         gamed = ~met & ~dropout & (self.gaming.random(t, who) <
                                    sp.gaming_propensity * gaming_pressure(model))
         reported = (met & ~dropout) | gamed
-        true = (people.wellbeing(who) - people.episode_wellbeing[who]) >= sp.true_gain_threshold
         tally.closures, tally.reported = int(who.size), int(reported.sum())
-        tally.true = int(true.sum())
+        tally.verified = int((met & ~dropout).sum())
         model.performance.record(contract, org, reported)
         for kind, mask in (("closed_measure_met", met & ~dropout), ("closed_time_limit",
                            ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
-from ..contracts import Contract, lot_domains
+from ..contracts import Contract, lot_domains, tendered_next
 from ..params import N_DOMAINS
 from ..state import WAITING
 from .base import Mechanism
-from .workforce import enforce_cap
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -48,7 +47,9 @@ class Commissioning(Mechanism):
         self.discount = self.stream(model, "bid_discount")
         self.quality_signal = self.stream(model, "quality_signal")
         self.tupe = self.stream(model, "tupe_transfer")
-        place, money, levers = model.params.place, model.params.money, model.levers
+        if not model.procurement.commission_services:
+            return  # the no-service arm: nothing is let, no post is funded
+        place, money = model.params.place, model.params.money
         n_lots = place.n_localities * N_DOMAINS
         posts_per_lot = np.full(n_lots, place.n_practitioners // n_lots)
         posts_per_lot[: place.n_practitioners % n_lots] += 1
@@ -63,8 +64,8 @@ class Commissioning(Mechanism):
                 # Stagger first contract ends so tenders spread over the first cycle
                 # (assumption): a real place inherits contracts let at different times.
                 phases = place.contract_phases
-                end = int(levers.contract_length_weeks * (1 + (i % phases)) / phases)
-                c = Contract(i, k, d, lot_domains(d, levers.lot_domains), org,
+                end = int(model.procurement.contract_length_weeks * (1 + (i % phases)) / phases)
+                c = Contract(i, k, d, lot_domains(d, model.procurement.lot_domains), org,
                              int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
                              0, end, priced_rate=money.results_success_rate_priced)
                 model.contracts.add(c)
@@ -77,7 +78,8 @@ class Commissioning(Mechanism):
         self.apply_switch(model)
         for c in model.contracts:
             if c.active and c.end <= model.week:
-                if model.levers.award == "partnership" and model.providers.active[c.org]:
+                if not tendered_next(model.procurement.award, c.lettings) \
+                        and model.providers.active[c.org]:
                     self.renew(model, c)
                 else:
                     self.tender(model, c)
@@ -88,25 +90,26 @@ class Commissioning(Mechanism):
         p = model.params
         if p.switch_week is None or model.week != p.switch_week:
             return
-        model.levers = p.levers_after_switch()
+        levers = p.levers_after_switch()
+        model.procurement, model.practice = levers.procurement, levers.practice
         for c in model.contracts:
             if c.active:
-                model.contracts.set_scope(c, model.levers.lot_domains)
-                model.contracts.extend_to(c, model.week + model.levers.contract_length_weeks)
-        enforce_cap(model)
+                model.contracts.set_scope(c, model.procurement.lot_domains)
+                model.contracts.extend_to(c, model.week + model.procurement.contract_length_weeks)
+        ops.enforce_caseload_cap(model)
         model.log.org_event(model.week, "regime_switch", -1,
                             f"commissioning switches to {p.switch_to}")
 
     def renew(self, model: HLSModel, c: Contract) -> None:
-        model.contracts.renew(c, model.week, model.levers.contract_length_weeks)
+        model.contracts.renew(c, model.week, model.procurement.contract_length_weeks)
         model.log.org_event(model.week, "partnership_renewed", c.org,
                             f"{c.name} renewed after a learning review")
 
     def tender(self, model: HLSModel, c: Contract) -> None:
         """Run a tender for lot ``c``: bidders pay to bid, the best price-quality score
         wins; a losing incumbent sheds the lot's staff, some of whom transfer (TUPE)."""
-        levers, money, prov, t = model.levers, model.params.money, model.providers, model.week
-        contract_total = c.base_value * levers.contract_length_weeks  # pence over the term
+        money, prov, t = model.params.money, model.providers, model.week
+        contract_total = c.base_value * model.procurement.contract_length_weeks  # pence over the term
         bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
         # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
         bidders = [o for o in range(prov.n) if prov.active[o] and prov.reserves[o] >= bid_cost
@@ -130,7 +133,7 @@ class Commissioning(Mechanism):
         discounts, quality = np.array(discounts), np.array(quality)
         price_score = (1 - discounts).min() / (1 - discounts)
         qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
-        score = levers.price_weight * price_score + (1 - levers.price_weight) * qual_score
+        score = model.procurement.price_weight * price_score + (1 - model.procurement.price_weight) * qual_score
         win = int(np.argmax(score))
         winner = bidders[win]
         if len(bidders) > 1:  # bidding against each other erodes trust (mechanism 11)
@@ -141,8 +144,8 @@ class Commissioning(Mechanism):
         # Results are re-priced from what the place reported over the last contract period.
         c.priced_rate = max(money.priced_rate_floor, model.performance.place_rate())
         new_posts = int(round(c.base_posts * (1 - discounts[win])))
-        model.contracts.renew(c, model.week, levers.contract_length_weeks)
-        model.contracts.set_scope(c, levers.lot_domains)
+        model.contracts.renew(c, model.week, model.procurement.contract_length_weeks)
+        model.contracts.set_scope(c, model.procurement.lot_domains)
         for o in bidders:
             if o != winner:
                 model.log.org_event(model.week, "tender_lost", o, f"lost the {c.name}")
@@ -153,8 +156,8 @@ class Commissioning(Mechanism):
     def flexible_budget(self, model: HLSModel) -> None:
         """Quarterly, move vacant posts (and their money) from the contracts with least
         pressure to those with the longest waiting lists (brief mechanism 9)."""
-        flex = model.levers.budget_flexibility
-        if flex <= 0 or model.week == 0 or model.week % model.levers.budget_review_weeks:
+        flex = model.procurement.budget_flexibility
+        if flex <= 0 or model.week == 0 or model.week % model.procurement.budget_review_weeks:
             return
         active = [c for c in model.contracts if c.active and c.posts > 0]
         if len(active) < 2:

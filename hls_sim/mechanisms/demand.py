@@ -9,9 +9,9 @@ import numpy as np
 
 from .. import operations as ops
 from ..agents import Person
+from ..params import DOMAINS, N_DOMAINS
 from ..state import (
     EXITED,
-    IN_SUPPORT,
     IS_NOT_IN_SUPPORT,
     IS_PRESENT,
     IS_REACHABLE_IN_CRISIS,
@@ -37,19 +37,6 @@ def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     out += pp.drift_per_week * sig
     out -= pp.natural_recovery_per_week * needs
     return out
-
-
-def present_and_worst(model: HLSModel) -> tuple[np.ndarray, np.ndarray]:
-    """People present and their worst need, computed once a week after needs have
-    changed (crises and exits both use it; neither changes needs or presence)."""
-    cache = model.tally.present_worst
-    if cache is not None and cache[0] == model.week:
-        return cache[1], cache[2]
-    people = model.people
-    idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
-    worst = row_max(people.needs[idx])
-    model.tally.present_worst = (model.week, idx, worst)
-    return idx, worst
 
 
 class Arrivals(Mechanism):
@@ -107,54 +94,65 @@ class NeedDrift(Mechanism):
 class Crises(Mechanism):
     """Crisis risk rises steeply with the worst need. A crisis brings people out of the
     community straight back into services (failure demand): crisis teams refer them
-    past access barriers and re-engage them enough to attend."""
+    past access barriers and re-engage them enough to attend.
+
+    Results: crises each week by the person's worst need domain (``crises_<domain>``),
+    which the economic appraisal maps to the services a crisis uses.
+    """
 
     name = "crises"
     group = "people"
+    result_names = tuple(f"crises_{d}" for d in DOMAINS)
 
     def init(self, model: HLSModel) -> None:
         super().init(model)
         self.luck = self.stream(model, "crisis")
+        self.by_domain = np.zeros(N_DOMAINS, np.int64)
 
     def step(self, model: HLSModel) -> None:
-        pp, people = model.params.people, model.people
-        idx, worst = present_and_worst(model)
+        pp, people, t = model.params.people, model.people, model.week
+        idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
+        self.by_domain[:] = 0
         if idx.size == 0:
             return
-        u = self.luck.random(model.week, idx)
-        hit = idx[u < pp.crisis_hazard * worst ** pp.crisis_exponent]
+        needs = people.needs[idx]
+        worst = row_max(needs)
+        u = self.luck.random(t, idx)
+        hit_mask = u < pp.crisis_hazard * worst ** pp.crisis_exponent
+        hit = idx[hit_mask]
         model.tally.crises = int(hit.size)
         if hit.size == 0:
             return
+        self.by_domain[:] = np.bincount(needs[hit_mask].argmax(axis=1), minlength=N_DOMAINS)
         people.crises[hit] += 1
-        model.log.people_event(model.week, "crisis", hit)
+        weeks_in = t - people.arrival_week[hit]
+        people.crises_h52[hit[weeks_in < 52]] += 1
+        people.crises_h104[hit[weeks_in < 104]] += 1
+        model.log.people_event(t, "crisis", hit)
         out = hit[IS_REACHABLE_IN_CRISIS[people.status[hit]]]
         if out.size:
             people.engagement[out] = np.maximum(people.engagement[out],
                                                 pp.dropout_engagement + pp.crisis_engagement_margin)
             ops.refer(model, out, via="crisis")
 
+    def record(self, model: HLSModel) -> None:
+        for d, name in enumerate(DOMAINS):
+            self.results[f"crises_{name}"][model.week] = self.by_domain[d]
+
 
 class Exits(Mechanism):
-    """People leave the place (moving, prison, death), or leave services for good once
-    every need is low and they are not in support."""
+    """People leave the place (moving, prison, death) in the week drawn for them in
+    advance: the same people in the same week in every world, so per-person outcomes
+    compare like with like. People whose needs have eased stay in the place (and in
+    its outcomes); they simply stop seeking help while their needs are low."""
 
     name = "exits"
     group = "people"
 
-    def init(self, model: HLSModel) -> None:
-        super().init(model)
-        self.luck = self.stream(model, "exit")
-
     def step(self, model: HLSModel) -> None:
-        pp, people, t = model.params.people, model.people, model.week
-        idx, worst = present_and_worst(model)
-        if idx.size == 0:
-            return
-        u = self.luck.random(t, idx)
-        recovered = (worst < pp.need_threshold) & (people.status[idx] != IN_SUPPORT)
-        leave = (u < pp.exit_hazard_per_week) | (recovered & (u < pp.recovered_exit_per_week))
-        out = idx[leave]
+        people, t = model.people, model.week
+        lo, hi = people.leave_starts[t], people.leave_starts[t + 1]
+        out = people.leaving_order[lo:hi]
         if out.size:
             ops.release(model, out, None)
             people.status[out] = EXITED

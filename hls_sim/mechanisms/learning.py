@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def is_meeting_week(model: HLSModel) -> bool:
-    k = model.levers.learning_meeting_weeks
+    k = model.practice.learning_meeting_weeks
     return k > 0 and model.week > 0 and model.week % k == 0
 
 

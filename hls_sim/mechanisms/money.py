@@ -6,6 +6,7 @@ Identities (tested):
   budget paid out + underspend = budget
   initial reserves + contract payments + other income
       = all spending + reserves now + reserves written off at closure
+        + reserves withdrawn by organisations that left the market
 """
 
 from __future__ import annotations
@@ -29,25 +30,24 @@ def _pence(x: np.ndarray) -> np.ndarray:
 
 def contract_payments(model: HLSModel) -> np.ndarray:
     """This week's payment to each contract (pence): block, activity and results."""
-    lv = model.levers
     n_c = len(model.contracts)
     pay = np.zeros(n_c, np.int64)
     cap = max(model.caseload_cap, 1)
     rate = model.performance.contract_rate()
     used = np.zeros(n_c)
-    if lv.activity_share > 0:
+    if model.procurement.activity_share > 0:
         people = model.people
         s = people.status[: model.n_arrived] == IN_SUPPORT
         used = np.bincount(people.contract[: model.n_arrived][s], minlength=n_c)
-    block = max(0.0, 1.0 - lv.results_share - lv.activity_share)
+    block = max(0.0, 1.0 - model.procurement.results_share - model.procurement.activity_share)
     cap_share = model.params.money.results_cap
     for c in model.contracts:
         if not c.active:
             continue
         results = min(cap_share, rate[c.index] / c.priced_rate)
         activity = min(cap_share, used[c.index] / (max(c.posts, 1) * cap))
-        pay[c.index] = int(c.value * (block + lv.results_share * results
-                                      + lv.activity_share * activity))
+        pay[c.index] = int(c.value * (block + model.procurement.results_share * results
+                                      + model.procurement.activity_share * activity))
     return pay
 
 
@@ -74,7 +74,7 @@ class Money(Mechanism):
         self._last_reporting = 0  # ledger's reporting total at the end of last week (pence)
 
     def step(self, model: HLSModel) -> None:
-        posts, mp, lv, ledger = model.posts, model.params.money, model.levers, model.ledger
+        posts, mp, ledger = model.posts, model.params.money, model.ledger
         prov = model.providers
         n_org = prov.n
         week = dict.fromkeys(CATEGORIES, 0)
@@ -104,7 +104,7 @@ class Money(Mechanism):
         staff_total = sum(staff.values())
         n_contracts = np.bincount(model.contracts.org[model.contracts.active], minlength=n_org)
         monitoring = n_contracts * int(round(mp.monitoring_return_per_week * 100 *
-                                             lv.reporting_burden))
+                                             model.practice.reporting_burden))
         overhead = _pence(mp.overhead_rate * staff_total) + \
             np.where(active_org, int(round(mp.fixed_overhead_per_week * 100)), 0)
         spend = staff_total + monitoring + overhead
@@ -116,7 +116,9 @@ class Money(Mechanism):
         week["admin"] = int(staff["admin"].sum() + monitoring.sum())
         week["overhead"] = int(overhead.sum())
         week["bidding"] = model.tally.bidding
-        budget = int(round(mp.budget_per_week * 100))
+        # The no-service arm has no budget for these services (nothing to pay for).
+        budget = int(round(mp.budget_per_week * 100)) if model.procurement.commission_services \
+            else 0
         ledger["budget"] += budget
         ledger["paid"] += int(pay.sum())
         ledger["underspend"] += budget - int(pay.sum())

@@ -1,5 +1,5 @@
-"""Organisations' own weekly decisions: test-and-learn trials, and closing when the
-money runs out.
+"""Organisations' own weekly decisions: test-and-learn trials, closing when the money
+runs out, and leaving the market after a long time without a commissioned contract.
 
 Test and learn (seed 003): an organisation with permission tries a new way of working
 on one need for a while, judges it (noisily), and grows what seems to work into its
@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 class ProviderDecisions(Mechanism):
     """Each open organisation, in random order: run or judge its trial; close if its
-    reserves are gone."""
+    reserves are gone; leave the market if it has held no commissioned contract for
+    ``market.exit_weeks_without_contract`` weeks (an organisation kept open only by
+    charitable income is no longer a provider of these services)."""
 
     name = "providers"
     group = "learning"
@@ -39,9 +41,11 @@ class ProviderDecisions(Mechanism):
         self.effect_luck = self.stream(model, "trial_effect")
         self.judgement_luck = self.stream(model, "trial_judgement")
         self.tupe = self.stream(model, "tupe_transfer")
+        self.last_held = np.zeros(n, np.int32)  # last week each held a contract
 
     def step(self, model: HLSModel) -> None:
-        prov = model.providers
+        prov, t = model.providers, model.week
+        exit_weeks = model.params.market.exit_weeks_without_contract
         for org in model.organisations.shuffle():  # Mesa AgentSet, random order
             o = org.index
             if not prov.active[o]:
@@ -49,10 +53,15 @@ class ProviderDecisions(Mechanism):
             self.test_and_learn(model, o)
             if prov.reserves[o] < 0:
                 self.trial_domain[o] = -1
-                ops.close_organisation(model, o, self.tupe)
+                ops.close_organisation(model, o, self.tupe, insolvent=True)
+            elif model.contracts.held_by(o):
+                self.last_held[o] = t
+            elif t - self.last_held[o] >= exit_weeks:
+                self.trial_domain[o] = -1
+                ops.close_organisation(model, o, self.tupe, insolvent=False)
 
     def test_and_learn(self, model: HLSModel, o: int) -> None:
-        levers, lp, prov, t = model.levers, model.params.learning, model.providers, model.week
+        lp, prov, t = model.params.learning, model.providers, model.week
         slot = np.array([o])
         if self.trial_domain[o] >= 0:
             if t - self.trial_start[o] < lp.trial_weeks:
@@ -74,9 +83,9 @@ class ProviderDecisions(Mechanism):
                                     f"{DOMAINS[d]} idea stopped")
             return
         held = model.contracts.held_by(o)
-        if not levers.test_and_learn or not held:
+        if not model.practice.test_and_learn or not held:
             return
-        p_start = lp.trial_rate_per_year / 52.0 * levers.discretion
+        p_start = lp.trial_rate_per_year / 52.0 * model.practice.discretion
         if self.start_luck.one(t, o) < p_start:
             scope = np.flatnonzero(held[0].domains)
             d = int(scope[int(self.domain_luck.one(t, o) * scope.size)])

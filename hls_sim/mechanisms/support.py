@@ -28,7 +28,7 @@ def worked_weights(model: HLSModel, who: np.ndarray) -> np.ndarray:
     """Weight 0-1 of work on each need: 1 in the contract's scope, the practitioner's
     discretion outside it (permission to do what matters)."""
     scope = model.contracts.domains[model.people.contract[who]]
-    return np.where(scope, 1.0, model.levers.discretion)
+    return np.where(scope, 1.0, model.practice.discretion)
 
 
 class Support(Mechanism):

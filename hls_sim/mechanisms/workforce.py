@@ -8,35 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
+from ..contracts import tendered_next
 from ..params import N_DOMAINS
 from ..state import IN_SUPPORT, STREAM_ORGS, stream
 from .base import Mechanism
 
 if TYPE_CHECKING:
     from ..model import HLSModel
-
-
-def enforce_cap(model: HLSModel) -> None:
-    """If the cap falls (more reporting after a regime switch), each practitioner keeps
-    their longest-standing cases and the rest go back to the top of the waiting list."""
-    model.caseload_cap = cap = ops.caseload_cap(model.params, model.levers)
-    people, posts = model.people, model.posts
-    over = np.flatnonzero(posts.caseload > cap)
-    if over.size == 0:
-        return
-    n = model.n_arrived
-    who = np.flatnonzero(np.isin(people.practitioner[:n], over) &
-                         (people.status[:n] == IN_SUPPORT))
-    order = np.lexsort((people.episode_start[who], people.practitioner[who]))
-    who = who[order]
-    post = people.practitioner[who]
-    _, first = np.unique(post, return_index=True)
-    rank = np.arange(who.size) - np.repeat(first, np.diff(np.append(first, who.size)))
-    move = who[rank >= cap]
-    ops.end_support(model, move)
-    ops.return_to_waiting_list(model, move)
-    model.log.people_event(model.week, "lost_practitioner", move,
-                           detail="caseloads cut when reporting grew")
 
 
 class TimeBudget(Mechanism):
@@ -52,15 +30,15 @@ class TimeBudget(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         posts, people, wf = model.posts, model.people, model.params.workforce
-        sp, lv = model.params.support, model.levers
+        sp = model.params.support
         n = model.n_arrived
         s = people.status[:n] == IN_SUPPORT
         posts.caseload[:] = np.bincount(people.practitioner[:n][s], minlength=posts.n)
-        model.caseload_cap = ops.caseload_cap(model.params, lv)
+        model.caseload_cap = ops.caseload_cap(model.params, model.practice)
         case = posts.caseload
-        admin = (wf.fixed_admin_hours + case * wf.recording_hours_per_case) * lv.reporting_burden
+        admin = (wf.fixed_admin_hours + case * wf.recording_hours_per_case) * model.practice.reporting_burden
         assess = model.tally.assessments_by_post * sp.assessment_hours
-        learn = lv.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week else 0.0)
+        learn = model.practice.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week else 0.0)
         direct_need = case * sp.direct_hours_per_case
         room = np.maximum(wf.hours_per_week - admin - assess - learn, 0.0)
         posts.time_factor = np.where(direct_need > 0, np.minimum(
@@ -94,22 +72,25 @@ class StaffTurnover(Mechanism):
             (posts.size, N_DOMAINS)))
 
     def step(self, model: HLSModel) -> None:
-        posts, wf, lv, t = model.posts, model.params.workforce, model.levers, model.week
+        posts, wf, t = model.posts, model.params.workforce, model.week
         filled = np.flatnonzero(posts.filled)
-        if lv.award == "price_quality":
-            left = model.contracts.end_week[posts.contract[filled]] - t
-            ins = np.clip(1.0 - left / wf.insecurity_horizon_weeks, 0.0, 1.0)
-        else:  # a partnership renews on review: no cliff edge (seed 000)
-            ins = np.zeros(filled.size)
+        contract = posts.contract[filled]
+        left = model.contracts.end_week[contract] - t
+        # Insecurity builds before a tender; a partnership renews on review: no cliff edge
+        # (seed 000).
+        tender = tendered_next(model.procurement.award, model.contracts.lettings[contract])
+        ins = np.where(tender, np.clip(1.0 - left / wf.insecurity_horizon_weeks, 0.0, 1.0), 0.0)
         posts.insecurity[filled] = ins
-        learn_hours = lv.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week
+        learn_hours = model.practice.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week
                                              else 0.0)
-        target = (wf.stress_from_load * np.clip(posts.load[filled] - wf.load_stress_threshold,
-                                                0.0, None)
-                  + wf.stress_from_admin * posts.admin_share[filled]
-                  + wf.stress_from_insecurity * ins
-                  - wf.stress_relief_reflection * min(1.0, learn_hours /
-                                                      wf.reflection_saturation_hours))
+        # Stressors add up; reflection relieves a share of them that grows with its hours
+        # but never reaches the whole (so no single lever can cancel stress exactly).
+        stressors = (wf.stress_from_load * np.clip(posts.load[filled] - wf.load_stress_threshold,
+                                                   0.0, None)
+                     + wf.stress_from_admin * posts.admin_share[filled]
+                     + wf.stress_from_insecurity * ins)
+        relief = wf.stress_relief_reflection * learn_hours / (learn_hours + wf.reflection_half_hours)
+        target = stressors * (1.0 - relief)
         s = posts.stress[filled]
         posts.stress[filled] = np.clip(s + (np.clip(target, 0, 1) - s) / wf.stress_weeks,
                                        0.0, 1.0)

@@ -99,10 +99,9 @@ class PeopleParams(_Group):
     crisis_exponent: float = P(4.0, "-", "assumption",
                                "how sharply crisis risk rises with the worst need", ge=1.0)
     exit_hazard_per_week: float = P(0.003, "probability/week", "assumption",
-                                    "leaving the place (moving, prison, death)", ge=0.0, le=1.0)
-    recovered_exit_per_week: float = P(0.01, "probability/week", "assumption",
-                                       "leaving services for good once every need is low",
-                                       ge=0.0, le=1.0)
+                                    "leaving the place (moving, prison, death); drawn in "
+                                    "advance, so the same people leave in the same week in "
+                                    "every world", ge=0.0, le=1.0)
     help_seeking_per_week: float = P(0.006, "probability/week", f"calibrated to {CAL} row rereferral",
                                      "chance a person out of services with a severe need "
                                      "seeks help again", ge=0.0, le=1.0)
@@ -160,9 +159,6 @@ class SupportParams(_Group):
     success_threshold: float = P(0.3, "severity 0-1", "assumption",
                                  "an in-scope need below this meets the contract's measure",
                                  gt=0.0, lt=1.0)
-    true_gain_threshold: float = P(0.05, "wellbeing 0-1", "assumption",
-                                   "wellbeing gain over an episode that counts as real success",
-                                   ge=0.0, le=1.0)
     refer_on_threshold: float = P(0.45, "severity 0-1", "assumption",
                                   "an out-of-scope need this severe is referred on", gt=0.0, le=1.0)
     handoff_loss: float = P(0.30, "probability", "assumption (assess-do-refer; " + SEED_SCOT + ")",
@@ -208,9 +204,7 @@ class SupportParams(_Group):
     warm_handoff_engagement_factor: float = P(0.25, "multiplier", "assumption",
                                               "share of the engagement a cold hand-off costs "
                                               "that a warm one still costs", ge=0.0, le=1.0)
-    return_priority_weeks: int = P(8, "weeks", "assumption",
-                                   "people moved off a caseload through no choice of theirs "
-                                   "rejoin the waiting list this far up", ge=0)
+
 
 
 class WorkforceParams(_Group):
@@ -231,9 +225,11 @@ class WorkforceParams(_Group):
                                 "stress from hours demanded above contracted hours", ge=0.0)
     stress_from_admin: float = P(0.5, "-", "assumption", "stress from admin share", ge=0.0)
     stress_from_insecurity: float = P(0.5, "-", "assumption", "stress from job insecurity", ge=0.0)
-    stress_relief_reflection: float = P(0.3, "-", "assumption (" + SEED_LGA + ": reflective space)",
-                                        "stress relieved by reflective practice and learning "
-                                        "meetings", ge=0.0)
+    stress_relief_reflection: float = P(0.5, "share of stress", "assumption (" + SEED_LGA +
+                                        ": reflective space); size assumed",
+                                        "largest share of work stress that reflective practice "
+                                        "and learning meetings can relieve (approached, never "
+                                        "reached)", ge=0.0, lt=1.0)
     base_leaving_per_week: float = P(0.003, "probability/week",
                                      f"calibrated to {CAL} rows practitioner_turnover and "
                                      "voluntary_sector_turnover",
@@ -257,9 +253,9 @@ class WorkforceParams(_Group):
                              "practitioner time at a place learning meeting", ge=0.0)
     load_stress_threshold: float = P(0.7, "hours demanded / contracted hours", "assumption",
                                      "load above which work adds stress", ge=0.0)
-    reflection_saturation_hours: float = P(1.5, "hours/week", "assumption",
-                                           "reflective hours at which reflection gives its "
-                                           "full stress relief", gt=0.0)
+    reflection_half_hours: float = P(1.5, "hours/week", "assumption",
+                                     "reflective hours a week that give half of the largest "
+                                     "relief", gt=0.0)
     new_hire_stress: float = P(0.1, "0-1", "assumption", "stress of a newly hired practitioner",
                                ge=0.0, le=1.0)
 
@@ -384,71 +380,147 @@ class MoneyParams(_Group):
                                  "performance", ge=0.0)
 
 
-class CommissioningLevers(_Group):
-    """The levers a commissioner pulls. The two presets differ only here."""
+class MarketParams(_Group):
+    """Providers as a market: when they leave it."""
 
+    exit_weeks_without_contract: int = P(
+        52, "weeks", "assumption (a charity's commissioned service cannot outlive its funding "
+        "for long; size assumed)", "an organisation that has held no commissioned contract "
+        "for this long leaves the market (its reserves leave with it)", ge=1)
+
+
+class OutcomeParams(_Group):
+    """Definitions of per-person outcomes (what counts), the same in every world."""
+
+    meaningful_improvement: float = P(
+        0.05, "wellbeing 0-1", "assumption (half a point on a 0-10 life-satisfaction scale)",
+        "a rise in wellbeing at least this large counts as a meaningful improvement", gt=0.0,
+        le=1.0)
+
+
+class ProcurementLevers(_Group):
+    """How the money is let and paid: the procurement levers a commissioner pulls."""
+
+    commission_services: bool = P(True, "-", "issue 12 (the no-service arm)",
+                                  "whether any support is commissioned at all (false: the same "
+                                  "place, people and shocks with no commissioned support)")
     contract_length_weeks: int = P(156, "weeks", "brief: tenders every 1-3 years",
                                    "length of a contract before tender or review", ge=4)
     lot_domains: int = P(1, "domains", "brief: narrow lots",
                          "need domains one contract covers (1 narrow .. 6 whole person)",
                          ge=1, le=N_DOMAINS)
+    award: Literal["price_quality", "partnership", "alliance"] = P(
+        "price_quality", "-", "brief mechanism 9; alliance: Plymouth Alliance "
+        "(mechanism_evidence.csv row COL-06, entered through a competitive procedure)",
+        "how a contract is re-let when it ends: tendered on price and reported performance "
+        "every time (price_quality), renewed on a partnership review (partnership), or "
+        "tendered once and then renewed on review (alliance)")
+    price_weight: float = P(0.6, "weight", "assumption (typical 60:40 price:quality)",
+                            "weight on price in tender awards", ge=0.0, le=1.0)
     results_share: float = P(0.3, "share of contract value", "brief: payment on results",
                              "share of pay that follows reported results", ge=0.0, le=1.0)
     activity_share: float = P(0.0, "share of contract value", "brief: payment on outputs",
-                              "share of pay that follows activity (caseload occupancy)", ge=0.0, le=1.0)
-    reporting_burden: float = P(1.0, "multiplier", f"{CAL} rows admin_share, reporting_cost",
-                                "monitoring and recording demanded (1 = typical tendered "
-                                "contract)", ge=0.0, le=5.0)
+                              "share of pay that follows activity (caseload occupancy)",
+                              ge=0.0, le=1.0)
+    budget_flexibility: float = P(0.0, "share of budget per review", "brief mechanism 9",
+                                  "share of posts that can move to where need is at each "
+                                  "budget review", ge=0.0, le=1.0)
+    budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
+                                 "weeks between reviews that move money under budget "
+                                 "flexibility", ge=1)
+
+
+class PracticeLevers(_Group):
+    """How the work is done: the practice levers a contract or partnership sets."""
+
+    episode_limit_weeks: int = P(26, "weeks", "assumption (time-limited interventions)",
+                                 "longest an episode may run before closure", ge=1)
+    discretion: float = P(0.1, "0-1", SEED_LGA + " (permission to do what matters)",
+                          "practitioner discretion to work outside scope and to try things",
+                          ge=0.0, le=1.0)
     learning_meeting_weeks: int = P(0, "weeks between meetings (0 = none)",
                                     SEED_CORNWALL + " (bi-monthly = 8 weeks)",
                                     "cadence of place learning meetings", ge=0)
     reflective_hours: float = P(0.5, "hours/week", "assumption (supervision)",
                                 "practitioner time in reflective practice and MDT", ge=0.0)
-    discretion: float = P(0.1, "0-1", SEED_LGA + " (permission to do what matters)",
-                          "practitioner discretion to work outside scope and to try things",
-                          ge=0.0, le=1.0)
-    episode_limit_weeks: int = P(26, "weeks", "assumption (time-limited interventions)",
-                                 "longest an episode may run before closure", ge=1)
-    award: Literal["price_quality", "partnership"] = P(
-        "price_quality", "-", "brief mechanism 9",
-        "tender on price and reported performance, or renew a partnership on review")
-    price_weight: float = P(0.6, "weight", "assumption (typical 60:40 price:quality)",
-                            "weight on price in tender awards", ge=0.0, le=1.0)
-    budget_flexibility: float = P(0.0, "share of budget per review", "brief mechanism 9",
-                                  "share of posts that can move to where need is at each "
-                                  "quarterly review", ge=0.0, le=1.0)
-    budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
-                                 "weeks between reviews that move money under budget "
-                                 "flexibility", ge=1)
+    reporting_burden: float = P(1.0, "multiplier", f"{CAL} rows admin_share, reporting_cost",
+                                "monitoring and recording demanded (1 = typical tendered "
+                                "contract)", ge=0.0, le=5.0)
     test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run test-and-learn trials")
 
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "competitive": {},  # the defaults above are the competitive, short-term regime
+LEVER_GROUPS: dict[str, type[_Group]] = {"procurement": ProcurementLevers,
+                                         "practice": PracticeLevers}
+"""The two groups of levers a regime is made of. A regime is a set of levers, not a
+switch: every preset and scenario sets both groups, and a comparison can be decomposed
+into what each group contributes."""
+
+LEVER_GROUP_OF: dict[str, str] = {f: g for g, cls in LEVER_GROUPS.items()
+                                  for f in cls.model_fields}
+"""Each lever's group, by its name (lever names are unique across the two groups)."""
+
+
+def flat_levers(levers: Levers) -> dict[str, Any]:
+    """Every lever's value by its bare name (both groups together)."""
+    return {**levers.procurement.model_dump(), **levers.practice.model_dump()}
+
+
+def dotted_levers(values: dict[str, Any]) -> dict[str, Any]:
+    """Lever values by bare name -> by dotted name (``practice.discretion``)."""
+    out = {}
+    for k, v in values.items():
+        if k not in LEVER_GROUP_OF:
+            raise ParameterError(_unknown(k), param=k)
+        out[f"{LEVER_GROUP_OF[k]}.{k}"] = v
+    return out
+
+
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    # The defaults above are the competitive, short-term regime.
+    "competitive": {"procurement": {}, "practice": {}},
     "collaborative": {
-        "contract_length_weeks": 260,  # seed 000: five-year People in Mind contract
-        "lot_domains": N_DOMAINS,  # whole-person partnership contract
-        "results_share": 0.0,  # funding not contingent on targets (brief)
-        "activity_share": 0.0,
-        "reporting_burden": 0.4,  # seed 001: strip away burdensome bureaucracy; size assumed
-        "learning_meeting_weeks": 8,  # seed 000: bi-monthly learning meetings
-        "reflective_hours": 1.5,  # seed 000: practitioner MDT meeting; size assumed
-        "discretion": 0.8,  # seed 001: permission to try things
-        "episode_limit_weeks": 78,  # assumption: closure when what matters is met
-        "award": "partnership",
-        "budget_flexibility": 0.02,  # brief: money moves to where need is; size assumed
-        "test_and_learn": True,  # seed 003: test and learn
+        "procurement": {
+            "contract_length_weeks": 260,  # seed 000: five-year People in Mind contract
+            "lot_domains": N_DOMAINS,  # whole-person partnership contract
+            "award": "partnership",  # renewed on learning reviews, not re-tendered
+            "results_share": 0.0,  # funding not contingent on targets (brief)
+            "activity_share": 0.0,
+            "budget_flexibility": 0.02,  # brief: money moves to where need is; size assumed
+        },
+        "practice": {
+            "episode_limit_weeks": 78,  # assumption: closure when what matters is met
+            "discretion": 0.8,  # seed 001: permission to try things
+            "learning_meeting_weeks": 8,  # seed 000: bi-monthly learning meetings
+            "reflective_hours": 1.5,  # seed 000: practitioner MDT meeting; size assumed
+            "reporting_burden": 0.4,  # seed 001: strip away burdensome bureaucracy; size assumed
+            "test_and_learn": True,  # seed 003: test and learn
+        },
+    },
+    "no_service": {
+        "procurement": {"commission_services": False},  # issue 12: the counterfactual
+        "practice": {},
     },
 }
-"""Regime presets: overrides of :class:`CommissioningLevers` (competitive = defaults)."""
+"""Regime presets: values of the procurement and practice levers (competitive = the
+defaults). A scenario can take one group from a preset and the other from another, e.g.
+``{"regime": "competitive", "practice": "collaborative"}``."""
+
+
+class Levers(BaseModel):
+    """The levers in force: both groups together."""
+
+    model_config = ConfigDict(extra="forbid")
+    procurement: ProcurementLevers
+    practice: PracticeLevers
 
 
 class Params(BaseModel):
     """All parameters of one simulation.
 
-    ``regime`` names the preset applied to ``commissioning`` at week 0. If
-    ``switch_week`` is set, the levers change at that week to ``switch_to`` (a preset
-    name) plus ``switch_overrides``.
+    ``regime`` names the preset whose procurement and practice levers apply at week 0
+    (either group may be overridden). If ``switch_week`` is set, the levers change at
+    that week to those of ``switch_to`` (a preset name) plus ``switch_overrides``
+    (dotted lever names, e.g. ``practice.episode_limit_weeks``).
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -465,15 +537,35 @@ class Params(BaseModel):
     workforce: WorkforceParams = Field(default_factory=WorkforceParams)
     learning: LearningParams = Field(default_factory=LearningParams)
     money: MoneyParams = Field(default_factory=MoneyParams)
-    commissioning: CommissioningLevers = Field(default_factory=CommissioningLevers)
+    market: MarketParams = Field(default_factory=MarketParams)
+    outcomes: OutcomeParams = Field(default_factory=OutcomeParams)
+    procurement: ProcurementLevers = Field(default_factory=ProcurementLevers)
+    practice: PracticeLevers = Field(default_factory=PracticeLevers)
     appraisal: AppraisalParams = Field(default_factory=AppraisalParams)
 
-    def levers_after_switch(self) -> CommissioningLevers:
+    @property
+    def levers(self) -> Levers:
+        """The levers in force at week 0."""
+        return Levers(procurement=self.procurement, practice=self.practice)
+
+    def levers_after_switch(self) -> Levers:
         """The levers in force from ``switch_week``."""
         if self.switch_to is None:
             raise ParameterError("switch_to is not set")
-        values = {**PRESETS[self.switch_to], **self.switch_overrides}
-        return _build_group(CommissioningLevers, values, "switch_overrides")
+        grouped: dict[str, dict[str, Any]] = {g: dict(PRESETS[self.switch_to][g])
+                                              for g in LEVER_GROUPS}
+        for key, value in self.switch_overrides.items():
+            group, _, lever = str(key).partition(".")
+            if not lever and group in LEVER_GROUP_OF:  # a bare lever name
+                group, lever = LEVER_GROUP_OF[group], group
+            if group not in LEVER_GROUPS or not lever:
+                raise ParameterError(
+                    f"invalid switch_overrides key {key!r}: allowed are lever names such as "
+                    "'practice.episode_limit_weeks' or 'procurement.award'",
+                    param="switch_overrides")
+            grouped[group][lever] = value
+        return Levers(**{g: _build_group(cls, grouped[g], f"switch_overrides.{g}")
+                         for g, cls in LEVER_GROUPS.items()})
 
 
 GROUPS: dict[str, type[_Group]] = {
@@ -483,7 +575,10 @@ GROUPS: dict[str, type[_Group]] = {
     "workforce": WorkforceParams,
     "learning": LearningParams,
     "money": MoneyParams,
-    "commissioning": CommissioningLevers,
+    "market": MarketParams,
+    "outcomes": OutcomeParams,
+    "procurement": ProcurementLevers,
+    "practice": PracticeLevers,
     "appraisal": AppraisalParams,
 }
 TOP_LEVEL = ("name", "regime", "switch_week", "switch_to", "switch_overrides")
@@ -549,10 +644,17 @@ def _unknown(name: str) -> str:
 
 
 def _flatten(overrides: dict[str, Any]) -> dict[str, Any]:
-    """Accept nested dicts ({"place": {"n_people": 5}}) and dotted keys alike."""
+    """Accept nested dicts ({"place": {"n_people": 5}}) and dotted keys alike, and a
+    lever group given as a preset's name ({"practice": "collaborative"})."""
     flat: dict[str, Any] = {}
     for key, value in overrides.items():
-        if key in GROUPS and isinstance(value, dict):
+        if key in LEVER_GROUPS and isinstance(value, str):
+            if value not in PRESETS:
+                raise ParameterError(
+                    f"invalid parameter {key}={value!r}: a lever group is set by a preset's "
+                    f"name ({', '.join(PRESETS)}) or by its levers", param=key)
+            flat[f"_preset.{key}"] = value  # the group starts from this preset's levers
+        elif key in GROUPS and isinstance(value, dict):
             for sub, v in value.items():
                 flat[f"{key}.{sub}"] = v
         else:
@@ -587,6 +689,8 @@ def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs:
 
     top: dict[str, Any] = {}
     grouped: dict[str, dict[str, Any]] = {g: {} for g in GROUPS}
+    group_preset = {k.split(".", 1)[1]: flat.pop(k) for k in list(flat)
+                    if k.startswith("_preset.")}
     for key, value in flat.items():
         if key in TOP_LEVEL:
             top[key] = value
@@ -601,12 +705,16 @@ def make_params(scenario: str | dict[str, Any] | Params | None = None, **kwargs:
         merged_top.update(top)
         regime = merged_top["regime"]
         groups_base = {g: dict(base[g]) for g in GROUPS}
+        for g, source in group_preset.items():
+            groups_base[g] = dict(PRESETS[source][g])
     else:
         merged_top = top
         regime = top.get("regime", "competitive")
         groups_base = {g: {} for g in GROUPS}
-        if regime in PRESETS:
-            groups_base["commissioning"] = dict(PRESETS[regime])
+        for g in LEVER_GROUPS:  # each lever group from the regime, or from its own preset
+            source = group_preset.get(g, regime)
+            if source in PRESETS:
+                groups_base[g] = dict(PRESETS[source][g])
 
     if regime not in PRESETS:
         raise ParameterError(

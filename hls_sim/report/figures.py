@@ -30,7 +30,7 @@ TIMESERIES_PANELS = (
     ("practitioner_turnover_annual", "Practitioner turnover (per year)"),
     ("practitioner_stress_mean", "Practitioner stress (0-1)"),
     ("system_learning", "System learning (0-1)"),
-    ("true_success_rate", "True success rate (13-week window)"),
+    ("verified_success_rate", "Closures that truly met the measure (13-week window)"),
 )
 DISTRIBUTION_METRICS = (
     ("wellbeing_mean", "Wellbeing"),

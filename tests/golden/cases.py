@@ -32,8 +32,8 @@ CASES: dict[str, dict] = {
     "switch_s2": {"scenario": {"regime": "competitive", "switch_week": 104,
                                "switch_to": "collaborative", **PLACE}, "seed": 2},
     "competitive_tight_s3": {"scenario": {"regime": "competitive", **PLACE,
-                                          "commissioning.contract_length_weeks": 52,
-                                          "commissioning.activity_share": 0.2,
+                                          "procurement.contract_length_weeks": 52,
+                                          "procurement.activity_share": 0.2,
                                           "money.budget_per_week": 26_000.0}, "seed": 3},
 }
 TABLES = ("timeseries", "people", "events")
