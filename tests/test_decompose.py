@@ -517,6 +517,35 @@ def test_dask_and_serial_give_the_same_decomposition(tmp_path):
     pd.testing.assert_frame_equal(serial.values, dask.values, check_exact=True)
 
 
+def test_a_comparisons_runs_of_a_and_b_are_reused_not_run_again(tmp_path):
+    """``hls-sim compare A B --decompose``: the comparison's runs of A and B (with every
+    table) stand in for the decomposition's empty and full coalitions (summaries only);
+    the answer is the same to the last bit, with half the runs."""
+    from hls_sim.runner import Experiment, run_experiment
+
+    a, b = tiny("comp", "competitive"), tiny("collab", "collaborative")
+    run_experiment(Experiment([a, b], replicates=3, seed=8), tmp_path / "compare",
+                   workers=1, progress=False)
+    reused = dm.decompose(a, b, "groups", replicates=2, seed=8, workers=1,
+                          out=tmp_path / "reused", progress=False, reuse=tmp_path / "compare")
+    fresh = dm.decompose(a, b, "groups", replicates=2, seed=8, workers=1,
+                         out=tmp_path / "fresh", progress=False)
+    m = load_results(tmp_path / "reused").manifest
+    assert m["sessions"][0]["runs_to_do"] == 4  # c01 and c10; c00 and c11 were copied
+    assert m["decomposition"]["reused_from"] == str(tmp_path / "compare")
+    assert any("not run again" in n for n in reused.notes)
+    pd.testing.assert_frame_equal(reused.per_replicate, fresh.per_replicate, check_exact=True)
+    pd.testing.assert_frame_equal(reused.totals, fresh.totals, check_exact=True)
+    # A comparison on other seeds, or of other scenarios, is refused before anything runs.
+    with pytest.raises(dm.DecomposeError, match="another root seed"):
+        dm.decompose(a, b, replicates=2, seed=9, out=tmp_path / "x", progress=False,
+                     reuse=tmp_path / "compare")
+    with pytest.raises(dm.DecomposeError, match="no scenario with"):
+        dm.decompose(a, tiny("other", "collaborative"), replicates=2, seed=8,
+                     out=tmp_path / "x", progress=False, reuse=tmp_path / "compare")
+    assert not (tmp_path / "x").exists()
+
+
 def _flat(s: scenarios.Scenario) -> dict:
     return dm.flat_content(s)
 

@@ -81,6 +81,7 @@ from ..params import GROUPS, LEVER_GROUPS, make_params, parameter_names
 from ..params import ParameterError as _ParameterError
 from ..runner import Experiment, ExperimentError, resume_experiment, run_experiment
 from ..runner.store import ResultsStore, write_atomic, write_parquet_atomic
+from ..runner.work import RunOutput
 from ..scenarios import Scenario
 from .compare import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, HEADLINE, _interval
 
@@ -367,6 +368,23 @@ class DecompositionExperiment(Experiment):
     only), and the decomposition's plan in the manifest (for resume and analysis)."""
 
     decomposition: dict[str, Any] = field(default_factory=dict)
+    reuse: list[tuple[str, Path, str]] = field(default_factory=list)
+    """(coalition, comparison folder, scenario there): runs copied before the rest run."""
+
+    def prepare(self, store: ResultsStore) -> None:
+        """Copy the reused A and B summaries in as finished runs of their coalitions."""
+        specs = {(s.scenario, s.replicate): s for s in self.runs()}
+        for coalition, folder, scenario in self.reuse:
+            summary = ResultsStore(folder).table("summary")
+            runs = ResultsStore(folder).runs().set_index(["scenario", "replicate"])
+            rows = summary[summary["scenario"] == scenario]
+            for r, row in rows.groupby("replicate"):
+                spec = specs.get((coalition, int(r)))
+                if spec is None or int(row["seed"].iloc[0]) != spec.seed:
+                    continue
+                store.save(RunOutput(spec, {"summary": row.assign(scenario=coalition)},
+                                     float(runs.loc[(scenario, r), "run_seconds"]),
+                                     f"reused from {folder}"))
 
     def to_manifest(self) -> dict[str, Any]:
         return {**super().to_manifest(), "decomposition": self.decomposition}
@@ -384,7 +402,7 @@ class DecompositionExperiment(Experiment):
 def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
          seed: int = 0, method: str = "auto", permutations: int = PERMUTATIONS,
          model: str = "hls_sim", outcomes: Sequence[str] | None = None,
-         name: str | None = None) -> DecompositionExperiment:
+         name: str | None = None, reuse: str | Path | None = None) -> DecompositionExperiment:
     """Check everything and build the experiment of a decomposition; writes nothing.
 
     Args:
@@ -397,9 +415,12 @@ def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
         model: the runner's model (``"hls_sim"`` or ``module:function``).
         outcomes: summary metrics to decompose (default: the headline outcomes the
             model reports, or all its numeric outputs if it reports none of them).
+        reuse: a comparison's results folder holding A and B (the same parameters, seeds,
+            model and hls_sim version): their finished runs are copied in, not run again.
 
     Raises:
-        DecomposeError: bad mode or method, A equal to B, a mix that is not valid.
+        DecomposeError: bad mode or method, A equal to B, a mix that is not valid, a
+            ``reuse`` folder that does not hold A and B as run here.
     """
     if method not in METHODS:
         raise DecomposeError(f"invalid method {method!r}: allowed {', '.join(METHODS)}")
@@ -429,18 +450,55 @@ def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
         "outcomes": list(outcomes) if outcomes is not None else None,
         "notes": notes,
     }
-    return DecompositionExperiment(
+    exp = DecompositionExperiment(
         mixes, replicates=replicates, seed=seed,
         name=name or f"decompose-{a.name}-vs-{b.name}",
         question=f"What makes the difference between {a.name} and {b.name}?",
         event_replicates=0, kind="decompose", keep=(), model=model, decomposition=spec)
+    if reuse is not None:
+        exp.reuse = _reusable(Path(reuse), a, b, exp)
+        spec["reused_from"] = str(reuse)
+        spec["notes"].append(f"The runs of {a.name} and {b.name} are the comparison's in "
+                             f"{reuse} (same parameters and seeds), not run again.")
+    return exp
+
+
+def _reusable(folder: Path, a: Scenario, b: Scenario, exp: DecompositionExperiment
+              ) -> list[tuple[str, Path, str]]:
+    """Where A's and B's runs can be copied from a comparison, or a one-line refusal."""
+    from .. import __version__
+
+    store = ResultsStore(folder)
+    if not store.exists():
+        raise DecomposeError(f"{folder}: not a results folder (no manifest.json), so its "
+                             "runs cannot be reused")
+    m = store.read_manifest()
+    made_by = m.get("versions", {}).get("hls_sim")
+    if made_by != __version__ or m.get("model", "hls_sim") != exp.model:
+        raise DecomposeError(f"{folder} was made by hls_sim {made_by} with model "
+                             f"{m.get('model', 'hls_sim')}; its runs cannot stand in for "
+                             f"this hls_sim {__version__} with model {exp.model}")
+    by_hash = {s["hash"]: s["name"] for s in m.get("scenarios", [])}
+    k = len(exp.decomposition["players"])
+    out = []
+    for s, mask in ((a, 0), (b, 2 ** k - 1)):
+        if s.hash not in by_hash:
+            raise DecomposeError(f"{folder} holds no scenario with {s.name}'s parameters, "
+                                 "so its runs cannot be reused")
+        out.append((coalition_name(mask, k), folder, by_hash[s.hash]))
+    if m.get("root_seed") != exp.seed:
+        raise DecomposeError(f"{folder} was run from another root seed "
+                             f"({m.get('root_seed')}, here {exp.seed}): its runs are not "
+                             "on this decomposition's replicate seeds")
+    return out
 
 
 def decompose(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
               seed: int = 0, workers: int | None = None, dask: str | None = None,
               out: str | Path | None = None, progress: bool = True, method: str = "auto",
               permutations: int = PERMUTATIONS, model: str = "hls_sim",
-              outcomes: Sequence[str] | None = None) -> Decomposition:
+              outcomes: Sequence[str] | None = None,
+              reuse: str | Path | None = None) -> Decomposition:
     """Run every coalition on the runner, then compute and write the decomposition.
 
     Everything is checked before anything is written (see :func:`plan` for the
@@ -448,14 +506,16 @@ def decompose(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int =
     ``results/decompose-A-vs-B-<timestamp>``); ``workers`` and ``dask`` choose the
     executor as for :func:`hls_sim.runner.run_experiment`. The tables go to
     ``out/shapley/``; runs that failed are listed in ``Decomposition.failures`` and the
-    replicates they belong to are left out.
+    replicates they belong to are left out. ``reuse``: a finished comparison of A and B
+    on the same seeds (``hls-sim compare A B`` just run), whose runs of A and B are
+    copied in rather than run again.
 
     Raises:
         DecomposeError: bad input (before anything is written), or no replicate with
             every coalition finished (after the runs: they are saved, resume them).
     """
     exp = plan(a, b, by, replicates=replicates, seed=seed, method=method,
-               permutations=permutations, model=model, outcomes=outcomes)
+               permutations=permutations, model=model, outcomes=outcomes, reuse=reuse)
     done = run_experiment(exp, out, workers=workers, dask=dask, progress=progress)
     return analyse(done.path)
 
@@ -775,9 +835,16 @@ def _between(fmt, lo: float, hi: float) -> str:
     return f" ({fmt(lo)} to {fmt(hi)})"
 
 
-def _interaction_words(t: pd.Series, fmt) -> str:
+def share_is_clear(t: Mapping[str, Any]) -> bool:
+    """Whether an outcome's interaction share means something: the total's interval
+    leaves out zero (a share of a change that may be nothing is not quoted)."""
     lo, hi = t["total_ci_low"], t["total_ci_high"]
-    if np.isfinite(t["interaction_share"]) and np.isfinite(lo) and (lo > 0 or hi < 0):
+    return bool(np.isfinite(t["interaction_share"]) and np.isfinite(lo) and np.isfinite(hi)
+                and (lo > 0 or hi < 0))
+
+
+def _interaction_words(t: pd.Series, fmt) -> str:
+    if share_is_clear(t):
         return (f"interaction {t['interaction_share']:.0%} of the change"
                 + _between(lambda v: f"{v:.0%}", t["interaction_share_ci_low"],
                            t["interaction_share_ci_high"]))

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from ..analysis.decompose import Decomposition  # noqa: E402
+from ..analysis.decompose import Decomposition, share_is_clear  # noqa: E402
 from .figures import save  # noqa: E402
 
 _COLOURS = sns.color_palette("colorblind")
@@ -72,8 +72,7 @@ def waterfall(dec: Decomposition, outcome: str, ax: plt.Axes | None = None) -> p
              + [f"{dec.b}\n{fmt(end)}"])
     ax.set_xticks(x, names, fontsize=8)
     ax.set_title(t["label"], fontsize=10)
-    ax.text(0.01, 0.98, _caption(dec, t), transform=ax.transAxes, fontsize=7.5,
-            va="top", color="dimgrey")
+    ax.set_xlabel(_caption(dec, t), fontsize=7.5, color="dimgrey")
     ax.use_sticky_edges = False  # room below the lowest level, not a bar glued to the axis
     ax.margins(x=0.04, y=0.15)
     sns.despine(ax=ax)
@@ -95,7 +94,7 @@ def waterfall_grid(dec: Decomposition, outcomes: list[str] | None = None,
                  "whiskers are 95% bootstrap intervals", fontsize=10)
     # Fixed spacing: tight_layout measures every label of every panel (seconds for 25).
     fig.subplots_adjust(left=0.05, right=0.98, top=1 - 0.5 / fig.get_figheight(),
-                        bottom=0.9 / fig.get_figheight(), hspace=0.75, wspace=0.25)
+                        bottom=1.0 / fig.get_figheight(), hspace=0.95, wspace=0.25)
     return fig
 
 
@@ -136,13 +135,13 @@ def _caption(dec: Decomposition, t: pd.Series) -> str:
     n = int(t["replicates"])
     if len(dec.players) == 1:
         inter = "one player: no interaction"
-    elif np.isfinite(t["interaction_share"]):
+    elif share_is_clear(t):
         inter = f"interaction {t['interaction_share']:.0%} of the change"
         if np.isfinite(t["interaction_share_ci_low"]):
             inter += (f" ({t['interaction_share_ci_low']:.0%} to "
                       f"{t['interaction_share_ci_high']:.0%})")
     else:
-        inter = "interaction: no share (no overall change)"
+        inter = "interaction: no share quoted (the change itself is not clear)"
     how = "exact" if dec.method == "exact" else f"{dec.permutations} sampled orderings"
     return f"{inter}; {n} replicates; {how}"
 
