@@ -20,8 +20,12 @@ The yardstick of the other benchmarks, the Mesa Boltzmann wealth model, is not n
 here: the figures are ratios of hls_sim runs measured in the same session, and the
 model's own speed is bench_model.py's business.
 
+With ``--reuse`` (and ``--compare``) the decomposition copies the comparison's runs of A
+and B instead of running them again, as ``hls-sim compare A B --decompose`` will.
+
 Run:  .venv/bin/python benchmarks/bench_decompose.py [--size quick|default]
-          [--by groups|levers] [--replicates N] [--workers N] [--compare] [--json PATH]
+          [--by groups|levers] [--replicates N] [--workers N] [--compare [--reuse]]
+          [--json PATH]
 """
 
 from __future__ import annotations
@@ -59,9 +63,13 @@ def main() -> int:
     ap.add_argument("--replicates", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --compare: reuse its runs of A and B (as compare --decompose)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
+    if args.reuse and not args.compare:
+        ap.error("--reuse needs --compare")
     a, b = pair(args.size)
     exp = dm.plan(a, b, args.by, replicates=args.replicates)
     k = len(exp.decomposition["players"])
@@ -82,6 +90,9 @@ def main() -> int:
             runs = load_results(root / "compare").runs
             figures["compare_run_seconds_median"] = float(runs["run_seconds"].median())
             print(f"  comparison: {figures['compare_wall_seconds']:.1f} s", file=sys.stderr)
+        if args.reuse:
+            exp = dm.plan(a, b, args.by, replicates=args.replicates, reuse=root / "compare")
+        figures["runs_run"] = len(exp.runs()) - (2 * args.replicates if args.reuse else 0)
         t0 = time.perf_counter()
         done = run_experiment(exp, root / "decompose", workers=args.workers, progress=False)
         figures["runs_wall_seconds"] = time.perf_counter() - t0
@@ -97,7 +108,7 @@ def main() -> int:
         figures["model_seconds_total"] = float(runs["run_seconds"].sum())
         figures["wellbeing_sentence"] = dec.sentence("wellbeing_mean")
     total = figures["runs_wall_seconds"] + figures["analysis_seconds"]
-    print(f"\nruns: {figures['runs_wall_seconds']:.1f} s wall for {figures['runs']} runs "
+    print(f"\nruns: {figures['runs_wall_seconds']:.1f} s wall for {figures['runs_run']} runs "
           f"(median run {figures['run_seconds_median']:.2f} s inside a worker; model time "
           f"{figures['model_seconds_total']:.0f} s)")
     print(f"analysis (Shapley values, bootstrap intervals, tables): "

@@ -139,6 +139,7 @@ def test_seven_players_sampled_orderings_converge(tmp_path):
         assert (se > 0).all()
         assert (err <= 4 * se.reindex(err.index) + EXACT_TOL).all(), pd.concat([err, se], axis=1)
         errors[n] = (err.max(), se.max())
+        assert f"from {n} sampled orderings" in dec.sentence("cubic")
         # Solo effects are run, not sampled: the interaction share is exact.
         t = dec.totals.set_index("outcome").loc["cubic"]
         total = cubic.groupby("replicate")["expected"].sum().mean()

@@ -599,6 +599,12 @@ class Decomposition:
             rest = rows.iloc[most:]
             parts.append(f"the other {len(rest)} together {fmt(rest['mean'].sum())}")
         text = f"{head}, {', '.join(parts)}"
+        if self.method == "sampled":
+            # The intervals are over replicates; the orderings' own sampling error is
+            # separate (not in them), so it is stated beside them.
+            worst = 1.96 * float(rows["sampling_se"].max())
+            text += (f" (from {self.permutations} sampled orderings: each value also "
+                     f"within about ±{fmt(worst)[1:]} of its exact Shapley value)")
         if len(self.players) == 1:
             return text + " (one player, so no interaction)."
         return f"{text}; {_interaction_words(t, fmt)}."

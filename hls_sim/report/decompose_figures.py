@@ -5,7 +5,9 @@ One figure per outcome (``waterfall``), and every outcome on one page (``waterfa
 
 A and B are drawn as levels (the mean over replicates, B with the 95% interval of the
 paired difference); each player is a floating bar from where the previous one ended,
-with its 95% bootstrap interval as a whisker at the bar's end. Bars are coloured by
+with its 95% bootstrap interval over replicates as a whisker at the bar's end (with
+sampled orderings, their own sampling error is in the tables and sentences, not in the
+whiskers). Bars are coloured by
 whether the step is better or worse on that outcome (grey where neither is better).
 """
 
