@@ -51,7 +51,7 @@ def pair(size: str) -> tuple[scenarios.Scenario, scenarios.Scenario]:
         return scenarios.load("competitive"), scenarios.load("collaborative")
     a = scenarios.load("quick")
     place = {k: v for k, v in dm.flat_content(a).items()
-             if not k.startswith("commissioning.") and k != "name"}
+             if not k.startswith(("procurement.", "practice.")) and k != "name"}
     return a, scenarios.from_overrides("quick_collaborative", {**place,
                                                                "regime": "collaborative"})
 

@@ -15,7 +15,7 @@ def fragile_hls(seed: int, **params) -> dict[str, float]:
 
 
 # A game whose Shapley values are known in closed form, for the decomposition's tests: a
-# polynomial in seven commissioning levers (scaled to be of order 1), with linear,
+# polynomial in seven levers (both groups) (scaled to be of order 1), with linear,
 # pairwise and three-way terms. Each replicate's seed scales the whole polynomial and
 # adds an offset, so replicates differ but each one's Shapley values stay known.
 GAME_LEVERS = ("contract_length_weeks", "discretion", "reflective_hours", "reporting_burden",
@@ -27,8 +27,9 @@ GAME_PAIRWISE = {(0, 1): 0.70, (1, 2): -0.40, (0, 3): 0.25, (4, 5): 1.10, (2, 6)
 GAME_TRIPLE = {(0, 1, 2): 0.50, (3, 4, 6): -0.80, (1, 5, 6): 0.45}
 
 
-def game_x(commissioning: dict) -> list[float]:
-    return [float(commissioning[lever]) * s for lever, s in zip(GAME_LEVERS, GAME_SCALE,
+def game_x(levers: dict) -> list[float]:
+    """The game's inputs from a scenario's levers (both groups together)."""
+    return [float(levers[lever]) * s for lever, s in zip(GAME_LEVERS, GAME_SCALE,
                                                                    strict=True)]
 
 
@@ -37,9 +38,9 @@ def game_noise(seed: int) -> tuple[float, float]:
     return 1.0 + (seed % 1009) / 1009, float((seed * 7919) % 1000) / 100 - 5.0
 
 
-def game(seed: int, commissioning: dict, **_params) -> dict[str, float]:
+def game(seed: int, procurement: dict, practice: dict, **_params) -> dict[str, float]:
     """``quadratic``: linear and pairwise terms; ``cubic``: the three-way terms too."""
-    x = game_x(commissioning)
+    x = game_x({**procurement, **practice})
     scale, offset = game_noise(seed)
     quad = sum(a * xi for a, xi in zip(GAME_LINEAR, x, strict=True))
     quad += sum(c * x[i] * x[j] for (i, j), c in GAME_PAIRWISE.items())
@@ -70,8 +71,8 @@ def game_shapley(xa: list[float], xb: list[float], seed: int, cubic: bool) -> li
     return [scale * p for p in phi]
 
 
-def fragile_game(seed: int, commissioning: dict, **params) -> dict[str, float]:
+def fragile_game(seed: int, procurement: dict, practice: dict, **params) -> dict[str, float]:
     """:func:`game`, except that runs whose seed is even raise (failure handling)."""
     if seed % 2 == FAILING_SEED_REMAINDER:
         raise RuntimeError(f"deliberate failure for seed {seed}")
-    return game(seed, commissioning, **params)
+    return game(seed, procurement, practice, **params)

@@ -22,7 +22,7 @@ import hls_sim
 from hls_sim import scenarios
 from hls_sim.analysis import decompose as dm
 from hls_sim.analysis.compare import paired_differences
-from hls_sim.params import LEVER_GROUPS, ParameterError, make_params
+from hls_sim.params import LEVER_NAMES, ParameterError, dotted_levers, make_params
 from hls_sim.report import decompose_figures
 from hls_sim.runner import load_results
 from tests import models
@@ -37,7 +37,12 @@ EXACT_TOL = 1e-12
 
 
 def lever_scenario(name: str, **levers) -> scenarios.Scenario:
-    return scenarios.from_overrides(name, {f"commissioning.{k}": v for k, v in levers.items()})
+    return scenarios.from_overrides(name, dotted_levers(levers))
+
+
+def levers_of(s: scenarios.Scenario) -> dict:
+    """Both lever groups of a scenario's content, by bare lever name."""
+    return {**s.content["procurement"], **s.content["practice"]}
 
 
 def tiny(name: str, regime: str) -> scenarios.Scenario:
@@ -55,8 +60,8 @@ def seeds_of(dec: dm.Decomposition) -> list[int]:
 def closed_form(dec: dm.Decomposition, a, b, lever_of: dict[str, int], outcome: str
                 ) -> pd.DataFrame:
     """The per-replicate table next to the closed-form value of each player."""
-    xa = models.game_x(a.content["commissioning"])
-    xb = models.game_x(b.content["commissioning"])
+    xa = models.game_x(levers_of(a))
+    xb = models.game_x(levers_of(b))
     seeds = seeds_of(dec)
     rows = dec.per_replicate[dec.per_replicate["outcome"] == outcome].copy()
     rows["expected"] = [models.game_shapley(xa, xb, seeds[r], outcome == "cubic")
@@ -66,7 +71,7 @@ def closed_form(dec: dm.Decomposition, a, b, lever_of: dict[str, int], outcome: 
 
 
 def lever_index(name: str) -> int:
-    return models.GAME_LEVERS.index(name.removeprefix("commissioning."))
+    return models.GAME_LEVERS.index(name.partition(".")[2])
 
 
 # ---------------------------------------------------------------------------------------
@@ -85,7 +90,7 @@ def test_two_players_exact_matches_closed_form(tmp_path):
         assert np.abs(rows["value"] - rows["expected"]).max() < EXACT_TOL
     # With two players the interaction is the whole cross term, split half and half.
     t = dec.totals.set_index("outcome").loc["quadratic"]
-    xa, xb = models.game_x(a.content["commissioning"]), models.game_x(b.content["commissioning"])
+    xa, xb = models.game_x(levers_of(a)), models.game_x(levers_of(b))
     scale = np.mean([models.game_noise(s)[0] for s in seeds_of(dec)])
     cross = models.GAME_PAIRWISE[(0, 1)] * (xb[0] - xa[0]) * (xb[1] - xa[1])
     assert t["interaction_mean"] == pytest.approx(scale * cross, abs=EXACT_TOL)
@@ -158,16 +163,16 @@ def test_a_group_of_several_levers_is_one_player(tmp_path):
                        model=GAME, progress=False)
     # Each group's differing levers, in the group's own order.
     assert [p.parameters for p in dec.players] == [
-        ("commissioning.contract_length_weeks", "commissioning.results_share"),
-        ("commissioning.discretion", "commissioning.reflective_hours",
-         "commissioning.reporting_burden")]
+        ("procurement.contract_length_weeks", "procurement.results_share"),
+        ("practice.discretion", "practice.reflective_hours",
+         "practice.reporting_burden")]
     procurement = {k: v for k, v in levers.items() if k in ("contract_length_weeks",
                                                             "results_share")}
     practice = {k: v for k, v in levers.items() if k not in procurement}
     for r, seed in enumerate(seeds_of(dec)):
         def f(seed=seed, **set_):
-            c = {**a.content["commissioning"], **set_}
-            return models.game(seed, c)["cubic"]
+            c = {**levers_of(a), **set_}
+            return models.game(seed, c, {})["cubic"]
         none, both = f(), f(**levers)
         proc, prac = f(**procurement), f(**practice)
         expect = {"procurement": ((proc - none) + (both - prac)) / 2,
@@ -275,8 +280,8 @@ def test_players_of_the_default_comparison_are_the_two_groups():
     players, notes = dm.find_players(a, b, "groups")
     assert [p.name for p in players] == ["procurement", "practice"]
     differ = {p for pl in players for p in pl.parameters}
-    assert all(p in LEVER_GROUPS[pl.name] for pl in players for p in pl.parameters)
-    assert "commissioning.price_weight" not in differ  # equal in both: no player's business
+    assert all(p in LEVER_NAMES[pl.name] for pl in players for p in pl.parameters)
+    assert "procurement.price_weight" not in differ  # equal in both: no player's business
     assert any("regime labels differ" in n for n in notes)
     levers, _ = dm.find_players(a, b, "levers")
     assert {p.name for p in levers} == differ and all(p.kind == "lever" for p in levers)
@@ -300,9 +305,9 @@ def test_a_regime_switch_is_one_player_and_its_mixes_are_valid():
     mixed = dm.coalition_scenario(a, b, players, 1)
     assert (mixed.params.switch_week, mixed.params.switch_to) == (104, "collaborative")
     # A switch plus a lever difference: two players, all four mixes valid scenarios.
-    c = scenarios.from_overrides("c", {**_flat(b), "commissioning.discretion": 0.5})
+    c = scenarios.from_overrides("c", {**_flat(b), "practice.discretion": 0.5})
     players, _ = dm.find_players(a, c, "levers")
-    assert sorted(p.name for p in players) == ["commissioning.discretion", "regime switch"]
+    assert sorted(p.name for p in players) == ["practice.discretion", "regime switch"]
     for m in range(4):
         dm.coalition_scenario(a, c, players, m)
 
@@ -317,9 +322,9 @@ def test_the_empty_and_full_coalitions_are_a_and_b():
     assert {k: v for k, v in _flat(dm.coalition_scenario(a, b, players, full)).items()
             if k not in strip} == {k: v for k, v in _flat(b).items() if k not in strip}
     practice = _flat(dm.coalition_scenario(a, b, players, 0b010))
-    for key in LEVER_GROUPS["practice"]:
+    for key in LEVER_NAMES["practice"]:
         assert practice[key] == _flat(b)[key]
-    for key in LEVER_GROUPS["procurement"]:
+    for key in LEVER_NAMES["procurement"]:
         assert practice[key] == _flat(a)[key]
     assert practice["place.n_people"] == _flat(a)["place.n_people"]
 
@@ -329,7 +334,7 @@ def test_the_regime_label_changes_no_result():
     once every lever is set; this catches a model that starts to read the label."""
     comp = tiny("t", "competitive")
     relabelled = make_params({**_flat(comp), "regime": "collaborative"})
-    assert relabelled.commissioning == comp.params.commissioning
+    assert relabelled.levers == comp.params.levers
     one = hls_sim.run(comp.params, seed=5).summary
     two = hls_sim.run(relabelled, seed=5).summary
     assert one.keys() == two.keys()
@@ -338,12 +343,12 @@ def test_the_regime_label_changes_no_result():
 
 def test_lever_groups_name_levers_in_one_group_only():
     dm.check_lever_groups()
-    assert set(LEVER_GROUPS) == {"procurement", "practice"}
+    assert set(LEVER_NAMES) == {"procurement", "practice"}
     with pytest.raises(dm.DecomposeError, match="two groups"):
-        dm.check_lever_groups({"x": ["commissioning.discretion"],
-                               "y": ["commissioning.discretion"]})
+        dm.check_lever_groups({"x": ["practice.discretion"],
+                               "y": ["practice.discretion"]})
     with pytest.raises(dm.DecomposeError, match="not a lever"):
-        dm.check_lever_groups({"x": ["commissioning.discretoin"]})
+        dm.check_lever_groups({"x": ["practice.discretoin"]})
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,8 +366,7 @@ def test_lever_groups_name_levers_in_one_group_only():
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, case, match):
     a = lever_scenario("A")
     b = lever_scenario("B", **B_LEVERS)
-    many = scenarios.from_overrides("M", {**{f"commissioning.{k}": v for k, v in
-                                             B_LEVERS.items()},
+    many = scenarios.from_overrides("M", {**dotted_levers(B_LEVERS),
                                           "place.n_people": 11, "place.n_weeks": 3,
                                           "place.burn_in_weeks": 1, "people.shock_size": 0.5,
                                           "people.drift_per_week": 0.003,
@@ -440,7 +444,7 @@ def quick_pair() -> tuple[scenarios.Scenario, scenarios.Scenario]:
     """quick.yaml, and the same place commissioned collaboratively."""
     a = scenarios.load("quick")
     place = {k: v for k, v in _flat(a).items()
-             if not k.startswith("commissioning.") and k != "name"}
+             if not k.startswith(("procurement.", "practice.")) and k != "name"}
     return a, scenarios.from_overrides("quick_collaborative", {**place,
                                                                "regime": "collaborative"})
 
@@ -481,7 +485,7 @@ def test_a_real_decomposition_end_to_end(tmp_path):
     pd.testing.assert_frame_equal(back.totals, dec.totals)
     s = back.sentence("wellbeing_mean")
     w = totals.loc["wellbeing_mean"]
-    assert s.startswith(f"Wellbeing (mean, 0-1): of the {w['total_mean']:+.3f} change from "
+    assert s.startswith(f"Wellbeing of everyone in the place (mean, 0-1): of the {w['total_mean']:+.3f} change from "
                         "quick to quick_collaborative")
     assert "practice levers" in s and "procurement levers" in s and "interaction" in s
     assert (tmp_path / "d" / dm.FOLDER / "summary.md").read_text() == back.text()

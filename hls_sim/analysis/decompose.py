@@ -10,7 +10,7 @@ Players
     on which A and B differ belongs to exactly one player, so the decomposition is
     complete:
 
-    * ``groups``: one player per group of :data:`hls_sim.params.LEVER_GROUPS`
+    * ``groups``: one player per group of :data:`hls_sim.params.LEVER_NAMES`
       (procurement, practice) with at least one differing lever; any other differing
       parameter goes to one player ``other`` (and the notes say which);
     * ``levers``: one player per differing parameter.
@@ -77,7 +77,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..params import GROUPS, LEVER_GROUPS, make_params, parameter_names
+from ..params import GROUPS, LEVER_NAMES, make_params, parameter_names
 from ..params import ParameterError as _ParameterError
 from ..runner import Experiment, ExperimentError, resume_experiment, run_experiment
 from ..runner.store import ResultsStore, write_atomic, write_parquet_atomic
@@ -141,7 +141,7 @@ class Player:
             return "the regime switch"
         if self.kind == "other":
             return "other parameters"
-        return self.name.removeprefix("commissioning.")
+        return self.name.partition(".")[2] or self.name
 
     @property
     def plural(self) -> bool:
@@ -153,7 +153,7 @@ class Player:
 
 
 def flat_content(scenario: Scenario | Mapping[str, Any]) -> dict[str, Any]:
-    """A scenario's resolved parameters by dotted name (``commissioning.discretion``);
+    """A scenario's resolved parameters by dotted name (``practice.discretion``);
     top-level ones (``regime``, ``switch_overrides``) as they are."""
     content = scenario.content if isinstance(scenario, Scenario) else dict(scenario)
     flat: dict[str, Any] = {}
@@ -166,7 +166,7 @@ def flat_content(scenario: Scenario | Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def check_lever_groups(groups: Mapping[str, Sequence[str]] = LEVER_GROUPS) -> None:
+def check_lever_groups(groups: Mapping[str, Sequence[str]] = LEVER_NAMES) -> None:
     """Every lever of every group is a parameter, in one group only, and not a label."""
     known = set(parameter_names())
     seen: dict[str, str] = {}
@@ -177,7 +177,7 @@ def check_lever_groups(groups: Mapping[str, Sequence[str]] = LEVER_GROUPS) -> No
             if lever not in known or lever in LABELS or lever in SWITCH:
                 raise DecomposeError(f"lever group {g} names {lever!r}, which is not a "
                                      "lever (allowed: dotted parameter names, e.g. "
-                                     "commissioning.discretion)")
+                                     "practice.discretion)")
             if lever in seen:
                 raise DecomposeError(f"lever {lever} is in two groups ({seen[lever]} and "
                                      f"{g}): a lever belongs to one group")
@@ -210,11 +210,11 @@ def find_players(a: Scenario, b: Scenario, by: str = "groups") -> tuple[list[Pla
     rest = [k for k in differ if k not in SWITCH]
     players: list[Player] = []
     if by == "groups":
-        for g, levers in LEVER_GROUPS.items():
+        for g, levers in LEVER_NAMES.items():
             mine = tuple(k for k in levers if k in rest)
             if mine:
                 players.append(Player(g, "group", mine))
-        grouped = {k for levers in LEVER_GROUPS.values() for k in levers}
+        grouped = {k for levers in LEVER_NAMES.values() for k in levers}
         other = tuple(k for k in rest if k not in grouped)
     else:
         players = [Player(k, "lever", (k,)) for k in rest]

@@ -513,31 +513,11 @@ class Levers(BaseModel):
     procurement: ProcurementLevers
     practice: PracticeLevers
 
-LEVER_GROUPS: dict[str, list[str]] = {
-    # How services are bought: the contract, how it is awarded and paid, what it covers.
-    "procurement": [
-        "commissioning.contract_length_weeks",
-        "commissioning.award",
-        "commissioning.price_weight",
-        "commissioning.results_share",
-        "commissioning.activity_share",
-        "commissioning.lot_domains",
-        "commissioning.budget_flexibility",
-    ],
-    # How the work is done: a tender could specify any of these, and a partnership
-    # could leave them out, so they are a group of their own (issue 12).
-    "practice": [
-        "commissioning.episode_limit_weeks",
-        "commissioning.discretion",
-        "commissioning.learning_meeting_weeks",
-        "commissioning.reflective_hours",
-        "commissioning.reporting_burden",
-        "commissioning.test_and_learn",
-    ],
-}
-"""Commissioning levers in two named groups, by dotted parameter name. A decomposition of
-a difference (``hls-sim compare A B --decompose groups``) attributes it to these groups;
-code reads the lists from here, never a copy."""
+LEVER_NAMES: dict[str, list[str]] = {g: [f"{g}.{f}" for f in cls.model_fields]
+                                     for g, cls in LEVER_GROUPS.items()}
+"""Each lever group's levers by dotted parameter name (derived from the groups). A
+decomposition of a difference (``hls-sim compare A B --decompose groups``) attributes it
+to these groups."""
 
 
 class Params(BaseModel):
