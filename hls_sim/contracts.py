@@ -59,6 +59,8 @@ class Contract:
     active: bool = True
     priced_rate: float = 0.5
     lettings: int = 0  # times it has been re-let (tendered or renewed) since week 0
+    moved_week: int = -(10**6)  # last week it changed hands (mobilisation runs from it)
+    last_review: int = 0  # week of its last partnership or break review
 
     @property
     def name(self) -> str:
@@ -133,6 +135,10 @@ class Contracts:
         self._locality = np.array([c.locality for c in cs], np.int32)
         self._end = np.array([c.end for c in cs], np.int32)
         self._lettings = np.array([c.lettings for c in cs], np.int32)
+        self._moved = np.array([c.moved_week for c in cs], np.int64)
+        # Price per funded post against the specified price per post (1 = as specified).
+        self._price_ratio = np.array([(c.value / max(c.posts, 1)) /
+                                      (c.base_value / max(c.base_posts, 1)) for c in cs])
         cover = np.zeros((len(cs), self.n_localities, N_DOMAINS), bool)
         for c in cs:
             if c.active:
@@ -151,6 +157,8 @@ class Contracts:
     locality = property(lambda self: self._view("_locality"))
     end_week = property(lambda self: self._view("_end"))
     lettings = property(lambda self: self._view("_lettings"))
+    moved_week = property(lambda self: self._view("_moved"))
+    price_ratio = property(lambda self: self._view("_price_ratio"))
     cover = property(lambda self: self._view("_cover"))
 
     def held_by(self, org: int) -> list[Contract]:

@@ -32,7 +32,7 @@ LEVELS = (
     "spend_direct", "spend_assessment", "spend_admin", "spend_learning", "spend_bidding",
     "spend_overhead", "reserves_total", "paid_to_providers", "spend_reporting",
     "people_in_place", "wellbeing_sum", "people_waiting", "people_in_support", "practitioners_in_post",
-    "caseload_mean", "transport_barrier", "trials_started", "trials_grown",
+    "caseload_mean", "provider_performance", "transport_barrier", "trials_started", "trials_grown",
 )
 COUNTS = ("arrived", "crises", "closures", "reported_successes", "verified_successes",
           "leavers", "headcount")
@@ -117,6 +117,10 @@ class Recorder:
         lv["people_in_support"][t] = sup.size
         lv["practitioners_in_post"][t] = np.count_nonzero(filled)
         lv["caseload_mean"][t] = posts.caseload[filled].mean() if filled.any() else 0.0
+        # The practice of whoever holds the posts (quality x effort, 1 = an average
+        # provider), weighted by posts filled.
+        lv["provider_performance"][t] = float(prov.performance[posts.org[filled]].mean()) \
+            if filled.any() else np.nan
         lv["transport_barrier"][t] = m.place.transport_barrier_remaining
         lv["trials_started"][t] = tally.trials_started
         lv["trials_grown"][t] = int(prov.trials_grown.sum())
@@ -187,7 +191,8 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     for col in ("wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000",
                 "disengaged_share", "continuity_index", "admin_time_share",
                 "practitioner_stress_mean", "trust_mean", "system_learning",
-                "people_waiting", "people_in_support", "caseload_mean"):
+                "people_waiting", "people_in_support", "caseload_mean",
+                "provider_performance"):
         out[col] = float(after[col].mean())
     out["referrals_per_person"] = float(people["referrals"].mean())
     out["assessments_per_person"] = float(people["assessments"].mean())
@@ -212,7 +217,15 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
     prov = model.providers
     out["organisations_closed"] = float(np.count_nonzero(prov.insolvent))  # insolvent
-    out["organisations_left_market"] = float(np.count_nonzero(~prov.active & ~prov.insolvent))
+    out["organisations_left_market"] = float(np.count_nonzero(prov.entered & ~prov.active &
+                                                             ~prov.insolvent))
+    out["organisations_entered"] = float(tally.entrants_total)
+    out["tenders_run"] = float(tally.tenders_total)
+    out["incumbent_retention"] = _ratio(tally.retained_total, tally.tenders_total)
+    out["lots_moved"] = float(tally.lots_moved_total)
+    out["reviews_failed"] = float(tally.reviews_failed_total)
+    out["partnership_disputes"] = float(tally.disputes_total)
+
     out["trials_started"] = float(tally.trials_started)
     out["trials_grown"] = float(model.providers.trials_grown.sum())
     out["learning_meetings"] = float(model.place.meetings_held)

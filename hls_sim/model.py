@@ -63,15 +63,17 @@ class HLSModel(mesa.Model):
         self.person_agents = np.empty(place.n_people, dtype=object)
         self.n_arrived = 0
         self.posts = Posts(place.n_practitioners * 2)
-        n_org = place.n_organisations
+        n_org, n_lots = place.n_organisations, place.n_localities * N_DOMAINS
+        # Room for one new entrant per lot besides the organisations of week 0.
+        self.providers = Providers(n_org, n_org + n_lots, p.learning.trust_initial)
         j = np.arange(n_org)
-        self.providers = Providers(j % N_DOMAINS, (j // N_DOMAINS) % place.n_localities,
-                                   p.learning.trust_initial)
+        self.providers.specialism[:n_org] = j % N_DOMAINS
+        self.providers.locality[:n_org] = (j // N_DOMAINS) % place.n_localities
         self.orgs = [Organisation(self, o) for o in range(n_org)]
-        self.providers.agent[:] = self.orgs
+        self.providers.agent[:n_org] = self.orgs
         self.place = PlaceState()
         self.contracts = Contracts(place.n_localities)
-        self.performance = Performance(place.n_localities * N_DOMAINS, n_org,
+        self.performance = Performance(n_lots, self.providers.n,
                                        p.money.results_success_rate_priced,
                                        p.money.performance_smoothing)
         self.ledger = dict.fromkeys(LEDGER_KEYS, 0)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Practitioner
+from .agents import Organisation, Practitioner
 from .contracts import Contract
 from .params import N_DOMAINS, Params, PracticeLevers
 from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
@@ -245,6 +245,10 @@ def move_lot(model: HLSModel, c: Contract, new_org: int, target_posts: int,
     old_org = c.org
     idx = np.flatnonzero(posts.contract == c.index)
     if new_org != old_org:
+        c.moved_week = model.week
+        model.tally.lots_moved_total += 1
+        # The commissioner's cost of a lot changing hands (exit, TUPE, mobilisation).
+        commissioner_cost(model, model.params.market.transition_cost_share * 52 * c.base_value)
         stay = tupe.random(model.week, idx, sub=c.index) < model.params.workforce.tupe_share
         lost = practitioner_leaves(model, idx[~stay], "made redundant after a lost tender")
         posts.org[idx] = new_org  # transferred (TUPE) staff now work for the winner
@@ -286,6 +290,23 @@ def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
 
 # --- organisations ----------------------------------------------------------------------
 
+def enter_organisation(model: HLSModel, org: int, specialism: int, locality: int,
+                       reserves: int) -> None:
+    """A new organisation enters the market in row ``org`` (room kept for entrants),
+    with ``reserves`` pence of its own money."""
+    prov = model.providers
+    prov.entered[org] = prov.active[org] = True
+    prov.entry_week[org] = model.week
+    prov.specialism[org], prov.locality[org] = specialism, locality
+    prov.reserves[org] = reserves
+    model.ledger["entrant_reserves"] += int(reserves)
+    agent = Organisation(model, org)
+    prov.agent[org] = agent
+    model.orgs.append(agent)
+    model.log.org_event(model.week, "entered_market", org,
+                        f"Organisation {org} entered the market")
+
+
 def close_organisation(model: HLSModel, org: int, tupe: Stream, insolvent: bool = True) -> None:
     """An organisation closes (``insolvent``: its reserves, or deficit, are written off)
     or leaves the market (it takes its reserves with it). Its lots go elsewhere and its
@@ -304,12 +325,25 @@ def close_organisation(model: HLSModel, org: int, tupe: Stream, insolvent: bool 
                             f"{model.params.market.exit_weeks_without_contract} weeks "
                             "without a commissioned contract")
     emergency_awards(model, org, tupe)
+    model.place.partner_failures += 1
     model.ledger["written_off" if insolvent else "withdrawn"] += int(prov.reserves[org])
     prov.reserves[org] = 0
     prov.practice[org] = 1.0
     prov.trust[org, :] = 0.0
     prov.trust[:, org] = 0.0
     prov.trust[org, org] = 1.0
+
+
+def commissioner_cost(model: HLSModel, pence: float) -> None:
+    """The commissioner's own costs (its officers' time, transition costs): pence."""
+    amount = int(round(pence))
+    model.ledger["commissioning"] += amount
+    model.tally.commissioning += amount
+
+
+def commissioner_hours(model: HLSModel, hours: float) -> None:
+    """Commissioner officer time, costed at ``money.commissioner_cost_per_hour``."""
+    commissioner_cost(model, hours * model.params.money.commissioner_cost_per_hour * 100)
 
 
 def pay_bid(model: HLSModel, org: int, cost: int) -> None:

@@ -231,27 +231,44 @@ class Posts:
 class Providers:
     """Organisations (providers): who they are, their money, and what lies between them.
 
-    One row per organisation ever in the place (closed ones keep their row). Money is
-    in whole pence (int64) so accounts balance exactly. ``trust`` is organisation x
-    organisation (0-1, diagonal 1); ``practice`` is organisation x need domain, a
-    multiplier on progress from the organisation's own grown practice (1 = none).
+    One row per organisation that is or may be in the place: the first ``n_initial``
+    are there at week 0, the rest are room for new entrants (``entered`` False until
+    one arrives). Closed organisations keep their row. Money is in whole pence (int64)
+    so accounts balance exactly. ``trust`` is organisation x organisation (0-1,
+    diagonal 1); ``practice`` is organisation x need domain, a multiplier on progress
+    from the organisation's own grown practice (1 = none); ``spread_gain`` is the part
+    of it copied from partners. ``quality`` is a persistent multiplier on progress (its
+    quality of practice, mean 1) and ``effort`` one that erodes where nothing tests it.
     """
 
-    def __init__(self, specialism: np.ndarray, locality: np.ndarray, trust_initial: float):
-        n = specialism.size
+    def __init__(self, n_initial: int, capacity: int, trust_initial: float):
+        n = capacity
         self.n = n
-        self.specialism = specialism.astype(np.int32)
-        self.locality = locality.astype(np.int32)
+        self.n_initial = n_initial
+        self.specialism = np.zeros(n, np.int32)
+        self.locality = np.zeros(n, np.int32)
         self.reserves = np.zeros(n, np.int64)
-        self.active = np.ones(n, bool)
+        self.entered = np.arange(n) < n_initial
+        self.active = self.entered.copy()
+        self.entry_week = np.where(self.entered, 0, -1).astype(np.int32)
         self.closed_week = np.full(n, -1, np.int32)
         self.insolvent = np.zeros(n, bool)  # closed because its reserves ran out
         self.trust = np.full((n, n), trust_initial)
         np.fill_diagonal(self.trust, 1.0)
         self.practice = np.ones((n, N_DOMAINS))
+        self.spread_gain = np.zeros((n, N_DOMAINS))
+        self.quality = np.ones(n)
+        self.effort = np.ones(n)
+        self.week_learning_cost = np.zeros(n, np.int64)  # pence this week: trials, meetings
         self.trials_run = np.zeros(n, np.int32)  # test-and-learn trials started
         self.trials_grown = np.zeros(n, np.int32)  # trials grown into everyday practice
         self.agent = np.empty(n, dtype=object)  # the Organisation agent of each row
+
+    @property
+    def performance(self) -> np.ndarray:
+        """How well each organisation's practice works now, relative to the average
+        provider (quality times effort)."""
+        return self.quality * self.effort
 
 
 @dataclass
@@ -266,6 +283,7 @@ class PlaceState:
     transport_barrier_remaining: float = 1.0
     meeting_this_week: bool = False
     meetings_held: int = 0
+    partner_failures: int = 0  # partners failing a review or closing, not yet answered
 
 
 class Tally:
@@ -282,6 +300,10 @@ class Tally:
         self.referrals = 0
         self.assessments = 0
         self.tendered_value = 0  # pence of contract value put out to tender
+        # Run totals of the market's events.
+        self.tenders_total = self.retained_total = self.lots_moved_total = 0
+        self.entrants_total = self.disputes_total = 0
+        self.reviews_total = self.reviews_failed_total = 0
         self.trials_started = 0
         self.grown_practices: list[tuple[int, int]] = []
         self.assessments_by_post = np.zeros(n_posts, np.int32)
@@ -294,15 +316,21 @@ class Tally:
         self.leavers = 0
         self.headcount = 0
         self.bidding = 0  # pence paid to bid this week
+        self.commissioning = 0  # pence of the commissioner's own costs this week
+        self.backbone = 0  # pence of the budget spent on the partnership backbone
+        self.tenders = self.reviews = self.lots_moved = self.entrants = self.disputes = 0
 
 
 LEDGER_KEYS = ("direct", "assessment", "admin", "learning", "overhead", "bidding", "paid",
                "other_income", "budget", "underspend", "written_off", "withdrawn",
-               "initial_reserves", "reporting")
+               "initial_reserves", "entrant_reserves", "reporting", "commissioning",
+               "backbone")
 """The accounts (pence, whole run): spending by category, what the commissioner paid,
 providers' other income, the budget and its underspend, reserves written off at
 closures and at week 0, reserves organisations took with them when they left the
-market, and the part of admin that exists only to report to funders."""
+market, the reserves new entrants brought, the part of admin that exists only to report
+to funders, the commissioner's own costs (tenders, reviews, monitoring, meetings, lots
+changing hands) and the partnership backbone paid from the budget."""
 
 
 class Performance:

@@ -58,9 +58,10 @@ def check_week(m: hls_sim.HLSModel) -> None:
     reserves = int(m.providers.reserves[m.providers.active].sum())
     spent = sum(led[k] for k in ("direct", "assessment", "admin", "learning", "overhead",
                                  "bidding"))
-    assert led["initial_reserves"] + led["paid"] + led["other_income"] == \
+    assert led["initial_reserves"] + led["entrant_reserves"] + led["paid"] + \
+        led["other_income"] == \
         spent + reserves + led["written_off"] + led["withdrawn"]
-    assert led["paid"] + led["underspend"] == led["budget"]
+    assert led["paid"] + led["underspend"] + led["backbone"] == led["budget"]
     assert m.providers.reserves.dtype == np.int64  # whole pence
 
 

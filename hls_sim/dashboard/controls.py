@@ -100,6 +100,20 @@ LEVERS: tuple[Control, ...] = (
             "(share at each review)", "float", 0, 0.1, 0.01),
     Control("procurement.budget_review_weeks", "Weeks between budget reviews", "int", 4, 52,
             1),
+    Control("procurement.quality_observability", "How much a tender sees providers' real "
+            "quality (0 = only their reported results)", "float", 0, 1, 0.05),
+    Control("procurement.savings_use", "A lot won below its value", "select",
+            options=("return", "reinvest"),
+            option_labels={"return": "saving returned to the budget",
+                           "reinvest": "saving buys more posts"}),
+    Control("procurement.review_rigour", "How hard partnership reviews look (0 = always "
+            "renew)", "float", 0, 1, 0.05),
+    Control("procurement.review_threshold", "How weak a partner must look to lose its lot",
+            "float", 0, 0.5, 0.05),
+    Control("procurement.break_clause_weeks", "Weeks between break reviews (0 = none)", "int",
+            0, 260, 13),
+    Control("procurement.backbone_share", "Share of the budget for the partnership backbone",
+            "float", 0, 0.1, 0.01),
     Control("practice.test_and_learn", "Providers may test and learn", "bool"),
 )
 

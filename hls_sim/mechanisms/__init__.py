@@ -7,9 +7,11 @@ The default week, in order:
 ==================  =====================================================  ==========
 mechanism           what happens                                           brief
 ==================  =====================================================  ==========
+provider_quality    (set-up only) each organisation's quality of practice   13
 commissioning       regime switch; contracts ending re-let by tender or     9
                     partnership review; money moved to where need is
 learning_meetings   partners meet to learn; barriers surface and change     10, 11
+disputes            a partnership may fall out, losing trust and practice   11, 13
 arrivals            people arrive needing support                           1
 life_shocks         life events worsen a need                               1
 need_drift          untreated needs drift and spill over                    1
@@ -22,6 +24,7 @@ closure             closure, reported vs true success, hand-offs            3, 6
 time_budget         practitioners' hours by use                             8
 staff_turnover      stress, leaving and hiring                              8
 forgetting          place learning fades                                    10
+effort_and_drift    effort erodes where untested; grown practice fades      13
 providers           organisations' trials (test and learn); insolvency      10, 9
 money               payments and spending settle                            12
 person_outcomes     each person's wellbeing at 52 and 104 weeks from        (outcomes)
@@ -46,6 +49,7 @@ from .closure import Closure
 from .commissioning import Commissioning
 from .demand import Arrivals, Crises, Exits, LifeShocks, NeedDrift
 from .learning import Forgetting, LearningMeetings
+from .market import Disputes, EffortAndDrift, ProviderQuality
 from .money import Money
 from .outcomes import PersonOutcomes
 from .providers import ProviderDecisions
@@ -53,9 +57,9 @@ from .support import Support
 from .workforce import StaffTurnover, TimeBudget
 
 DEFAULT_PLAN: tuple[type[Mechanism], ...] = (
-    Commissioning, LearningMeetings, Arrivals, LifeShocks, NeedDrift, Crises, Exits, Access,
-    Allocation, Support, Closure, TimeBudget, StaffTurnover, Forgetting, ProviderDecisions,
-    Money, PersonOutcomes,
+    ProviderQuality, Commissioning, LearningMeetings, Disputes, Arrivals, LifeShocks, NeedDrift, Crises, Exits, Access,
+    Allocation, Support, Closure, TimeBudget, StaffTurnover, Forgetting, EffortAndDrift,
+    ProviderDecisions, Money, PersonOutcomes,
 )
 
 
@@ -98,5 +102,5 @@ def remove(plan: Sequence[Mechanism], name: str) -> list[Mechanism]:
 
 __all__ = ["Mechanism", "DEFAULT_PLAN", "default_mechanisms", "insert_after", "insert_before",
            "replace", "remove", "Access", "Allocation", "Arrivals", "Closure", "Commissioning",
-           "Crises", "Exits", "Forgetting", "LearningMeetings", "LifeShocks", "Money",
-           "NeedDrift", "PersonOutcomes", "ProviderDecisions", "StaffTurnover", "Support", "TimeBudget"]
+           "Crises", "Disputes", "EffortAndDrift", "Exits", "Forgetting", "LearningMeetings", "LifeShocks", "Money",
+           "NeedDrift", "PersonOutcomes", "ProviderDecisions", "ProviderQuality", "StaffTurnover", "Support", "TimeBudget"]

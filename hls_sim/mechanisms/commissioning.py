@@ -27,7 +27,7 @@ def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray)
     across organisations."""
     prov = model.providers
     best, best_key = 0, None
-    for o in range(prov.n):
+    for o in range(prov.n_initial):
         key = (prov.locality[o] != locality, prov.specialism[o] != domain, count[o], o)
         if best_key is None or key < best_key:
             best, best_key = o, key
@@ -35,25 +35,42 @@ def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray)
 
 
 class Commissioning(Mechanism):
-    """The commissioner's week: a regime switch if due, contracts that end re-let (by
-    tender, or by partnership review), and money moved to where need is."""
+    """The commissioner's week: a regime switch if due; contracts that end re-let, by
+    tender or by partnership review (and break reviews mid-contract); money moved to
+    where need is; the commissioner's own costs (tenders, reviews, monitoring, the
+    partnership backbone).
+
+    Tenders select on price and on a quality score that reads providers' true quality
+    of practice only as far as ``procurement.quality_observability`` lets it (the rest
+    is their reported, gameable, results); the incumbent has an advantage; new
+    organisations may enter to bid. A lot won below its value keeps the posts the
+    specification asks for (the saving returned to the wider budget) or buys more of
+    them (``procurement.savings_use``), and the price cut squeezes the holder's
+    practice. A partnership review renews unless a rigorous enough review sees a weak
+    partner, whose lot then goes to tender; soft reviews let prices creep up.
+    """
 
     name = "commissioning"
-    group = "commissioning"
+    group = "procurement"
 
     def init(self, model: HLSModel) -> None:
         """Let the first lots to the local specialist of each domain; fund the posts."""
         super().init(model)
         self.discount = self.stream(model, "bid_discount")
         self.quality_signal = self.stream(model, "quality_signal")
+        self.review_signal = self.stream(model, "review_signal")
+        self.entry = self.stream(model, "market_entry")
         self.tupe = self.stream(model, "tupe_transfer")
         if not model.procurement.commission_services:
             return  # the no-service arm: nothing is let, no post is funded
         place, money = model.params.place, model.params.money
         n_lots = place.n_localities * N_DOMAINS
-        posts_per_lot = np.full(n_lots, place.n_practitioners // n_lots)
-        posts_per_lot[: place.n_practitioners % n_lots] += 1
-        value = int(round(money.budget_per_week * 100 / n_lots))
+        # A partnership backbone is paid from the budget, so fewer posts are funded.
+        funded = 1.0 - model.procurement.backbone_share
+        n_posts = int(round(place.n_practitioners * funded))
+        posts_per_lot = np.full(n_lots, n_posts // n_lots)
+        posts_per_lot[: n_posts % n_lots] += 1
+        value = int(round(money.budget_per_week * funded * 100 / n_lots))
         cursor = 0
         holders = np.zeros(model.providers.n, int)
         for k in range(place.n_localities):
@@ -76,14 +93,23 @@ class Commissioning(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         self.apply_switch(model)
+        pr, t = model.procurement, model.week
         for c in model.contracts:
-            if c.active and c.end <= model.week:
-                if not tendered_next(model.procurement.award, c.lettings) \
-                        and model.providers.active[c.org]:
+            if not c.active:
+                continue
+            if c.end <= t:
+                if tendered_next(pr.award, c.lettings) or not model.providers.active[c.org]:
+                    self.tender(model, c)
+                elif self.review(model, c):
                     self.renew(model, c)
                 else:
                     self.tender(model, c)
+            elif (pr.break_clause_weeks and not tendered_next(pr.award, c.lettings)
+                  and t - c.last_review >= pr.break_clause_weeks):
+                if not self.review(model, c):  # step in: the weak partner's lot is re-let
+                    self.tender(model, c)
         self.flexible_budget(model)
+        self.running_costs(model)
 
     def apply_switch(self, model: HLSModel) -> None:
         """Change the levers at the switch week; contracts in force become the new kind."""
@@ -100,19 +126,76 @@ class Commissioning(Mechanism):
         model.log.org_event(model.week, "regime_switch", -1,
                             f"commissioning switches to {p.switch_to}")
 
+    # --- partnership reviews ----------------------------------------------------------
+
+    def review(self, model: HLSModel, c: Contract) -> bool:
+        """A partnership review of lot ``c``: does its holder keep it?
+
+        The review sees the holder's performance (quality x effort, 1 = an average
+        provider) only as far as its rigour lets it: what it sees is
+        ``1 + rigour x (performance - 1)`` plus noise, and a holder seen below
+        ``1 - review_threshold`` loses the lot. A soft review (rigour 0) always renews;
+        a rigorous one also renews the holder's effort (it is tested).
+        """
+        pr, prov, t = model.procurement, model.providers, model.week
+        c.last_review = t
+        model.tally.reviews_total += 1
+        ops.commissioner_hours(model, model.params.money.review_hours * pr.review_rigour)
+        o = c.org
+        noise = model.params.money.quality_signal_sd * float(
+            self.review_signal.normal(t, np.array([o]), sub=c.index)[0])
+        seen = 1.0 + pr.review_rigour * (prov.performance[o] - 1.0 + noise)
+        prov.effort[o] += pr.review_rigour * (1.0 - prov.effort[o])
+        if seen >= 1.0 - pr.review_threshold:
+            return True
+        model.tally.reviews_failed_total += 1
+        model.log.org_event(t, "review_failed", o, f"{c.name} to be re-let: the review found "
+                            f"its practice weak (seen {seen:.2f})")
+        model.place.partner_failures += 1
+        return False
+
     def renew(self, model: HLSModel, c: Contract) -> None:
+        """Renew a partnership contract. A soft review lets its price creep up."""
+        creep = model.params.market.price_creep * (1.0 - model.procurement.review_rigour)
+        if creep > 0:
+            c.value = int(round(c.value * (1.0 + creep)))
         model.contracts.renew(c, model.week, model.procurement.contract_length_weeks)
         model.log.org_event(model.week, "partnership_renewed", c.org,
                             f"{c.name} renewed after a learning review")
 
+    # --- tenders ----------------------------------------------------------------------
+
+    def enter_market(self, model: HLSModel, c: Contract) -> int | None:
+        """A new organisation may enter to bid for lot ``c``: a specialist in its lead
+        need, in its locality, with its own (newly drawn) quality of practice."""
+        mk, prov, t = model.params.market, model.providers, model.week
+        if self.entry.one(t, c.index) >= mk.entry_per_tender:
+            return None
+        free = np.flatnonzero(~prov.entered)
+        if free.size == 0:
+            return None  # no room left for entrants (one per lot): documented limit
+        o = int(free[0])
+        mp = model.params.money
+        weekly = c.base_posts * mp.salary_per_week * (1 + mp.overhead_rate) + \
+            mp.fixed_overhead_per_week
+        reserves = int(round(weekly * mk.entrant_reserves_weeks * 100))
+        ops.enter_organisation(model, o, c.lead_domain, c.locality, reserves)
+        model.tally.entrants_total += 1
+        return o
+
     def tender(self, model: HLSModel, c: Contract) -> None:
         """Run a tender for lot ``c``: bidders pay to bid, the best price-quality score
         wins; a losing incumbent sheds the lot's staff, some of whom transfer (TUPE)."""
-        money, prov, t = model.params.money, model.providers, model.week
-        contract_total = c.base_value * model.procurement.contract_length_weeks  # pence over the term
+        money, prov, t, pr = model.params.money, model.providers, model.week, model.procurement
+        mk = model.params.market
+        contract_total = c.base_value * pr.contract_length_weeks  # pence over the term
         bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
+        self.enter_market(model, c)
+        model.tally.tenders_total += 1
+        ops.commissioner_hours(model, money.tender_admin_hours)
         # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
-        bidders = [o for o in range(prov.n) if prov.active[o] and prov.reserves[o] >= bid_cost
+        bidders = [o for o in np.flatnonzero(prov.active).tolist()
+                   if prov.reserves[o] >= bid_cost
                    and (o == c.org or (c.domains[prov.specialism[o]]
                                        and abs(prov.locality[o] - c.locality)
                                        <= model.params.place.bid_reach_localities))]
@@ -121,41 +204,58 @@ class Commissioning(Mechanism):
             ops.end_lot(model, c, "no bidder")
             return
         # Each bidder's luck for this lot: its discount and the noise in how its
-        # reported performance reads (one draw per organisation, per lot).
+        # reported performance and its practice read (one draw per organisation, per lot).
         u = self.discount.random(t, bidders, sub=c.index)
         noise = self.quality_signal.normal(t, bidders, sub=c.index)
-        discounts, quality = [], []
+        discounts, reported, practice = [], [], []
         for k, o in enumerate(bidders):
             ops.pay_bid(model, o, bid_cost)
             hungry = 1.0 if not model.contracts.held_by(o) else money.bid_discount_with_work
             discounts.append(money.max_price_discount * u[k] * hungry)
-            quality.append(model.performance.org_rate(o) + money.quality_signal_sd * noise[k])
-        discounts, quality = np.array(discounts), np.array(quality)
+            reported.append(model.performance.org_rate(o) + money.quality_signal_sd * noise[k])
+            practice.append(prov.performance[o] + money.quality_signal_sd * noise[k])
+        discounts = np.array(discounts)
+        reported = np.clip(np.array(reported), 1e-6, None)
+        practice = np.clip(np.array(practice), 1e-6, None)
         price_score = (1 - discounts).min() / (1 - discounts)
-        qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
-        score = model.procurement.price_weight * price_score + (1 - model.procurement.price_weight) * qual_score
+        quality_score = ((1 - pr.quality_observability) * reported / reported.max()
+                         + pr.quality_observability * practice / practice.max())
+        score = pr.price_weight * price_score + (1 - pr.price_weight) * quality_score
+        score[np.array(bidders) == c.org] += mk.incumbent_advantage
         win = int(np.argmax(score))
         winner = bidders[win]
         if len(bidders) > 1:  # bidding against each other erodes trust (mechanism 11)
             sub = np.ix_(bidders, bidders)
             prov.trust[sub] *= 1 - model.params.learning.trust_competition_loss
             np.fill_diagonal(prov.trust, 1.0)
-        c.value = int(round(c.base_value * (1 - discounts[win])))
+        if winner == c.org:
+            model.tally.retained_total += 1
+        # The specified posts at the bid price: the saving goes back to the wider
+        # budget, or buys more posts on this lot at the same unit price.
+        d = discounts[win]
+        if pr.savings_use == "reinvest":
+            c.value = c.base_value
+            new_posts = int(round(c.base_posts / (1 - d)))
+        else:
+            c.value = int(round(c.base_value * (1 - d)))
+            new_posts = c.base_posts
         # Results are re-priced from what the place reported over the last contract period.
         c.priced_rate = max(money.priced_rate_floor, model.performance.place_rate())
-        new_posts = int(round(c.base_posts * (1 - discounts[win])))
-        model.contracts.renew(c, model.week, model.procurement.contract_length_weeks)
-        model.contracts.set_scope(c, model.procurement.lot_domains)
+        model.contracts.renew(c, t, pr.contract_length_weeks)
+        model.contracts.set_scope(c, pr.lot_domains)
+        prov.effort[winner] = 1.0  # a tender tests the winner afresh
         for o in bidders:
             if o != winner:
-                model.log.org_event(model.week, "tender_lost", o, f"lost the {c.name}")
-        model.log.org_event(model.week, "tender_won", winner,
+                model.log.org_event(t, "tender_lost", o, f"lost the {c.name}")
+        model.log.org_event(t, "tender_won", winner,
                             f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
         ops.move_lot(model, c, winner, new_posts, self.tupe)
 
+    # --- money ------------------------------------------------------------------------
+
     def flexible_budget(self, model: HLSModel) -> None:
-        """Quarterly, move vacant posts (and their money) from the contracts with least
-        pressure to those with the longest waiting lists (brief mechanism 9)."""
+        """At each budget review, move vacant posts (and their money) from the contracts
+        with least pressure to those with the longest waiting lists (brief mechanism 9)."""
         flex = model.procurement.budget_flexibility
         if flex <= 0 or model.week == 0 or model.week % model.procurement.budget_review_weeks:
             return
@@ -190,3 +290,15 @@ class Commissioning(Mechanism):
             model.log.org_event(model.week, "budget_moved", -1,
                                 f"{moved} post(s) moved to where waiting lists are longest")
             model.contracts.changed()
+
+    def running_costs(self, model: HLSModel) -> None:
+        """The commissioner's weekly costs: reading monitoring returns, and the
+        partnership backbone (paid from the budget)."""
+        mp, pr = model.params.money, model.procurement
+        n_active = sum(1 for c in model.contracts if c.active)
+        ops.commissioner_hours(model, mp.monitoring_hours_per_contract * n_active *
+                               model.practice.reporting_burden)
+        if pr.commission_services and pr.backbone_share > 0:
+            backbone = int(round(mp.budget_per_week * pr.backbone_share * 100))
+            model.ledger["backbone"] += backbone
+            model.tally.backbone = backbone

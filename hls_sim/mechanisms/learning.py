@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import operations as ops
 from .base import Mechanism
 
 if TYPE_CHECKING:
@@ -54,6 +55,14 @@ class LearningMeetings(Mechanism):
             (1 - w) + w * mean_trust)
         prov.trust[sub] = trust + lp.trust_meeting_gain * (1 - trust)
         place.meetings_held += 1
+        # Meetings cost managers' and the commissioner's time, and hold partners to
+        # account: some of the effort lost to drift is restored (peer challenge).
+        mp = model.params.money
+        prov.week_learning_cost[members] += int(round(lp.manager_hours_per_meeting *
+                                                      mp.manager_cost_per_hour * 100))
+        ops.commissioner_hours(model, lp.commissioner_hours_per_meeting)
+        challenge = model.params.market.meeting_challenge
+        prov.effort[members] += challenge * (1.0 - prov.effort[members])
 
         # Shared knowledge pulls every practitioner towards the place's best practice.
         filled = np.flatnonzero(posts.filled)
@@ -62,13 +71,16 @@ class LearningMeetings(Mechanism):
             gap = np.clip(best - posts.skill[filled], 0, None)
             posts.skill[filled] += lp.reflection_learning * place.system_learning * gap
 
-        # Grown practice spreads to partners, in proportion to trust.
+        # Grown practice spreads to partners, in proportion to trust, and only in part
+        # (an idea loses something when another organisation takes it up).
         practice = prov.practice[members]
         best_org = practice.argmax(axis=0)
         for d in range(practice.shape[1]):
             lead = best_org[d]
-            gain = lp.spread_rate * trust[:, lead] * (practice[lead, d] - practice[:, d])
-            prov.practice[members, d] = practice[:, d] + np.clip(gain, 0, None)
+            gain = np.clip(lp.spread_rate * lp.adoption_fidelity * trust[:, lead] *
+                           (practice[lead, d] - practice[:, d]), 0, None)
+            prov.practice[members, d] = practice[:, d] + gain
+            prov.spread_gain[members, d] += gain
 
         # Learning surfaces barriers the commissioner can change (system stewardship).
         if (place.transport_barrier_remaining > lp.barrier_floor and

@@ -3,8 +3,8 @@ income to direct work, assessment, admin and reporting, learning time, overheads
 bidding and reserves. Amounts are whole pence (int64), so accounts balance exactly.
 
 Identities (tested):
-  budget paid out + underspend = budget
-  initial reserves + contract payments + other income
+  budget paid out + partnership backbone + underspend = budget
+  initial reserves + entrants' reserves + contract payments + other income
       = all spending + reserves now + reserves written off at closure
         + reserves withdrawn by organisations that left the market
 """
@@ -57,8 +57,8 @@ class Money(Mechanism):
 
     name = "money"
     group = "money"
-    result_names = tuple(f"spend_{k}" for k in CATEGORIES) + ("paid_to_providers",
-                                                              "spend_reporting")
+    result_names = tuple(f"spend_{k}" for k in CATEGORIES) + (
+        "paid_to_providers", "spend_reporting", "spend_commissioning", "spend_backbone")
 
     def init(self, model: HLSModel) -> None:
         """Opening reserves: a few weeks of each organisation's costs."""
@@ -66,7 +66,7 @@ class Money(Mechanism):
         posts, prov, mp = model.posts, model.providers, model.params.money
         staff = np.bincount(posts.org[posts.filled], minlength=prov.n)
         weekly = staff * mp.salary_per_week * (1 + mp.overhead_rate) + mp.fixed_overhead_per_week
-        for o in range(prov.n):
+        for o in range(prov.n_initial):
             prov.reserves[o] = int(round(weekly[o] * mp.initial_reserves_weeks * 100))
         model.ledger["initial_reserves"] = int(prov.reserves.sum())
         self.week_spend = dict.fromkeys(CATEGORIES, 0)
@@ -99,8 +99,11 @@ class Money(Mechanism):
         def by_org(x: np.ndarray) -> np.ndarray:
             return np.rint(np.bincount(org, weights=x, minlength=n_org)).astype(np.int64)
 
+        # Learning also costs organisations money beyond staff hours: trials running and
+        # managers' time at learning meetings (charged to them this week).
         staff = {"direct": by_org(direct), "assessment": by_org(assess), "admin": by_org(admin),
-                 "learning": by_org(learn)}
+                 "learning": by_org(learn) + np.where(active_org, prov.week_learning_cost, 0)}
+        prov.week_learning_cost[:] = 0
         staff_total = sum(staff.values())
         n_contracts = np.bincount(model.contracts.org[model.contracts.active], minlength=n_org)
         monitoring = n_contracts * int(round(mp.monitoring_return_per_week * 100 *
@@ -119,9 +122,10 @@ class Money(Mechanism):
         # The no-service arm has no budget for these services (nothing to pay for).
         budget = int(round(mp.budget_per_week * 100)) if model.procurement.commission_services \
             else 0
+        backbone = model.tally.backbone
         ledger["budget"] += budget
         ledger["paid"] += int(pay.sum())
-        ledger["underspend"] += budget - int(pay.sum())
+        ledger["underspend"] += budget - int(pay.sum()) - backbone
         ledger["other_income"] += int(other.sum())
         ledger["reporting"] += int(reporting.sum() + monitoring.sum())
         for k in CATEGORIES:
@@ -136,6 +140,8 @@ class Money(Mechanism):
         for k, v in self.week_spend.items():
             r[f"spend_{k}"][t] = v / 100.0
         r["paid_to_providers"][t] = self.week_paid / 100.0
+        r["spend_commissioning"][t] = model.tally.commissioning / 100.0
+        r["spend_backbone"][t] = model.tally.backbone / 100.0
         reporting = model.ledger["reporting"]
         r["spend_reporting"][t] = (reporting - self._last_reporting) / 100.0
         self._last_reporting = reporting

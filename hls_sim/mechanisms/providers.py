@@ -64,14 +64,19 @@ class ProviderDecisions(Mechanism):
         lp, prov, t = model.params.learning, model.providers, model.week
         slot = np.array([o])
         if self.trial_domain[o] >= 0:
+            # A running trial costs staff time to design, run and judge.
+            prov.week_learning_cost[o] += int(round(lp.trial_cost_per_week * 100))
             if t - self.trial_start[o] < lp.trial_weeks:
                 return
             d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
             self.trial_domain[o] = -1
-            observed = effect + lp.trial_noise_sd * float(self.judgement_luck.normal(t, slot)[0])
-            if observed > 0:  # judged to work: grow it into everyday practice
-                prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), lp.practice_min,
-                                              lp.practice_max)
+            # Judged noisily, and hopefully: some harmful ideas look like successes.
+            observed = effect + lp.trial_optimism + lp.trial_noise_sd * float(
+                self.judgement_luck.normal(t, slot)[0])
+            if observed > 0:  # judged to work: grow it into everyday practice, in part
+                prov.practice[o, d] = np.clip(prov.practice[o, d] *
+                                              (1 + effect * lp.adoption_fidelity),
+                                              lp.practice_min, lp.practice_max)
                 prov.trials_grown[o] += 1
                 model.tally.grown_practices.append((o, d))
                 model.log.org_event(t, "trial_grown", o,

@@ -19,9 +19,28 @@ from .access import transport_penalty
 from .allocation import creaming_pressure, expected_success
 from .base import Mechanism
 from .demand import untreated_change
+from .market import contestable
 
 if TYPE_CHECKING:
     from ..model import HLSModel
+
+
+def contract_factor(model: HLSModel) -> np.ndarray:
+    """Per contract, a multiplier on its practitioners' progress: extra effort when the
+    next letting is a tender (``market.contestability_effort``), practice squeezed when
+    the price per post is below the specified price (``market.squeeze_quality_loss``),
+    and a new holder's mobilisation (``market.mobilisation_weeks``, ``_loss``)."""
+    contracts, mk = model.contracts, model.params.market
+    if len(contracts) == 0:
+        return np.ones(1)
+    factor = 1.0 + mk.contestability_effort * contestable(model)
+    shortfall = np.clip(1.0 - contracts.price_ratio, 0.0, 1.0)
+    factor *= np.clip(1.0 - mk.squeeze_quality_loss * shortfall, 0.0, None)
+    if mk.mobilisation_weeks > 0:
+        since = model.week - contracts.moved_week
+        factor *= 1.0 - mk.mobilisation_loss * np.clip(1.0 - since / mk.mobilisation_weeks,
+                                                       0.0, 1.0)
+    return factor
 
 
 def worked_weights(model: HLSModel, who: np.ndarray) -> np.ndarray:
@@ -52,19 +71,29 @@ class Support(Mechanism):
         coverage = np.where(burden > 0, row_sum(w * needs) / np.maximum(burden, 1e-12), 1.0)
         rel = people.relationship[who]
         attendance = 1.0 - transport_penalty(model, who)
-        parking = sp.parking_strength * creaming_pressure(model) * \
-            (1.0 - expected_success(model, who))
+        # Payment on results: more effort for those expected to succeed, less (parking)
+        # for those who are not.
+        expected = expected_success(model, who)
+        parking = sp.parking_strength * creaming_pressure(model) * (1.0 - expected)
+        pushing = 1.0 + sp.results_effort * model.procurement.results_share * expected
         effect = (sp.progress_per_week
                   * (sp.relationship_floor + (1 - sp.relationship_floor) * rel)
                   * people.engagement[who] * coverage ** sp.coverage_exponent
-                  * (1.0 - np.clip(parking, 0, 1)) * posts.time_factor[post] * attendance)
+                  * (1.0 - np.clip(parking, 0, 1)) * pushing
+                  * posts.time_factor[post] * attendance)
         # A practitioner's effort is finite: it is shared across the needs worked on, in
         # proportion to their severity. Narrow work concentrates it on one need; holistic
         # work spreads it, and gains through coverage (no drag from untreated needs).
         focus = w * needs
         share = focus / np.maximum(row_sum(focus)[:, None], 1e-12)
-        # Skill times the organisation's grown practice, per post first (posts are few).
-        post_effect = posts.skill * model.providers.practice[np.maximum(posts.org, 0)]
+        # Skill times the organisation's grown practice and its quality and effort, and
+        # what the contract does to them (a tender in prospect, a price squeeze, a new
+        # holder still mobilising), per post first (posts are few).
+        org = np.maximum(posts.org, 0)
+        prov = model.providers
+        post_effect = posts.skill * (prov.practice[org] * (prov.performance[org] *
+                                     contract_factor(model)[np.maximum(posts.contract, 0)]
+                                     )[:, None])
         progress = effect[:, None] * share * post_effect[post]
         people.needs[who] = np.clip(needs - progress + untreated_change(needs, model) * (1 - w),
                                     0.0, 1.0)

@@ -76,10 +76,11 @@ class StaffTurnover(Mechanism):
         filled = np.flatnonzero(posts.filled)
         contract = posts.contract[filled]
         left = model.contracts.end_week[contract] - t
-        # Insecurity builds before a tender; a partnership renews on review: no cliff edge
-        # (seed 000).
+        # Insecurity builds before a tender; before a partnership review only as far as
+        # the review is rigorous (seed 000: a soft review is no cliff edge).
         tender = tendered_next(model.procurement.award, model.contracts.lettings[contract])
-        ins = np.where(tender, np.clip(1.0 - left / wf.insecurity_horizon_weeks, 0.0, 1.0), 0.0)
+        ramp = np.clip(1.0 - left / wf.insecurity_horizon_weeks, 0.0, 1.0)
+        ins = ramp * np.where(tender, 1.0, model.procurement.review_rigour * wf.review_insecurity)
         posts.insecurity[filled] = ins
         learn_hours = model.practice.reflective_hours + (wf.meeting_hours if model.place.meeting_this_week
                                              else 0.0)

@@ -28,6 +28,7 @@ from .appraisal import AppraisalParams
 from .fields import (  # noqa: F401  (re-exported: the field helper, domains, sources)
     CAL,
     DOMAINS,
+    EV,
     N_DOMAINS,
     SEED_CORNWALL,
     SEED_LGA,
@@ -182,6 +183,12 @@ class SupportParams(_Group):
                                  "assumption (brief mechanism 7)",
                                  "chance an unmet measure is recorded as met when pay depends on it",
                                  ge=0.0, le=1.0)
+    results_effort: float = P(
+        0.2, "share of progress at full results pay", f"assumption, bounded by {EV} PBR-04 "
+        "(in-treatment abstinence rose, OR 1.5, in drug-recovery PbR areas while starts and "
+        "completions fell: PBR-02, PBR-03)", "extra effort payment on results buys for the "
+        "people a provider expects to succeed with (the other side of parking)",
+        prior=(0.0, 0.5), ge=0.0, le=2.0)
     gaming_weight_activity: float = P(0.5, "pressure per unit of activity share", "assumption",
                                       "how much pay on activity presses towards recording "
                                       "success, relative to pay on results", ge=0.0, le=1.0)
@@ -245,6 +252,10 @@ class WorkforceParams(_Group):
     insecurity_horizon_weeks: int = P(26, "weeks", "assumption",
                                       "insecurity builds over this many weeks before a tender",
                                       ge=1)
+    review_insecurity: float = P(
+        0.5, "share of a tender's insecurity at review rigour 1", "assumption",
+        "how much a rigorous partnership review worries staff, against a tender",
+        prior=(0.0, 1.0), ge=0.0, le=1.0)
     vacancy_fill_weeks: float = P(10.0, "weeks", "assumption (Skills for Care vacancy data)",
                                   "mean time to fill a vacant post", gt=0.0)
     tupe_share: float = P(0.7, "share", "assumption (TUPE transfer on a lost lot)",
@@ -333,6 +344,42 @@ class LearningParams(_Group):
                             "floor of an organisation's grown-practice multiplier", gt=0.0)
     practice_max: float = P(2.0, "multiplier", "assumption",
                             "ceiling of an organisation's grown-practice multiplier", ge=1.0)
+    adoption_fidelity: float = P(
+        0.7, "share of a trial's effect", "assumption (ideas lose something when grown "
+        "into everyday practice and when copied by partners)", "share of a trial's true "
+        "effect that survives being grown into practice or spread to a partner",
+        prior=(0.3, 1.0), ge=0.0, le=1.0)
+    trial_optimism: float = P(
+        0.02, "share of progress", "assumption (people judging their own ideas tend to "
+        "see success)", "bias towards judging a trial a success (so some harmful ideas are "
+        "grown)", prior=(0.0, 0.1), ge=0.0, le=1.0)
+    practice_decay_per_year: float = P(
+        0.1, "share of grown practice per year", "assumption", "fading of grown practice "
+        "back towards the ordinary where it is not renewed", prior=(0.0, 0.3), ge=0.0,
+        le=1.0)
+    trial_cost_per_week: float = P(
+        150.0, "£/week per running trial", "assumption (staff time to design, run and "
+        "judge a trial)", "what a test-and-learn trial costs its organisation while it "
+        "runs", prior=(0.0, 600.0), ge=0.0)
+    manager_hours_per_meeting: float = P(
+        6.0, "hours per organisation per meeting", f"assumption; {EV} COST-02 (not found)",
+        "a manager's time to prepare for and attend a learning meeting", prior=(0.0, 15.0),
+        ge=0.0)
+    commissioner_hours_per_meeting: float = P(
+        15.0, "hours per meeting", f"assumption; {EV} COST-02 (not found)",
+        "the commissioner's time to convene and follow up a learning meeting",
+        prior=(0.0, 40.0), ge=0.0)
+    dispute_per_year: float = P(
+        0.05, "probability per year", "assumption (no figure found)",
+        "chance in a year that a partnership falls out (a dispute); a partner's failure "
+        "always risks one", prior=(0.0, 0.3), ge=0.0, le=1.0)
+    dispute_on_failure: float = P(
+        0.3, "probability", "assumption", "chance a partner's failure (closing, or losing "
+        "a review) sets off a dispute in the partnership", prior=(0.0, 1.0), ge=0.0, le=1.0)
+    trust_collapse: float = P(
+        0.5, "share of trust lost", "assumption", "share of trust between partners lost in "
+        "a dispute, taking a share of the practice spread between them with it",
+        prior=(0.2, 0.9), ge=0.0, le=1.0)
 
 
 class MoneyParams(_Group):
@@ -378,15 +425,90 @@ class MoneyParams(_Group):
     quality_signal_sd: float = P(0.05, "success rate", "assumption",
                                  "noise in the commissioner's reading of a bidder's reported "
                                  "performance", ge=0.0)
+    manager_cost_per_hour: float = P(
+        35.0, "£/hour", "assumption (voluntary-sector manager pay with on-costs)",
+        "cost of an hour of a provider manager's time", ge=0.0)
+    commissioner_cost_per_hour: float = P(
+        45.0, "£/hour", "assumption (council commissioning officer pay with on-costs)",
+        "cost of an hour of commissioner time", ge=0.0)
+    tender_admin_hours: float = P(
+        150.0, "hours per tender", f"assumption; {EV} COST-01 (councils spend £20,000-30,000 "
+        "and 'hundreds of officer days' per bid to central funds: the other side of the "
+        "table)", "the commissioner's time to run one tender (specification, evaluation, "
+        "award)", prior=(50.0, 600.0), ge=0.0)
+    review_hours: float = P(
+        20.0, "hours per review", "assumption", "the commissioner's time for one "
+        "partnership review of a contract (scaled by review rigour)", prior=(5.0, 60.0),
+        ge=0.0)
+    monitoring_hours_per_contract: float = P(
+        1.0, "hours/week per contract at reporting burden 1", "assumption",
+        "the commissioner's time reading monitoring returns", prior=(0.2, 3.0), ge=0.0)
 
 
 class MarketParams(_Group):
-    """Providers as a market: when they leave it."""
+    """Providers as a market: how they differ, what competition and its absence do to
+    them, who enters and who leaves."""
 
     exit_weeks_without_contract: int = P(
         52, "weeks", "assumption (a charity's commissioned service cannot outlive its funding "
         "for long; size assumed)", "an organisation that has held no commissioned contract "
-        "for this long leaves the market (its reserves leave with it)", ge=1)
+        "for this long leaves the market (its reserves leave with it)", prior=(26, 104), ge=1)
+    quality_sd: float = P(
+        0.15, "sd of a multiplier on progress", f"assumption, bounded by {EV}s COMP-01, "
+        "COMP-02 (at fixed prices, competition between hospitals of differing quality cut "
+        "AMI mortality by about 0.3 points a year, 6.7% relative over three years)",
+        "spread between providers of a persistent quality of practice (each organisation's "
+        "multiplier on progress, mean 1), drawn once and kept", prior=(0.0, 0.3), ge=0.0,
+        le=1.0)
+    entry_per_tender: float = P(
+        0.15, "probability per tender", "assumption (no figure found)",
+        "chance a new organisation enters the market to bid for a tendered lot, bringing its "
+        "own (newly drawn) quality of practice", prior=(0.0, 0.5), ge=0.0, le=1.0)
+    entrant_reserves_weeks: float = P(
+        8.0, "weeks of a lot's costs", "assumption", "reserves a new entrant starts with",
+        prior=(4.0, 16.0), ge=0.0)
+    incumbent_advantage: float = P(
+        0.05, "tender score (0-1 scale)", f"assumption; checked against {EV} INC-01 "
+        "(incumbents kept 3 of 7 re-tendered NAO case-study services; tiny sample)",
+        "score advantage of the incumbent at re-tender (knowledge of the service, bid "
+        "quality, staff transferring under TUPE)", prior=(0.0, 0.2), ge=0.0, le=1.0)
+    mobilisation_weeks: int = P(
+        12, "weeks", f"assumption; {EV}s INC-02, INC-03 (transition costs exist at programme "
+        "level and as single cases; no systematic figure)",
+        "weeks a new holder of a lot takes to work at full effectiveness", prior=(0, 26), ge=0)
+    mobilisation_loss: float = P(
+        0.2, "share of progress", f"assumption; {EV}s INC-02, INC-03",
+        "progress lost at the start of a new holder's mobilisation (falling to none by its "
+        "end)", prior=(0.0, 0.4), ge=0.0, le=1.0)
+    transition_cost_share: float = P(
+        0.02, "share of a year's contract value", f"assumption; {EV} INC-02 (DWP paid £63m "
+        "to end welfare-to-work contracts for the Work Programme), INC-03",
+        "the commissioner's cost when a lot changes hands (contract exit, TUPE, "
+        "mobilisation)", prior=(0.0, 0.1), ge=0.0, le=1.0)
+    contestability_effort: float = P(
+        0.04, "share of progress", f"assumption, bounded by {EV}s COMP-01, COMP-02 "
+        "(an upper-side analogue: hospital markets)", "extra effort from a provider whose "
+        "next letting is a tender (the prospect of losing the work)", prior=(0.0, 0.1),
+        ge=0.0, le=1.0)
+    squeeze_quality_loss: float = P(
+        0.5, "share of progress per unit of price shortfall", f"assumption; {EV} COMP-03 "
+        "(price competition in the 1990s internal market went with slightly higher "
+        "mortality; direction only)", "how much of a contract's price cut below its "
+        "specified value comes out of the quality of practice (supervision, training, "
+        "management) rather than out of reserves", prior=(0.0, 1.0), ge=0.0, le=2.0)
+    drift_per_year: float = P(
+        0.04, "share of effort per year", "assumption (no figure found)",
+        "erosion of a provider's effort and practice where nothing tests it (no tender in "
+        "prospect, soft reviews)", prior=(0.0, 0.1), ge=0.0, le=1.0)
+    meeting_challenge: float = P(
+        0.25, "share of drift undone per learning meeting", "assumption (HLS claims "
+        "learning meetings hold partners to account: seeds 000, 001; size assumed)",
+        "how much a learning meeting restores a partner's effort (peer challenge)",
+        prior=(0.0, 1.0), ge=0.0, le=1.0)
+    price_creep: float = P(
+        0.02, "share of contract value per renewal", "assumption (no figure found)",
+        "rise in a contract's price at a partnership renewal that a soft review lets "
+        "through (scaled by 1 - review rigour)", prior=(0.0, 0.05), ge=0.0, le=0.5)
 
 
 class OutcomeParams(_Group):
@@ -428,6 +550,32 @@ class ProcurementLevers(_Group):
     budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
                                  "weeks between reviews that move money under budget "
                                  "flexibility", ge=1)
+    quality_observability: float = P(
+        0.3, "0-1", "assumption (inspection, references and reputation see some of a "
+        "provider's quality)", "share of a tender's quality score that reads providers' "
+        "true quality of practice; the rest reads their reported results (which can be "
+        "gamed)", prior=(0.0, 0.8), ge=0.0, le=1.0)
+    savings_use: Literal["return", "reinvest"] = P(
+        "return", "-", "issue 13", "what happens to the saving when a lot is won below its "
+        "value: returned to the commissioner's wider budget, or reinvested in more posts "
+        "where waiting lists are longest at the next budget review")
+    review_threshold: float = P(
+        0.1, "share below an average provider's performance", "assumption",
+        "a partner a review sees this far below average loses its lot to a tender",
+        prior=(0.05, 0.3), ge=0.0, le=1.0)
+    review_rigour: float = P(
+        0.0, "0-1", "assumption (soft reviews are the reported norm: COL-04, COL-05 find "
+        "partnerships' reviews centred on process)", "how much a partnership review sees a "
+        "partner's true performance (0: always renew; 1: the weakest partners lose their "
+        "lots to a tender)", prior=(0.0, 1.0), ge=0.0, le=1.0)
+    break_clause_weeks: int = P(
+        0, "weeks between break reviews (0 = none)", "assumption",
+        "mid-contract reviews at which a partnership may step in and re-let a weak "
+        "partner's lot", ge=0)
+    backbone_share: float = P(
+        0.0, "share of the budget", f"assumption; {EV} COST-02 (partnership co-ordination "
+        "cost: not found)", "share of the budget spent on partnership governance and a "
+        "backbone team instead of on posts", prior=(0.0, 0.05), ge=0.0, le=0.5)
 
 
 class PracticeLevers(_Group):
@@ -486,6 +634,8 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
             "results_share": 0.0,  # funding not contingent on targets (brief)
             "activity_share": 0.0,
             "budget_flexibility": 0.02,  # brief: money moves to where need is; size assumed
+            "review_rigour": 0.5,  # seed 000: renewed on learning reviews; rigour assumed
+            "backbone_share": 0.02,  # partnership governance (COST-02: not found); assumed
         },
         "practice": {
             "episode_limit_weeks": 78,  # assumption: closure when what matters is met

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Rows of ../shared/evidence/calibration_targets.csv, cited by name in sources.
 CAL = "calibration_targets.csv"
+EV = "mechanism_evidence.csv row"  # ../shared/evidence/mechanism_evidence.csv, cited by id
 SEED_CORNWALL = "seed 000 (People in Mind, Cornwall)"
 SEED_LGA = "seed 001 (LGA: HLS with charities)"
 SEED_NOTTS = "seed 003 (Nottinghamshire one-minute guide)"
@@ -26,14 +27,17 @@ DOMAINS: tuple[str, ...] = (
 N_DOMAINS = len(DOMAINS)
 
 
-def P(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
-    """A parameter field with its unit and source recorded for the ODD and the docs."""
-    return Field(
-        default,
-        description=description,
-        json_schema_extra={"unit": unit, "source": source},
-        **constraints,
-    )
+def P(default: Any, unit: str, source: str, description: str,
+      prior: tuple[float, float] | None = None, **constraints: Any) -> Any:
+    """A parameter field with its unit and source recorded for the ODD and the docs.
+
+    ``prior`` is the documented range a sensitivity analysis explores for a magnitude
+    that rests on an assumption or on evidence from another setting (low, high).
+    """
+    extra: dict[str, Any] = {"unit": unit, "source": source}
+    if prior is not None:
+        extra["prior"] = [prior[0], prior[1]]
+    return Field(default, description=description, json_schema_extra=extra, **constraints)
 
 
 class _Group(BaseModel):
