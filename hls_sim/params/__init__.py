@@ -557,8 +557,8 @@ class ProcurementLevers(_Group):
         "gamed)", prior=(0.0, 0.8), ge=0.0, le=1.0)
     savings_use: Literal["return", "reinvest"] = P(
         "return", "-", "issue 13", "what happens to the saving when a lot is won below its "
-        "value: returned to the commissioner's wider budget, or reinvested in more posts "
-        "where waiting lists are longest at the next budget review")
+        "value: returned to the commissioner's wider budget, or reinvested in more posts on "
+        "that lot (the lot keeps its value; the winner's price per post buys more)")
     review_threshold: float = P(
         0.1, "share below an average provider's performance", "assumption",
         "a partner a review sees this far below average loses its lot to a tender",
