@@ -46,12 +46,16 @@ PEOPLE_PHRASES: dict[str, tuple[str, str]] = {
     "arrived": ("{n} {people} arrived needing support", "info"),
 }
 
-_LOT_MOVED = re.compile(r"^(?P<lot>.+?) moved to Organisation (?P<new>\d+)")
+_LOT_MOVED = re.compile(r"^(?P<lot>.+?) moved to Organisation (?P<new>\d+)"
+                        r"(?::\s*(?P<lost>\d+) people)?")
 _WON = re.compile(r"^won the (?P<lot>.+?) against (?P<k>\d+) other")
 _ENDED = re.compile(r"^(?P<lot>.+?) ended \((?P<why>.+)\)$")
 _RESERVES = re.compile(r"reserves of (?P<amount>-?£-?[\d,]+)")
 _PRACTITIONER = re.compile(r"^practitioner \d+ (?P<reason>.+)$")
 _IDEA = re.compile(r"^(?P<domain>\w+) idea")
+_REVIEW = re.compile(r"^(?P<lot>.+?) to be re-let: .*\(seen (?P<seen>-?[\d.]+)\)")
+_TOOK_OVER = re.compile(r"^took over the (?P<lot>.+?) when Organisation (?P<old>\d+)")
+_WEEKS = re.compile(r"after (?P<weeks>\d+) weeks")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
 
     lines: list[TickerLine] = []
     transferred_lots = set()
+    # Lots passed on without a tender this week (their holder closed or left).
+    emergency_lots = {m["lot"] for kind, _, detail in org_events
+                      if kind == "emergency_award" and (m := _TOOK_OVER.match(detail))}
     told_reasons: set[str] = set()
     leavers: dict[str, list[int]] = defaultdict(list)
     for kind, org, detail in org_events:
@@ -112,8 +119,13 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
             m = _LOT_MOVED.match(detail)
             reason = "made redundant after a lost tender"
             told_reasons.add(reason)
-            n = lost[(org, reason)]
-            if m:
+            # The lot's own count when the log gives it (an organisation can lose two
+            # lots in one week), else everyone its staff left behind this week.
+            n = int(m["lost"]) if m and m["lost"] is not None else lost[(org, reason)]
+            if m and m["lot"] in emergency_lots:
+                text = (f"The {m['lot']} passed from Organisation {org} to Organisation "
+                        f"{m['new']} without a tender")
+            elif m:
                 transferred_lots.add(m["lot"])
                 text = (f"Organisation {org} lost its contract for the {m['lot']} to "
                         f"Organisation {m['new']}")
@@ -137,7 +149,30 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
                 what += f": {n} {_plural(n, 'person', 'people')} lost their service"
             lines.append(TickerLine(week, what, "bad"))
         elif kind == "emergency_award":
-            lines.append(TickerLine(week, f"Organisation {org} {detail}", "warn"))
+            lines.append(TickerLine(week, f"Organisation {org} {detail}, without a tender "
+                                    "(an emergency award)", "warn"))
+        elif kind == "review_failed":
+            m = _REVIEW.match(detail)
+            if m:
+                text = (f"A review found Organisation {org}'s practice on the {m['lot']} "
+                        f"weak (it looked {float(m['seen']):.2f} of an average provider's): "
+                        "the lot goes to tender")
+            else:
+                text = f"Organisation {org} failed a review: {detail}"
+            lines.append(TickerLine(week, text, "warn"))
+        elif kind == "entered_market":
+            lines.append(TickerLine(week, f"A new provider, Organisation {org}, entered the "
+                                    "market to bid for work, with its own way of working",
+                                    "good"))
+        elif kind == "left_market":
+            m = _WEEKS.search(detail)
+            span = f"{m['weeks']} weeks" if m else "a long time"
+            lines.append(TickerLine(week, f"Organisation {org} left the market after {span} "
+                                    "without a commissioned contract", "warn"))
+        elif kind == "partnership_dispute":
+            lines.append(TickerLine(week, "The partnership fell out: trust between partners "
+                                    "collapsed, and practice they had shared was lost",
+                                    "bad"))
         elif kind == "practitioner_left":
             m = _PRACTITIONER.match(detail)
             leavers[m["reason"] if m else detail].append(org)
