@@ -401,7 +401,8 @@ def test_page_renders_and_redraws_on_the_server():
         shown = text()
         assert "Week 3 of 80" in shown
         assert "What just happened" in shown and f"Person {tw.person} has" in shown
-        assert len(rc.find(EchartsFigure).widgets) == len(charts.CHARTS) + 1 + 2
+        # Eleven line charts, spend, providers' practice, two lot maps, two networks.
+        assert len(rc.find(EchartsFigure).widgets) == len(charts.CHARTS) + 1 + 1 + 2 + 2
     finally:
         rc.close()
 

@@ -5,10 +5,12 @@ Run it with ``hls-sim dashboard`` (or ``solara run hls_sim.dashboard.app``). The
 * sidebar: Mesa's controls (reset, play/pause, step, speed), the seed and each world's
   starting regime (Mesa model parameters), and the place (size, budget, needs), each
   with a tooltip; all of these apply when you press Reset;
-* main area: this week's figures for both worlds, the levers of each world (change
-  them from next week, or run a world again from week 0 with them), twelve charts each
-  showing both worlds, a network view of each world, an event ticker for each world,
-  and one person's journey told in both worlds.
+* main area: this week's figures for both worlds and what each adds over no
+  commissioned support, the levers of each world in their two groups (procurement and
+  practice; change them from next week, or run a world again from week 0 with them),
+  twelve charts each showing both worlds, the providers (the practice of whoever holds
+  the work over time, and a map of who holds which lot), a network view of each world,
+  an event ticker for each world, and one person's journey told in both worlds.
 
 SolaraViz steps the :class:`~hls_sim.dashboard.twin.TwinWorlds` model; after each step
 Mesa's update counter redraws every view here.
@@ -23,19 +25,24 @@ import solara
 from mesa.visualization import Slider, SolaraViz
 
 from ..params import ParameterError
-from . import charts, network
+from . import charts, lots, network
 from .controls import (
-    LEVERS,
+    GROUP_PRESETS,
+    GROUP_TITLES,
     PLACE,
     REGIME_LABELS,
+    REGIME_NAMES,
     REGIMES,
     Control,
+    commissions,
     describe_changes,
+    fill_group,
+    levers_of,
     place_defaults,
     place_overrides,
     preset_levers,
 )
-from .figure import Echarts, Option
+from .figure import Echarts, Option, OptionCache
 from .ticker import TONES
 from .twin import WORLD_NAMES, TwinWorlds
 
@@ -68,6 +75,9 @@ CSS = """
 .hls-section { font-size: 18px; font-weight: 600; margin: 10px 0 2px 0; }
 .hls-help { color: #616161; font-size: 13px; }
 .hls-control-label { font-size: 13px; color: #424242; margin: 4px 0 -10px 0; cursor: help; }
+.hls-group { font-size: 15px; margin: 10px 0 0 0; padding-top: 6px; border-top: 1px solid #e0e0e0; }
+.hls-figures tr.hls-subhead td { font-weight: 600; padding-top: 8px; text-align: left; }
+.hls-marks { color: #424242; font-size: 13px; }
 """
 
 
@@ -146,7 +156,8 @@ def Legend(twin: TwinWorlds, week: int, revision: int):
     parts = "".join(
         f'<span style="margin-right:24px"><span class="hls-swatch" '
         f'style="background:{charts.WORLD_COLOURS[i]}"></span>'
-        f'<b>{WORLD_NAMES[i]}</b>: {html.escape(REGIME_LABELS[twin.regimes[i]])}'
+        f'<b>{WORLD_NAMES[i]}</b>: '
+        f'{html.escape(REGIME_LABELS.get(twin.regimes[i], twin.regimes[i]))}'
         + (" <i>(levers changed)</i>" if twin.changes[i] else "") + "</span>"
         for i in range(2))
     solara.HTML(tag="div", unsafe_innerHTML=parts, classes=["hls-legend"])
@@ -162,12 +173,22 @@ def Figures(twin: TwinWorlds, week: int, revision: int):
         for k in (heads[0] or heads[1] or {}))
     head = "".join(f'<th style="color:{charts.WORLD_COLOURS[i]}">{WORLD_NAMES[i]}</th>'
                    for i in range(2))
+    added = [charts.value_added_text(twin.value_added(i), twin.commissions(i), week)
+             for i in range(2)]
+    tip = html.escape(charts.VALUE_ADDED_HELP, quote=True)
+    rows += (f'<tr class="hls-subhead"><td colspan="3" title="{tip}" style="cursor:help">'
+             "Added over no commissioned support (same people, same shocks)</td></tr>")
+    rows += "".join(
+        f'<tr class="hls-added"><td>{html.escape(k)}</td>'
+        + "".join(f"<td>{html.escape(a.get(k, '–'))}</td>" for a in added) + "</tr>"
+        for k in charts.VALUE_ADDED_ROWS)
     solara.HTML(tag="div", classes=["hls-figures"], unsafe_innerHTML=(
         f'<div class="hls-week" data-week="{week}" style="font-size:22px;font-weight:600">'
         f"Week {week} of {twin.n_weeks}</div>"
         f'<div class="hls-help">Same seed ({twin.seed}): the same '
         f"{twin.worlds[0].params.place.n_people:,} people arrive with the same needs and "
-        f"meet the same life shocks in both worlds.</div>"
+        f"meet the same life shocks in both worlds, and in a third, unseen world where "
+        f"nothing is commissioned.</div>"
         f"<table><tr><th></th>{head}</tr>{rows}</table>"))
 
 
@@ -175,8 +196,34 @@ def Figures(twin: TwinWorlds, week: int, revision: int):
 
 
 @solara.component
+def GroupFill(group: str, draft: dict[str, Any], set_draft, disabled: bool):
+    """Which preset a lever group's settings are taken from: filling the group from a
+    preset leaves the other group as it is (the mixed options)."""
+    title, words = GROUP_TITLES[group]
+    own = "your own settings"
+    current = next((p for p in GROUP_PRESETS
+                    if fill_group(draft, group, p) == draft), own)
+
+    def choose(p: str):
+        if p in GROUP_PRESETS:
+            set_draft(lambda d: fill_group(d, group, p))
+
+    solara.HTML(tag="div", classes=["hls-group", f"hls-group-{group}"], unsafe_innerHTML=(
+        f"<b>{html.escape(title)}</b>: {html.escape(words)}"))
+    with solara.Tooltip(f"Set every {title.lower()} lever below as a preset sets it, and "
+                        "keep the other group's levers as they are: competitive procurement "
+                        "with collaborative practice is a tender with relational practice in "
+                        "its specification; the other way round, a partnership run with "
+                        "conventional practice."):
+        with solara.Column(gap="0px", classes=[f"hls-fill-{group}"]):
+            solara.Select(f"{title} as in", values=[*GROUP_PRESETS, own], value=current,
+                          on_value=choose, disabled=disabled)
+
+
+@solara.component
 def LeverCard(twin: TwinWorlds, i: int, message: tuple[str, str], set_message):
-    """One world's levers: edit, then apply from next week or run again from week 0.
+    """One world's levers, in their two groups: edit, then apply from next week or run
+    again from week 0.
 
     The draft lives here (a new card, with a fresh draft, for each new world); the last
     message lives in :func:`Levers`, so it outlasts the card.
@@ -208,29 +255,49 @@ def LeverCard(twin: TwinWorlds, i: int, message: tuple[str, str], set_message):
         except ParameterError as exc:
             set_message((str(exc), "error"))
             return
-        set_message((f"{WORLD_NAMES[i]} ran again from week 0 as {regime} to week "
-                     f"{twin.week}.", "success"))
+        set_message((f"{WORLD_NAMES[i]} ran again from week 0 as "
+                     f"{REGIME_NAMES.get(regime, regime)} to week {twin.week}.", "success"))
         _redraw()
 
     pending = describe_changes(current, draft)
+    live = commissions(draft)
+    # Starting or stopping all support is a different world, not new terms for contracts.
+    can_apply = twin.worlds[i].running and twin.commissions(i) and live
     with solara.Card(twin.label(i), classes=[f"hls-levers-{'ab'[i]}"]):
-        with solara.Tooltip("Fill the levers below with a preset's values"):
-            with solara.Column(gap="0px"):
-                solara.Select("Start from the preset", values=list(REGIMES), value=regime,
-                              on_value=choose_preset)
-        for c in LEVERS:
-            ControlInput(c, draft[c.field], set_lever(c.field, c))
+        with solara.Tooltip("Fill every lever below with a preset's values (no service: "
+                            "nothing is commissioned, the baseline every world is measured "
+                            "against)"):
+            with solara.Column(gap="0px", classes=[f"hls-preset-{'ab'[i]}"]):
+                names = [REGIME_NAMES.get(r, r) for r in REGIMES]
+                back = dict(zip(names, REGIMES, strict=True))
+                solara.Select("Start from the preset", values=names,
+                              value=REGIME_NAMES.get(regime, regime),
+                              on_value=lambda v: choose_preset(back.get(v, v)))
+        if not live:
+            solara.HTML(tag="div", classes=["hls-help", "hls-no-service-note"],
+                        unsafe_innerHTML=(
+                "Nothing is commissioned in the no-service world, so there are no levers to "
+                "pull: people meet the same needs and shocks with only ordinary life and "
+                "community to help. It is the baseline the figures above measure each world "
+                "against. Choose another preset and press <i>Run again from week 0</i> to "
+                "commission support here."))
+        else:
+            for group in GROUP_TITLES:
+                GroupFill(group, draft, set_draft, disabled=False)
+                for c in levers_of(group):
+                    ControlInput(c, draft[c.field], set_lever(c.field, c))
         # Always drawn (empty when nothing is pending), so the buttons below keep their
         # place in the tree and are not rebuilt while someone is about to click them.
         solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
-            "Not yet applied: " + html.escape("; ".join(pending)) if pending else ""))
+            "Not yet applied: " + html.escape("; ".join(pending)) if pending and live
+            else ""))
         with solara.Row(gap="8px", style="flex-wrap: wrap"):
             with solara.Tooltip("From next week the commissioner renews every contract in "
                                 "force on these terms; the people and the history so far "
-                                "stay as they are."):
+                                "stay as they are. (Starting or stopping all support needs "
+                                "a run from week 0.)"):
                 solara.Button("Apply from next week", color="primary", on_click=apply,
-                              disabled=not twin.worlds[i].running,
-                              classes=[f"hls-apply-{'ab'[i]}"])
+                              disabled=not can_apply, classes=[f"hls-apply-{'ab'[i]}"])
             with solara.Tooltip("Build this world again from week 0 with these levers and "
                                 "run it to this week: the same place as if it had always "
                                 "been commissioned this way."):
@@ -289,6 +356,48 @@ def Charts(twin: TwinWorlds, week: int, revision: int):
         for c in charts.CHARTS:
             ChartCard(c, charts.line_option(c, twin))
         ChartCard(None, charts.spend_option(twin))
+
+
+@solara.component
+def LotMap(twin: TwinWorlds, i: int, week: int, revision: int):
+    """Who holds which lot in world ``i``, coloured by the holder's practice."""
+    w = twin.worlds[i]
+    cache = solara.use_memo(OptionCache, [])
+    option = lots.lot_map_option(w, twin.lot_trackers[i])
+    with solara.Column(gap="2px", classes=["hls-card", f"hls-lots-{'ab'[i]}"]):
+        solara.HTML(tag="div", classes=["hls-chart-title"], attributes={"title": (
+            "Who holds which lot, coloured by the holder's practice; hover a square for "
+            "its story")}, unsafe_innerHTML=f"Lots in {html.escape(twin.label(i))}")
+        if option is None:
+            solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
+                "Nothing is commissioned here: no lots, and no provider is paid to help. "
+                "Organisations with no contract leave the market after a while."))
+        else:
+            # The same option as last week is the same object: nothing is sent or drawn.
+            Echarts(cache.get(option), lots.lot_map_height(w))
+
+
+@solara.component
+def Providers(twin: TwinWorlds, week: int, revision: int):
+    text = html.escape(lots.PERFORMANCE_HELP, quote=True)
+    solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
+        "Providers: how good is the practice of whoever holds the work? "
+        "<span class='hls-help'>(quality × effort, 1 = an average provider; hover a "
+        "square or a marker for its story)</span>"))
+    height = max(lots.lot_map_height(w) for w in twin.worlds)
+    with solara.Columns([1, 1, 1]):
+        with solara.Column(gap="2px", classes=["hls-card", "hls-chart-performance"]):
+            solara.HTML(tag="div", classes=["hls-chart-title"], attributes={"title": text},
+                        unsafe_innerHTML="Practice of whoever holds the posts")
+            Echarts(Option(lots.performance_option(twin, charts.WORLD_COLOURS)), height)
+        for i in range(2):
+            LotMap(twin, i, week, revision)
+    solara.HTML(tag="div", classes=["hls-marks"], unsafe_innerHTML=(
+        f"Each square is a lot: a locality and the need it leads on (a whole-person lot "
+        f"covers all six). Marks, over the last {lots.MARK_WEEKS} weeks: "
+        + html.escape(lots.marks_legend())
+        + ". On the chart: ▲ a lot changed hands at a tender, ◆ a review failed, ■ a lot "
+          "passed on without a tender, ↑ a provider entered, ↓ one closed or left."))
 
 
 @solara.component
@@ -405,6 +514,7 @@ def Dashboard(twin_ref: solara.Reactive):
         Figures(twin, week, rev)
         Levers(twin)
         Charts(twin, week, rev)
+        Providers(twin, week, rev)
         Networks(twin, week, rev)
         Tickers(twin, week, rev)
         Person(twin, week, rev)

@@ -198,7 +198,38 @@ def headline(model: HLSModel) -> dict[str, str]:
         "In support": at("people_in_support", "{:.0f}"),
         "Practitioners": at("practitioners_in_post", "{:.0f}"),
         "Organisations": at("organisations_active", "{:.0f}"),
+        "Providers' practice (1 = average)": at("provider_performance", "{:.2f}"),
         "Spend this week": at_money(model, t),
+    }
+
+
+VALUE_ADDED_ROWS = ("Wellbeing a year after arrival", "Wellbeing of everyone this week",
+                    "Crises so far")
+VALUE_ADDED_HELP = (
+    "A third world runs unseen from the same seed with no commissioned support: the same "
+    "people arrive with the same needs and meet the same shocks, and recover a little "
+    "through ordinary life and community. Each figure is this world minus that one: mean "
+    "wellbeing (0-1) of the people who have been in the place a year, a year after they "
+    "arrived; mean wellbeing of everyone in the place this week; and crises so far "
+    "(negative: crises avoided).")
+
+
+def value_added_text(va: dict[str, float] | None, commissions: bool, week: int
+                     ) -> dict[str, str]:
+    """One world's value added over no service (:meth:`TwinWorlds.value_added`) as
+    display strings, keyed by :data:`VALUE_ADDED_ROWS`."""
+    if not commissions:
+        return {VALUE_ADDED_ROWS[0]: "this is the no-service world"}
+    if va is None:
+        return {}
+    w52 = va["wellbeing_52"]
+    without = va["crises_without"]
+    share = f" ({va['crises'] / without:+.0%})" if without else ""
+    return {
+        VALUE_ADDED_ROWS[0]: (f"{w52:+.3f} ({va['people_52']:,} people)" if np.isfinite(w52)
+                              else "from week 52"),
+        VALUE_ADDED_ROWS[1]: f"{va['wellbeing_now']:+.3f}",
+        VALUE_ADDED_ROWS[2]: f"{va['crises']:+,.0f}{share}",
     }
 
 

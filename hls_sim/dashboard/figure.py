@@ -38,6 +38,22 @@ class Option:
         return f"Option({len(self.data)} keys)"
 
 
+class OptionCache:
+    """The last option drawn: an option equal to it comes back as the same
+    :class:`Option`, so the widget sends nothing and the browser draws nothing (for
+    views that change only now and then, such as the lot map)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: Option | None = None
+
+    def get(self, data: dict) -> Option:
+        if self.last is None or self.last.data != data:
+            self.last = Option(data)
+        return self.last
+
+
 def _option_to_json(value: Any, widget: Any) -> Any:
     return value.data if isinstance(value, Option) else value
 

@@ -99,6 +99,7 @@ def build_graph(model: HLSModel, people: np.ndarray,
     def at(r: float, a: float) -> tuple[float, float]:
         return (round(r * math.cos(a), 3), round(r * math.sin(a), 3))
 
+    performance = model.providers.performance  # quality x effort, 1 = average
     for o in orgs:
         cat = "Organisation" if o.active else "Organisation (closed)"
         staff = o.staff if o.active else 0
@@ -106,7 +107,9 @@ def build_graph(model: HLSModel, people: np.ndarray,
         g.add_node(f"o{o.index}", kind="organisation", category=cat, index=o.index,
                    label=f"{o.name} ({DOMAINS[o.specialism].replace('_', ' ')}, "
                          f"locality {o.locality}): {state}, {staff} practitioners, "
-                         f"reserves £{o.reserves / 100:,.0f}",
+                         f"reserves £{o.reserves / 100:,.0f}, practice "
+                         f"{performance[o.index]:.2f} of an average "
+                         "provider's",
                    size=12 + 1.5 * min(staff, 12), pos=at(RING, angle[o.index]))
 
     # Practitioners (Mesa agents), fanned out beside their organisation.

@@ -11,6 +11,11 @@ world can be re-configured while the run goes on:
 * :meth:`TwinWorlds.restart_world` rebuilds one world from week 0 with other levers and
   runs it up to the other world's week: the same place as if it had always been
   commissioned that way.
+
+Behind the two worlds runs a third from the same seed, with no commissioned support at
+all (the ``no_service`` preset): :meth:`TwinWorlds.value_added` says what each world
+adds over it, for the same people meeting the same shocks. Either world may itself be
+the no-service world.
 """
 
 from __future__ import annotations
@@ -24,7 +29,16 @@ import numpy as np
 
 from ..model import HLSModel
 from ..params import ParameterError, dotted_levers, flat_levers, make_params
-from .controls import DASHBOARD_PLACE, REGIMES, describe_changes, preset_levers
+from .controls import (
+    DASHBOARD_PLACE,
+    NO_SERVICE,
+    REGIME_NAMES,
+    REGIMES,
+    commissions,
+    describe_changes,
+    preset_levers,
+)
+from .lots import LotTracker
 from .ticker import PersonTracker, Ticker
 
 WORLD_NAMES = ("World A", "World B")
@@ -56,6 +70,9 @@ class TwinWorlds(mesa.Model):
         self._lock = threading.RLock()
         self.worlds: list[HLSModel] = [self._build(r, None) for r in self.regimes]
         self.tickers = [Ticker(w) for w in self.worlds]
+        self.lot_trackers = [LotTracker(w) for w in self.worlds]
+        # The counterfactual: the same place, people and shocks, nothing commissioned.
+        self.counterfactual: HLSModel = self._build(NO_SERVICE, None)
         # The same order of people in both worlds: the network view samples people in
         # this order, so both worlds show the same people.
         n = self.worlds[0].people.n
@@ -108,10 +125,48 @@ class TwinWorlds(mesa.Model):
         w = self.worlds[i]
         return {**w.procurement.model_dump(), **w.practice.model_dump()}
 
+    def regime_name(self, i: int) -> str:
+        """World ``i``'s preset in a word or two ("no service")."""
+        return REGIME_NAMES.get(self.regimes[i], self.regimes[i])
+
     def label(self, i: int) -> str:
         """"World A: competitive" (with "changed" once its levers were changed)."""
         changed = " (levers changed)" if self.changes[i] else ""
-        return f"{WORLD_NAMES[i]}: {self.regimes[i]}{changed}"
+        return f"{WORLD_NAMES[i]}: {self.regime_name(i)}{changed}"
+
+    def commissions(self, i: int) -> bool:
+        """Whether world ``i`` commissions any support (False: a no-service world)."""
+        return bool(self.worlds[i].procurement.commission_services)
+
+    def value_added(self, i: int) -> dict[str, float] | None:
+        """What world ``i`` adds over no commissioned support so far, for the same people
+        meeting the same shocks (None for a world that commissions nothing).
+
+        * ``wellbeing_52``: mean wellbeing a year after arrival (0-1), world minus no
+          service, over the people who have been in the place a year in both (the same
+          people: arrivals and leaving are drawn in advance); ``people_52`` counts them;
+        * ``wellbeing_now``: mean wellbeing of everyone in the place this week;
+        * ``crises``: crises so far, world minus no service (negative: crises avoided);
+          ``crises_without``: crises so far without services.
+        """
+        if not self.commissions(i):
+            return None
+        w, base = self.worlds[i], self.counterfactual
+        weeks = min(w.week, base.week)
+        if weeks == 0:
+            return None
+        a, b = w.people.wellbeing_h52, base.people.wellbeing_h52
+        seen = np.isfinite(a) & np.isfinite(b)
+        lv, lb = w.recorder.levels["wellbeing_mean"], base.recorder.levels["wellbeing_mean"]
+        crises = int(w.recorder.counts["crises"][:weeks].sum())
+        without = int(base.recorder.counts["crises"][:weeks].sum())
+        return {
+            "wellbeing_52": float((a[seen] - b[seen]).mean()) if seen.any() else float("nan"),
+            "people_52": int(seen.sum()),
+            "wellbeing_now": float(lv[weeks - 1] - lb[weeks - 1]),
+            "crises": float(crises - without),
+            "crises_without": float(without),
+        }
 
     # --- stepping --------------------------------------------------------------------
 
@@ -125,6 +180,9 @@ class TwinWorlds(mesa.Model):
                     self.week_entries[i] = w.log.entries_since(mark)
                     self.tickers[i].update()
                     self.trackers[i].update()
+                    self.lot_trackers[i].update()
+            if self.counterfactual.running and self.counterfactual.week < self.week:
+                self.counterfactual.step()
             self.running = all(w.running for w in self.worlds)
         for listener in list(self.step_listeners):
             listener()
@@ -150,6 +208,11 @@ class TwinWorlds(mesa.Model):
                 raise ParameterError(f"{WORLD_NAMES[i]} has finished its run: press Reset")
             old = self.levers(i)
             new = self._validated(i, {**old, **levers})
+            if commissions(new) != commissions(old) or not commissions(old):
+                raise ParameterError(
+                    f"{WORLD_NAMES[i]}: whether any support is commissioned can change only "
+                    "from week 0 (the no-service world has no contracts to renew on new "
+                    "terms): use Run again from week 0")
             changes = describe_changes(old, new)
             if not changes:
                 return []
@@ -175,6 +238,7 @@ class TwinWorlds(mesa.Model):
             week = self.week
             model = self._build(regime, levers)
             ticker, tracker = Ticker(model), PersonTracker(model, self.person)
+            lots = LotTracker(model)
             entries: list[tuple] = []
             for _ in range(week):
                 mark = model.log.mark()
@@ -182,9 +246,12 @@ class TwinWorlds(mesa.Model):
                 entries = model.log.entries_since(mark)
                 ticker.update()
             tracker.update()
-            ticker.note(f"{WORLD_NAMES[i]} was run again from week 0 as {regime}"
+            lots.update()
+            ticker.note(f"{WORLD_NAMES[i]} was run again from week 0 as "
+                        f"{REGIME_NAMES.get(regime, regime)}"
                         + (" with " + "; ".join(changes) if changes else ""), "warn")
             self.worlds[i], self.tickers[i], self.trackers[i] = model, ticker, tracker
+            self.lot_trackers[i] = lots
             self.week_entries[i] = entries
             self.regimes[i] = regime
             self.changes[i] = [(0, changes)] if changes else []
