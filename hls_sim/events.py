@@ -104,8 +104,14 @@ def journey(events: pd.DataFrame, people: pd.DataFrame, person: int,
         text = PHRASES.get(str(e.event), str(e.event)).format(
             org=org, prac=e.practitioner, via=via, detail=e.detail)
         lines.append(f"Week {e.week}: {text}.")
-    end = r["wellbeing_end"]
-    lines.append(f"Wellbeing went from {r['wellbeing_start']:.2f} to {end:.2f} over "
-                 f"{int(r['referrals'])} referral(s), {int(r['assessments'])} assessment(s) "
-                 f"and {int(r['practitioners_seen'])} practitioner(s).")
+    lines.append(journey_end(r))
     return lines
+
+
+def journey_end(r) -> str:
+    """A journey's last sentence, from a person's row (a people-table row or a dict with
+    ``wellbeing_start``, ``wellbeing_end``, ``referrals``, ``assessments`` and
+    ``practitioners_seen``)."""
+    return (f"Wellbeing went from {r['wellbeing_start']:.2f} to {r['wellbeing_end']:.2f} "
+            f"over {int(r['referrals'])} referral(s), {int(r['assessments'])} assessment(s) "
+            f"and {int(r['practitioners_seen'])} practitioner(s).")

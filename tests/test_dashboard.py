@@ -22,20 +22,25 @@ import numpy as np
 import pytest
 
 import hls_sim
-from hls_sim import ParameterError
-from hls_sim.dashboard import charts, network
+from hls_sim import ParameterError, scenarios
+from hls_sim.dashboard import charts, lots, network
 from hls_sim.dashboard.controls import (
     BUDGET_PER_POST,
+    GROUP_TITLES,
     LEVERS,
     PLACE,
+    REGIMES,
     describe_changes,
+    fill_group,
+    levers_of,
     place_defaults,
     place_overrides,
     preset_levers,
 )
+from hls_sim.dashboard.lots import LotTracker
 from hls_sim.dashboard.ticker import Ticker, TickerLine, describe_week
 from hls_sim.dashboard.twin import TwinWorlds
-from hls_sim.params import LEVER_GROUP_OF, dotted_levers
+from hls_sim.params import LEVER_GROUP_OF, LEVER_GROUPS, dotted_levers, flat_levers
 
 TINY = {
     "place.n_people": 300,
@@ -190,9 +195,16 @@ def test_follow_a_person_in_both_worlds(twin):
     assert twin.person == other and all(t.person == other for t in twin.trackers)
     j = twin.trackers[0].journey()
     assert j[0].startswith(f"Person {other} ")
-    # The tracker's journey is the one Result.journey tells from the whole log.
-    full = hls_sim.Result.from_model(twin.worlds[0]).journey(other)
-    assert j[1:-1] == full[1:-1]
+    # The tracker's journey is the one Result.journey tells from the whole log, week
+    # after week (it tells events again only when there are new ones).
+    for _ in range(3):
+        full = hls_sim.Result.from_model(twin.worlds[0]).journey(other)
+        j = twin.trackers[0].journey()
+        assert j[1:-1] == full[1:-1]
+        assert j[-1] == full[-1].replace("went from", "has gone from").replace(
+            " over ", " so far, over ")
+        for _ in range(7):
+            twin.step()
 
 
 # --- ticker ------------------------------------------------------------------------------
@@ -254,6 +266,49 @@ def test_ticker_kept_contract_and_staff_transfer():
     assert describe_week([]) == []
     assert describe_week([_people(3, "arrived", [1])]) == [
         TickerLine(3, "1 person arrived needing support", "info")]
+
+
+def test_ticker_tells_issue_13s_events():
+    texts = [line.text for line in describe_week([
+        _org(60, "review_failed", 4, "housing lot in locality 1 to be re-let: the review "
+             "found its practice weak (seen 0.84)"),
+        _org(60, "entered_market", 12, "Organisation 12 entered the market"),
+        _org(60, "left_market", 6, "Organisation 6 left the market after 52 weeks without a "
+             "commissioned contract"),
+        _org(60, "partnership_dispute", -1, "the partnership fell out"),
+        _org(60, "organisation_closed", 2, "Organisation 2 closed with reserves of £-10"),
+        _org(60, "emergency_award", 5, "took over the debt lot in locality 0 when "
+             "Organisation 2 closed"),
+        _org(60, "lot_transferred", 2, "debt lot in locality 0 moved to Organisation 5: "
+             "3 people lost their practitioner"),
+    ])]
+    assert ("A review found Organisation 4's practice on the housing lot in locality 1 weak "
+            "(it looked 0.84 of an average provider's): the lot goes to tender") in texts
+    assert ("A new provider, Organisation 12, entered the market to bid for work, with its "
+            "own way of working") in texts
+    assert ("Organisation 6 left the market after 52 weeks without a commissioned contract"
+            in texts)
+    assert any(t.startswith("The partnership fell out") for t in texts)
+    assert ("The debt lot in locality 0 passed from Organisation 2 to Organisation 5 "
+            "without a tender: 3 people lost their practitioner") in texts
+    assert ("Organisation 5 took over the debt lot in locality 0 when Organisation 2 closed, "
+            "without a tender (an emergency award)") in texts
+
+
+def test_ticker_has_words_for_every_event_an_organisation_can_log():
+    """Any org_event the model logs, now or later, gets a line (so a new mechanism's
+    event cannot slip past the room unseen); tender_lost is told by the winner's line."""
+    import re
+
+    root = Path(hls_sim.__file__).parent
+    kinds = set()
+    for path in root.rglob("*.py"):
+        kinds |= set(re.findall(r'org_event\([^,]+,\s*"(\w+)"', path.read_text()))
+    assert {"review_failed", "entered_market", "left_market", "partnership_dispute",
+            "emergency_award", "tender_won", "lot_transferred"} <= kinds
+    for kind in sorted(kinds - {"tender_lost"}):
+        lines = describe_week([_org(9, kind, 3, "housing lot in locality 0 happened")])
+        assert lines and all(line.week == 9 for line in lines), kind
 
 
 def test_ticker_reads_each_week_once_from_a_real_run():
@@ -352,6 +407,17 @@ def test_every_chart_shows_both_worlds(twin):
         assert colours == set(charts.WORLD_COLOURS)
         for s in opt["series"]:
             assert len(s["data"]) == 20
+    # Points are kept from week to week (past weeks never change): the same as drawing
+    # the whole history afresh, after more weeks and after a world is run again.
+    for _ in range(2):
+        for _ in range(7):
+            twin.step()
+        for c in charts.CHARTS:
+            for j, (measure, _) in enumerate(c.lines):
+                for i, w in enumerate(twin.worlds):
+                    drawn = charts.line_option(c, twin)["series"][i * len(c.lines) + j]["data"]
+                    assert drawn == charts._points(charts.values(w, measure), c.decimals)
+        twin.restart_world(1, "competitive")
     ts = hls_sim.Result.from_model(twin.worlds[0]).timeseries
     for measure in ("practitioner_turnover_annual", "reported_success_rate", "wellbeing_mean"):
         np.testing.assert_allclose(charts.values(twin.worlds[0], measure),
@@ -367,7 +433,7 @@ def test_controls_cover_every_lever_with_a_tooltip():
     assert {c.field for c in LEVERS} == set(LEVER_GROUP_OF) - {"commission_services"}
     for c in LEVERS + PLACE:
         assert c.label and len(c.tooltip) > 20, c.name
-    for regime in ("competitive", "collaborative"):
+    for regime in REGIMES:  # competitive, collaborative and no_service
         lv = preset_levers(regime)
         for c in LEVERS:
             if c.kind in ("int", "float"):
@@ -377,6 +443,173 @@ def test_controls_cover_every_lever_with_a_tooltip():
     assert describe_changes({"award": "price_quality"}, {"award": "partnership"}) == [
         "How contracts are re-let: tender on price and quality → renew the partnership on "
         "review"]
+
+
+def test_levers_come_in_the_two_named_groups():
+    assert tuple(GROUP_TITLES) == tuple(LEVER_GROUPS) == ("procurement", "practice")
+    for group, cls in LEVER_GROUPS.items():
+        assert {c.field for c in levers_of(group)} == set(cls.model_fields) - {
+            "commission_services"}
+    # Shown procurement first, then practice, so each group reads as one block.
+    assert [c.group for c in LEVERS] == sorted((c.group for c in LEVERS),
+                                               key=list(GROUP_TITLES).index)
+    # Issue 13's levers say in plain words what they do, beyond the parameter's definition.
+    for name in ("quality_observability", "savings_use", "review_rigour",
+                 "review_threshold", "break_clause_weeks", "backbone_share", "award"):
+        c = next(c for c in LEVERS if c.field == name)
+        assert c.note and c.tooltip.endswith(c.note), name
+    award = next(c for c in LEVERS if c.field == "award")
+    assert "alliance" in award.options and "alliance" in award.option_labels
+
+
+@pytest.mark.parametrize("name, procurement, practice", [
+    ("relational_tender", "competitive", "collaborative"),
+    ("partnership_conventional_practice", "collaborative", "competitive"),
+])
+def test_filling_one_group_from_a_preset_gives_the_shipped_mixed_options(
+        name, procurement, practice):
+    shipped = scenarios.load(scenarios.SHIPPED_DIR / f"{name}.yaml").params
+    mixed = fill_group(preset_levers(procurement), "practice", practice)
+    assert mixed == flat_levers(shipped.levers)
+    # The other way round: start from the practice preset, fill procurement.
+    assert fill_group(preset_levers(practice), "procurement", procurement) == mixed
+
+
+def test_a_world_can_be_the_no_service_world():
+    tw = TwinWorlds(seed=3, world_a="no_service", place=TINY)
+    assert tw.label(0) == "World A: no service" and not tw.commissions(0)
+    for _ in range(10):
+        tw.step()
+    assert len(tw.worlds[0].contracts) == 0 and tw.worlds[0].ledger["direct"] == 0
+    assert_same_history(tw.worlds[0], tw.counterfactual)  # it is the counterfactual
+    assert tw.value_added(0) is None
+    assert lots.lot_map_option(tw.worlds[0], tw.lot_trackers[0]) is None
+    assert charts.value_added_text(None, False, 10) == {
+        charts.VALUE_ADDED_ROWS[0]: "this is the no-service world"}
+    # Commissioning cannot be switched on or off mid-run: there are no contracts to renew.
+    with pytest.raises(ParameterError, match="Run again from week 0"):
+        tw.change_levers(0, {"results_share": 0.0})
+    with pytest.raises(ParameterError, match="Run again from week 0"):
+        tw.change_levers(1, {"commission_services": False})
+    assert tw.worlds[1].params.switch_week is None
+    tw.restart_world(0, "competitive")
+    assert tw.commissions(0) and tw.label(0) == "World A: competitive"
+    assert_same_history(tw.worlds[0], plain_model("competitive", 10))
+    tw.restart_world(1, "no_service")
+    assert tw.tickers[1].lines[-1].text == "World B was run again from week 0 as no service"
+
+
+def test_value_added_is_each_world_against_the_same_people_without_services(twin):
+    assert twin.value_added(0) is None  # nothing to compare at week 0
+    for _ in range(60):
+        twin.step()
+    base = plain_model("no_service", 60)
+    assert_same_history(twin.counterfactual, base)
+    for i, regime in enumerate(("competitive", "collaborative")):
+        world = plain_model(regime, 60)
+        va = twin.value_added(i)
+        seen = np.isfinite(world.people.wellbeing_h52) & np.isfinite(base.people.wellbeing_h52)
+        assert va["people_52"] == seen.sum() > 0
+        assert va["wellbeing_52"] == pytest.approx(
+            (world.people.wellbeing_h52[seen] - base.people.wellbeing_h52[seen]).mean())
+        assert va["wellbeing_now"] == pytest.approx(
+            world.recorder.levels["wellbeing_mean"][59] - base.recorder.levels["wellbeing_mean"][59])
+        assert va["crises"] == (world.recorder.counts["crises"][:60].sum()
+                                - base.recorder.counts["crises"][:60].sum())
+        text = charts.value_added_text(va, True, 60)
+        assert text[charts.VALUE_ADDED_ROWS[0]].endswith(f"({seen.sum():,} people)")
+    # Commissioned support helps the same people more than no support at all.
+    assert twin.value_added(1)["wellbeing_52"] > 0
+
+
+# --- providers and lots ------------------------------------------------------------------
+
+# Reviews that fail often (rigorous, with any partner below average failing), break
+# reviews every quarter and an entrant at every tender: every kind of lot event happens
+# within TINY's 80 weeks.
+TURBULENT = {"regime": "collaborative", "procurement.review_rigour": 1.0,
+             "procurement.review_threshold": 0.0, "procurement.break_clause_weeks": 13,
+             "market.entry_per_tender": 1.0, "learning.dispute_per_year": 1.0}
+
+
+@pytest.mark.parametrize("scenario", [TURBULENT, {"regime": "competitive"}],
+                         ids=["turbulent_partnership", "competitive"])
+def test_lot_tracker_reads_every_lot_event_from_a_real_run(scenario):
+    m = hls_sim.HLSModel({**TINY, **scenario}, seed=3)
+    tracker = LotTracker(m)
+    for _ in range(80):
+        m.step()
+        new = tracker.update()
+        assert all(e.week == m.week - 1 for e in new)  # each week read once, as it ends
+    kinds = [e.kind for e in tracker.events]
+    t, prov = m.tally, m.providers
+    assert kinds.count("moved") + kinds.count("emergency") == t.lots_moved_total > 0
+    assert kinds.count("review_failed") == t.reviews_failed_total
+    assert kinds.count("entered") == t.entrants_total > 0
+    assert kinds.count("left") == np.count_nonzero(prov.entered & ~prov.active)
+    assert kinds.count("kept") + kinds.count("moved") == t.tenders_total - kinds.count("ended")
+    for e in tracker.events:
+        if e.kind in ("moved", "kept", "emergency", "review_failed"):
+            assert 0 <= e.lot < len(m.contracts)
+    if scenario is TURBULENT:
+        assert t.reviews_failed_total > 0
+    # The ticker tells the same events in words.
+    ticker = Ticker(hls_sim.HLSModel({**TINY, **scenario}, seed=3))
+    for _ in range(80):
+        ticker.model.step()
+        ticker.update()
+    texts = " ".join(line.text for line in ticker.lines)
+    assert texts.count("entered the market to bid for work") == t.entrants_total
+    if scenario is TURBULENT:
+        assert texts.count("practice on the") == t.reviews_failed_total
+        assert texts.count("The partnership fell out") == t.disputes_total > 0
+
+
+def test_lot_map_colours_each_lot_by_its_holders_practice():
+    m = hls_sim.HLSModel({**TINY, **TURBULENT}, seed=3)
+    tracker = LotTracker(m)
+    for _ in range(70):
+        m.step()
+        tracker.update()
+    opt = lots.lot_map_option(m, tracker)
+    cells = opt["series"][0]["data"]
+    assert len(cells) == len(m.contracts) == TINY["place.n_localities"] * 6
+    lo, hi = lots.PERFORMANCE_RANGE
+    assert opt["visualMap"]["min"] == lo < 1 < hi == opt["visualMap"]["max"]
+    for c, cell in zip(m.contracts, cells, strict=True):
+        x, y, value = cell["value"]
+        assert (x, y) == (c.lead_domain, c.locality)
+        if c.active:
+            assert value == round(float(m.providers.performance[c.org]), 2)
+            assert cell["label"]["formatter"].split("\n")[0] == str(c.org)
+            assert f"Organisation {c.org}" in cell["name"]
+        else:
+            assert value == "-"  # an empty cell: nobody holds it
+        recent = tracker.recent(c.index)
+        for e in recent:
+            assert lots.MARKS[e.kind][0] in cell["label"]["formatter"]
+            assert f"week {e.week}: {e.text}" in cell["name"]
+        assert all(e.week >= m.week - lots.MARK_WEEKS for e in recent)
+    assert any(tracker.recent(c.index) for c in m.contracts)
+    assert "all six needs" in cells[0]["name"]  # a whole-person partnership lot
+
+
+def test_performance_chart_shows_both_worlds_with_lot_events_marked(twin):
+    for _ in range(60):  # the first tenders are in week 52
+        twin.step()
+    opt = lots.performance_option(twin, charts.WORLD_COLOURS)
+    lines = [s for s in opt["series"] if s["type"] == "line"]
+    assert len(lines) == 2
+    for i, s in enumerate(lines):
+        level = twin.worlds[i].recorder.levels["provider_performance"][:60]
+        np.testing.assert_allclose([v for _, v in s["data"]], np.round(level, 3))
+    marked = [s for s in opt["series"] if s["type"] == "scatter"]
+    events = twin.lot_trackers[0].events
+    charted = {(e.week, e.kind) for e in events if lots.MARKS[e.kind][2]}
+    assert charted and len(marked[0]["data"]) == len(charted)
+    for item in marked[0]["data"]:
+        week, y = item["value"]
+        assert y == pytest.approx(lines[0]["data"][week][1])
 
 
 @pytest.mark.filterwarnings("ignore:.*found despite early return:UserWarning")  # Mesa's
@@ -495,12 +728,16 @@ def test_browser_shows_both_worlds_and_every_chart(page):
     assert "World A" in legend and "competitive" in legend
     assert "World B" in legend and "collaborative" in legend
     assert "Week 0 of 260" in page.locator(".hls-week").inner_text()
-    for key in [c.key for c in charts.CHARTS] + ["spend"]:
+    for key in [c.key for c in charts.CHARTS] + ["spend", "performance"]:
         page.wait_for_selector(f".hls-chart-{key} canvas", state="attached", timeout=30_000)
     for side in "ab":
         page.wait_for_selector(f".hls-network-{side} canvas", state="attached", timeout=30_000)
+        page.wait_for_selector(f".hls-lots-{side} canvas", state="attached", timeout=30_000)
         assert page.locator(f".hls-ticker-{side}").count() == 1
         assert page.locator(f".hls-journey-{side}").inner_text().startswith("Person ")
+    figures = page.locator(".hls-figures").inner_text()
+    assert "Added over no commissioned support" in figures
+    assert "Marks, over the last 26 weeks" in page.locator(".hls-marks").inner_text()
     for name in ("Reset", "Step"):
         assert page.get_by_role("button", name=name).count() == 1
     assert page.locator(".hls-control-n_people").count() == 1  # the place card
@@ -508,12 +745,17 @@ def test_browser_shows_both_worlds_and_every_chart(page):
 
 @needs_chromium
 def test_browser_step_and_change_a_lever(page):
-    before = {k: _canvas(page, f".hls-chart-{k}") for k in ("wellbeing", "waiting", "spend")}
+    before = {k: _canvas(page, f".hls-chart-{k}") for k in ("wellbeing", "waiting", "spend",
+                                                             "performance")}
     net_before = _canvas(page, ".hls-network-a")
     ticker_before = page.locator(".hls-ticker-a").inner_text()
     for week in (1, 2, 3):
         _step(page, week)
     assert "Week 3 of 260" in page.locator(".hls-week").inner_text()
+    figures = page.locator(".hls-figures").inner_text()
+    assert "Providers' practice (1 = average)" in figures
+    assert "Wellbeing of everyone this week\t+" in figures  # both worlds add to no service
+    assert "from week 52" in figures  # nobody has been in the place a year yet
     for k, img in before.items():
         assert _canvas(page, f".hls-chart-{k}") != img, f"chart {k} did not change"
     assert _canvas(page, ".hls-network-a") != net_before
@@ -608,4 +850,60 @@ def test_browser_play_pause_and_reset_with_another_place(page):
     page.locator(".hls-show-levers").click()
     _step(page, 1)
     assert "Week 1 of 52" in page.locator(".hls-week").inner_text()
+    assert not page.errors, page.errors
+
+
+@needs_chromium
+def test_browser_levers_in_groups_and_a_no_service_world(page):
+    """The lever cards show both groups; World A becomes the no-service world (run from
+    week 0), and the page says so everywhere; World B takes its practice from the
+    competitive preset (a partnership run with conventional practice) from next week."""
+    if not page.locator(".hls-levers-a").count():
+        page.locator(".hls-show-levers").click()
+    card_a = page.locator(".hls-levers-a")
+    card_a.wait_for(timeout=30_000)
+    text = card_a.inner_text()
+    assert "Procurement: how the money is let and paid" in text
+    assert "Practice: how the work is done" in text
+    assert text.index("Procurement:") < text.index("How hard partnership reviews look") \
+        < text.index("Practice:") < text.index("Longest support episode")
+
+    # A lever's tooltip says in plain words what it does.
+    page.locator(".hls-levers-a .hls-control-review_rigour").hover()
+    tip = page.locator(".v-tooltip .v-overlay__content, .v-tooltip__content",
+                       has_text="soft review")
+    tip.first.wait_for(timeout=15_000)
+    page.mouse.move(0, 0)
+
+    # World A becomes the no-service world.
+    page.locator(".hls-preset-a .v-select").click()
+    page.get_by_role("option", name="no service").click()
+    page.wait_for_selector(".hls-levers-a .hls-no-service-note", timeout=15_000)
+    assert page.locator(".hls-apply-a").is_disabled()
+    page.locator(".hls-restart-a").click()
+    message = page.locator(".hls-levers-a .v-alert")
+    message.wait_for(timeout=60_000)
+    assert "World A ran again from week 0 as no service" in message.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('.hls-legend').innerText"
+        ".includes('no commissioned support')", timeout=30_000)
+    assert "this is the no-service world" in page.locator(".hls-figures").inner_text()
+    assert "Nothing is commissioned here" in page.locator(".hls-lots-a").inner_text()
+    page.wait_for_selector(".hls-lots-b canvas", state="attached", timeout=30_000)
+
+    # World B: practice as in the competitive preset, procurement kept, from next week.
+    page.locator(".hls-levers-b .hls-fill-practice .v-select").click()
+    page.get_by_role("option", name="competitive").click()
+    pending = page.locator(".hls-levers-b", has_text="Not yet applied")
+    pending.wait_for(timeout=15_000)
+    assert "Longest support episode (weeks): 78 → 26" in pending.inner_text()
+    assert "Contract length" not in pending.inner_text()  # procurement unchanged
+    page.locator(".hls-apply-b").click()
+    message = page.locator(".hls-levers-b .v-alert")
+    message.wait_for(timeout=30_000)
+    assert "Applies from next week: Longest support episode (weeks): 78 → 26" in \
+        message.inner_text()
+    week = int(page.locator(".hls-drawn").get_attribute("data-week"))
+    _step(page, week + 1)
+    assert "World B: collaborative (levers changed)" in page.locator(".hls-levers-b").inner_text()
     assert not page.errors, page.errors

@@ -11,6 +11,7 @@ so the server only builds small JSON-ready structures.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -121,9 +122,28 @@ def values(model: HLSModel, measure: str) -> np.ndarray:
     raise KeyError(f"unknown measure {measure!r}")
 
 
-def _points(v: np.ndarray, decimals: int) -> list:
+def _points(v: np.ndarray, decimals: int, start: int = 0) -> list:
     v = np.round(np.where(np.isfinite(v), v, np.nan), decimals)
-    return [[t, None if x != x else x] for t, x in enumerate(v.tolist())]
+    return [[t, None if x != x else x] for t, x in enumerate(v.tolist(), start)]
+
+
+# Each world's chart points so far, by (measure, decimals). A week's value never changes
+# once recorded (windowed rates look back, never ahead), so each redraw converts only the
+# new weeks; the cache goes with its world.
+_POINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def points(model: HLSModel, measure: str, decimals: int) -> list:
+    """``[[week, value], ...]`` of one measure so far (None where undefined), for a
+    chart; a new list each call, built from the cached points of earlier weeks."""
+    cache = _POINTS.setdefault(model, {})
+    done = cache.setdefault((measure, decimals), [])
+    if len(done) > model.week:  # cannot happen in a run; be safe if it ever does
+        done.clear()
+    if len(done) < model.week:
+        v = values(model, measure)
+        done.extend(_points(v[len(done):], decimals, start=len(done)))
+    return list(done)
 
 
 def line_option(chart: Chart, twin: TwinWorlds) -> dict:
@@ -135,7 +155,7 @@ def line_option(chart: Chart, twin: TwinWorlds) -> dict:
                 "name": f"{'AB'[i]}: {twin.regimes[i]}" + (f" {name}" if len(chart.lines) > 1
                                                            else ""),
                 "type": "line", "showSymbol": False, "animation": False,
-                "data": _points(values(w, measure), chart.decimals),
+                "data": points(w, measure, chart.decimals),
                 "lineStyle": {"color": WORLD_COLOURS[i], "width": 2,
                               "type": "dashed" if j else "solid"},
                 "itemStyle": {"color": WORLD_COLOURS[i]},

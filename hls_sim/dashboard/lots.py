@@ -234,18 +234,17 @@ def marks_legend() -> str:
 def performance_option(twin: TwinWorlds, colours: tuple[str, ...]) -> dict:
     """Both worlds' provider performance week by week, with a marker for each week a lot
     changed hands, a review failed, or a provider entered or left the market."""
+    from .charts import points  # the charts' cache of each world's weekly points
+
     series = []
     for i, w in enumerate(twin.worlds):
-        weeks = w.week
-        perf = w.recorder.levels["provider_performance"][:weeks]
-        v = np.round(np.where(np.isfinite(perf), perf, np.nan), 3)
-        points = [[t, None if x != x else x] for t, x in enumerate(v.tolist())]
+        data = points(w, "provider_performance", 3)
         name = f"{'AB'[i]}: {twin.regime_name(i)}"
         series.append({"name": name, "type": "line", "showSymbol": False,
-                       "animation": False, "data": points,
+                       "animation": False, "data": data,
                        "lineStyle": {"color": colours[i], "width": 2},
                        "itemStyle": {"color": colours[i]}})
-        markers = _markers(twin.lot_trackers[i].events, v)
+        markers = _markers(twin.lot_trackers[i].events, data)
         if markers:
             series.append({"name": f"{name} events", "type": "scatter", "animation": False,
                            "data": markers, "symbolSize": 9,
@@ -264,18 +263,19 @@ def performance_option(twin: TwinWorlds, colours: tuple[str, ...]) -> dict:
     }
 
 
-def _markers(events: list[LotEvent], perf: np.ndarray) -> list[dict]:
-    """One marker per week and kind of event, on the world's performance line."""
+def _markers(events: list[LotEvent], line: list) -> list[dict]:
+    """One marker per week and kind of event, on the world's performance line (its
+    ``[[week, value], ...]`` points)."""
     by: dict[tuple[int, str], list[str]] = defaultdict(list)
     for e in events:
         if MARKS[e.kind][2]:
             by[(e.week, e.kind)].append(e.text)
     out = []
     for (week, kind), texts in sorted(by.items()):
-        if week >= perf.size or not np.isfinite(perf[week]):
+        if week >= len(line) or line[week][1] is None:
             continue
         _, words, symbol = MARKS[kind]
-        item = {"value": [week, float(perf[week])], "symbol": symbol,
+        item = {"value": [week, line[week][1]], "symbol": symbol,
                 "name": f"week {week}: {words}: " + "; ".join(texts)}
         if kind == "left":
             item["symbolRotate"] = 180

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..events import journey
+from ..events import journey, journey_end
 from ..params import DOMAINS
 from ..state import STATUS_NAMES, wellbeing_of
 
@@ -297,6 +297,7 @@ class PersonTracker:
         self.model, self.person = model, int(person)
         self._mark = 0
         self.rows: list[tuple[int, str, int, int, str]] = []
+        self._told: tuple[int, list[str]] | None = None  # (events told, their sentences)
 
     def update(self) -> None:
         log, p = self.model.log, self.person
@@ -316,6 +317,9 @@ class PersonTracker:
     def person_row(self) -> pd.DataFrame:
         """The columns of :func:`hls_sim.result.people_frame` that a journey reads, for
         this person only (cheap: no table of everyone)."""
+        return pd.DataFrame([self._row()])
+
+    def _row(self) -> dict:
         ppl, i = self.model.people, self.person
         exited = not np.isnan(ppl.wellbeing_end[i])
         row = {
@@ -328,18 +332,26 @@ class PersonTracker:
         }
         for d, name in enumerate(DOMAINS):
             row[f"need_{name}_start"] = float(ppl.needs_start[i, d])
-        return pd.DataFrame([row])
+        return row
 
     def journey(self) -> list[str]:
-        """The journey so far, a sentence per event (hls_sim.events.journey)."""
+        """The journey so far, a sentence per event (hls_sim.events.journey).
+
+        The sentences for events are told again only when the person has new events;
+        in other weeks only the last sentence (wellbeing so far) is new."""
         m = self.model
         if m.people.arrival_week[self.person] >= m.week and not self.rows:
             return [f"Person {self.person} arrives in week "
                     f"{int(m.people.arrival_week[self.person])}."]
-        lines = journey(self.events(), self.person_row(), self.person,
-                        m.params.people.need_threshold)
-        lines[-1] = lines[-1].replace("went from", "has gone from").replace(" over ", " so far, over ")
-        return lines
+        row = self._row()
+        told = self._told
+        if told is None or told[0] != len(self.rows):
+            lines = journey(self.events(), pd.DataFrame([row]), self.person,
+                            m.params.people.need_threshold)
+            self._told = told = (len(self.rows), lines[:-1])
+        last = journey_end(row)
+        return told[1] + [last.replace("went from", "has gone from")
+                          .replace(" over ", " so far, over ")]
 
     def now(self) -> str:
         """Where the person is this week, read from their Mesa agent."""
