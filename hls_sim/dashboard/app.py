@@ -288,7 +288,7 @@ def LeverCard(twin: TwinWorlds, i: int, message: tuple[str, str], set_message):
                     ControlInput(c, draft[c.field], set_lever(c.field, c))
         # Always drawn (empty when nothing is pending), so the buttons below keep their
         # place in the tree and are not rebuilt while someone is about to click them.
-        solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=(
+        solara.HTML(tag="div", classes=["hls-help", f"hls-pending-{'ab'[i]}"], unsafe_innerHTML=(
             "Not yet applied: " + html.escape("; ".join(pending)) if pending and live
             else ""))
         with solara.Row(gap="8px", style="flex-wrap: wrap"):
