@@ -6,11 +6,13 @@ The dashboard at its default size (a place a room can follow: 800 people over fi
 years, 12 organisations, 40 practitioner posts; ``hls_sim.dashboard.controls``),
 twin worlds (competitive and collaborative) from the same seed.
 
-* Server side: the page's main area (``hls_sim.dashboard.app.Dashboard``: key figures,
-  twelve charts of both worlds, two network views, two tickers, the followed person)
-  is rendered in-process with Solara, as the server renders it. One timed step is what
-  SolaraViz's Step button does: ``TwinWorlds.step()`` (both worlds, their tickers and the
-  followed person), then Mesa's ``force_update()``, which redraws every view and sends
+* Server side: the page's main area (``hls_sim.dashboard.app.Dashboard``: key figures
+  and value added over no service, twelve charts of both worlds, the providers' practice
+  chart and two lot maps, two network views, two tickers, the followed person) is
+  rendered in-process with Solara, as the server renders it. One timed step is what
+  SolaraViz's Step button does: ``TwinWorlds.step()`` (both worlds, the unseen
+  no-service world, their tickers, lot trackers and the followed person), then Mesa's
+  ``force_update()``, which redraws every view and sends
   every changed widget's state. The widgets' messages are serialised to JSON, as the
   server does before sending them, so that cost is in the time; their size is
   reported. Each repeat builds a fresh twin (seed = repeat number), runs it to

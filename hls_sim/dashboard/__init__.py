@@ -1,15 +1,17 @@
 """An interactive dashboard for trainers: twin worlds, side by side.
 
 Two places built from the same seed (the same people, needs and life shocks), one
-commissioned competitively and one collaboratively, step together in a Mesa SolaraViz
-page: charts of both worlds, a network view of each, an event ticker and one person's
-journey. Start it with ``hls-sim dashboard`` or::
+commissioned competitively and one collaboratively (or either with no commissioned
+support), step together in a Mesa SolaraViz page: what each adds over no support,
+charts of both worlds, the providers and who holds which lot, a network view of each,
+an event ticker and one person's journey. Start it with ``hls-sim dashboard`` or::
 
     from hls_sim.dashboard import serve
     serve(port=8765)          # blocks until Ctrl-C
 
 Modules: :mod:`.twin` (the TwinWorlds model), :mod:`.charts`, :mod:`.network`,
-:mod:`.ticker`, :mod:`.controls` (levers and place settings), :mod:`.app` (the page) and
+:mod:`.ticker`, :mod:`.lots` (providers and lots), :mod:`.controls` (levers in their two
+groups, and place settings), :mod:`.app` (the page) and
 :mod:`.assets` (the page's JavaScript, cached for use without internet).
 """
 
