@@ -71,8 +71,13 @@ def write_report(results_dir: str | Path) -> Path:
 
     threshold = m["scenarios"][0]["content"]["people"]["need_threshold"]
     journeys = stories.journeys(res.events, res.people, present, baseline, threshold)
-    differing = stories.differing_parameters({s["name"]: s["content"]
-                                              for s in m["scenarios"]})
+    contents = {s["name"]: s["content"] for s in m["scenarios"]}
+    if len(contents) == 1:
+        # One scenario: what it sets away from the model's defaults for its regime (the
+        # place and levers a reader should know are this file's choices).
+        (name, content), = contents.items()
+        contents = {"model default": stories.default_content(content), name: content}
+    differing = stories.differing_parameters(contents)
     differing_html = None
     if len(differing):
         differing_html = differing.drop(columns=["assumed"]).to_html(index=False,
@@ -80,7 +85,7 @@ def write_report(results_dir: str | Path) -> Path:
 
     timings = m.get("timings", {})
     html = TEMPLATES.get_template("scenario_report.html.j2").render(
-        title=f"hls_sim: {' vs '.join(names)}",
+        title=f"hls_sim: {' vs '.join(names)}", single=len(names) == 1,
         manifest=m, baseline=baseline, scenarios=present,
         replicates=m["replicates"], results_dir=str(res.path),
         question=m.get("question") or default_question(names, []),
