@@ -65,7 +65,9 @@ class ParameterError(ValueError):
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # NaN and infinity are never a valid parameter (NaN passes every ge/le bound).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              allow_inf_nan=False)
 
 
 class PlaceParams(_Group):
@@ -379,7 +381,7 @@ class Params(BaseModel):
     name) plus ``switch_overrides``.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     name: str = Field("custom", description="scenario name, for reports")
     regime: str = Field("competitive", description="preset applied at week 0")

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from . import feasibility
 from .params import GROUPS, TOP_LEVEL, ParameterError, Params, make_params, parameter_names
 
 SCENARIO_KEYS = ("description", "extends")
@@ -139,6 +140,7 @@ def load(ref: str | Path) -> Scenario:
     raw.setdefault("name", path.stem)
     try:
         params = make_params(raw)
+        feasibility.check(params)
     except ScenarioError:
         raise
     except ParameterError as exc:
@@ -151,6 +153,7 @@ def from_overrides(name: str, overrides: dict[str, Any], description: str = "") 
     """A scenario built in code from parameter overrides (as :func:`hls_sim.run` takes)."""
     try:
         params = make_params({**overrides, "name": name})
+        feasibility.check(params)
     except ParameterError as exc:
         raise ScenarioError(f"scenario {name}: {exc}", param=exc.param) from None
     return Scenario(name, description, params)
@@ -175,9 +178,11 @@ def read_yaml(path: Path, error: type[ParameterError] = ScenarioError) -> tuple[
 
 
 def _read(path: Path) -> dict[str, Any]:
-    _text, data = read_yaml(path)
+    text, data = read_yaml(path)
     if data is None:
-        return {}
+        what = "is empty" if not text.strip() else "holds only comments"
+        raise ScenarioError(f"{path}: {what}: a scenario needs at least a line of its own "
+                            "(e.g. 'extends: competitive.yaml' and what it changes)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario must be a mapping of keys to values, "
                             f"not a {type(data).__name__}")

@@ -14,6 +14,7 @@ the same shocks (common random numbers), and differences are paired.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import platform
@@ -22,24 +23,23 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import __version__
+from .. import __version__, feasibility
 from ..params import ParameterError
 from ..scenarios import Scenario
-from .executors import ExecutorError, make_executor
-from .store import ResultsStore
-from .work import RunSpec, simulate_batch
+from .executors import ExecutorError, WorkerDied, default_workers, make_executor
+from .store import ResultsStore, disk_usage
+from .versions import DEPENDENCIES, versions
+from .work import RunOutput, RunSpec, simulate_batch
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked from here
 MANIFEST_VERSION = 1
-DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pyarrow", "pydantic", "pyyaml",
-                "SALib", "seaborn", "matplotlib", "distributed")
+__all__ = ["DEPENDENCIES"]
 TARGET_BATCH_SECONDS = 1.0  # batch short runs so each task is worth scheduling
 
 
@@ -59,6 +59,8 @@ class Experiment:
         name: folder-name stem for the results; defaults from the scenario names.
         question: what the comparison is for, in words (shown in the report).
         event_replicates: replicates per scenario whose event logs are kept (journeys).
+        people_replicates: replicates per scenario whose people tables are kept (one
+            row per person: the largest table); None keeps them for every replicate.
         kind: ``"run"`` or ``"compare"`` (for the report's wording).
         keep: tables kept besides the summary (``"timeseries"``, ``"people"``).
         model: ``"hls_sim"``, or any ``module:function`` taking a scenario's parameters
@@ -74,6 +76,7 @@ class Experiment:
     kind: str = "compare"
     keep: tuple[str, ...] = ("timeseries", "people")
     model: str = "hls_sim"
+    people_replicates: int | None = None
 
     def __post_init__(self) -> None:
         if not self.scenarios:
@@ -88,6 +91,10 @@ class Experiment:
                                   "number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ExperimentError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
+        if self.people_replicates is not None and (
+                not isinstance(self.people_replicates, int) or self.people_replicates < 0):
+            raise ExperimentError(f"invalid people_replicates={self.people_replicates!r}: "
+                                  "allowed a whole number >= 0")
         if self.name is None:
             self.name = "-vs-".join(names) if len(names) > 1 else names[0]
 
@@ -115,6 +122,10 @@ class Experiment:
     def prepare(self, store: ResultsStore) -> None:
         """Write anything the runs need besides the manifest (nothing, here)."""
 
+    def largest_params(self) -> list[Any]:
+        """Parameters of the largest runs (for the memory check before anything runs)."""
+        return [s.params for s in self.scenarios]
+
     def seeds(self) -> list[int]:
         """One model seed per replicate, spawned from the root seed."""
         children = np.random.SeedSequence(self.seed).spawn(self.replicates)
@@ -124,8 +135,11 @@ class Experiment:
         """Every run, interleaved by replicate so partial results stay balanced."""
         out = []
         for k, seed in enumerate(self.seeds()):
+            keep = self.keep
+            if self.people_replicates is not None and k >= self.people_replicates:
+                keep = tuple(t for t in keep if t != "people")
+            keep += ("events",) if k < self.event_replicates else ()
             for s in self.scenarios:
-                keep = self.keep + (("events",) if k < self.event_replicates else ())
                 out.append(RunSpec(s.name, k, seed, keep))
         return out
 
@@ -134,6 +148,7 @@ class Experiment:
             "name": self.name, "kind": self.kind, "question": self.question,
             "baseline": self.baseline, "root_seed": self.seed, "replicates": self.replicates,
             "seeds": self.seeds(), "event_replicates": self.event_replicates,
+            "people_replicates": self.people_replicates,
             "keep": list(self.keep), "model": self.model,
             "scenarios": [{"name": s.name, "description": s.description,
                            "path": str(s.path) if s.path else None, "extends_chain": s.chain,
@@ -151,7 +166,8 @@ class Experiment:
             scen.append(sc)
         return cls(scen, m["replicates"], m["root_seed"], m["name"], m.get("question"),
                    m.get("event_replicates", 3), m.get("kind", "compare"),
-                   tuple(m.get("keep", ("timeseries", "people"))), m.get("model", "hls_sim"))
+                   tuple(m.get("keep", ("timeseries", "people"))), m.get("model", "hls_sim"),
+                   m.get("people_replicates"))
 
 
 @dataclass
@@ -164,6 +180,7 @@ class Outcome:
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_seconds: float = 0.0
     model_seconds: float = 0.0
+    disk_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -185,6 +202,9 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
                    progress: bool = True) -> Outcome:
     """Run every replicate of every scenario and store the results as they finish.
 
+    Everything that can refuse the experiment (the folder, the memory the runs need, a
+    Dask cluster's versions) is checked before the results folder is created.
+
     Args:
         exp: what to run.
         out: results folder (new or empty); default ``results/<name>-<timestamp>``.
@@ -194,17 +214,23 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
 
     Raises:
         ExperimentError: ``out`` already holds results (use :func:`resume_experiment`).
+        FeasibilityError: the runs need more memory than this machine has.
+        ClusterMismatchError: the Dask workers run other versions than this process.
     """
     path = Path(out) if out is not None else default_out(exp.name or "experiment")
-    if path.exists() and any(path.iterdir()):
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ExperimentError(f"{path} is not empty: choose a new --out folder, or use "
                               f"--resume {path} to finish an interrupted experiment")
-    store = ResultsStore(path)
-    manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
-                "created": _now(), "status": "running", **exp.to_manifest(), "sessions": []}
-    store.write_manifest(manifest)
-    exp.prepare(store)
-    return _execute(exp, store, manifest, workers, dask, progress)
+    specs = exp.runs()
+    check_fits(exp, len(specs), workers, dask)
+    with _opened(workers, dask, bool(specs)) as executor:
+        store = ResultsStore(path)
+        manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
+                    "created": _now(), "status": "running", **exp.to_manifest(),
+                    "sessions": []}
+        store.write_manifest(manifest)
+        exp.prepare(store)
+        return _execute(exp, store, manifest, executor, progress)
 
 
 def resume_experiment(path: str | Path, *, workers: int | None = None,
@@ -226,8 +252,32 @@ def resume_experiment(path: str | Path, *, workers: int | None = None,
         raise ExperimentError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
                               "so resumed runs would not match: start a new experiment")
     exp = (factory or Experiment.from_manifest)(manifest)
-    store.clean_partial()
-    return _execute(exp, store, manifest, workers, dask, progress)
+    done = store.finished_keys()
+    todo = [s for s in exp.runs() if s.key not in done]
+    check_fits(exp, len(todo), workers, dask)
+    with _opened(workers, dask, bool(todo)) as executor:
+        store.clean_partial()
+        return _execute(exp, store, manifest, executor, progress)
+
+
+@contextlib.contextmanager
+def _opened(workers: int | None, dask: str | None, needed: bool):
+    """The executor (timed: starting workers or a cluster is part of the wall time)."""
+    t0 = time.perf_counter()
+    with make_executor(workers, dask) if needed else _Nothing() as executor:
+        executor.start_seconds = round(time.perf_counter() - t0, 3)
+        yield executor
+
+
+def check_fits(exp: Any, n_runs: int, workers: int | None, dask: str | None) -> None:
+    """Refuse (one line) runs that would not fit in this machine's memory, counting the
+    runs held at once by the workers (before any worker or folder exists). A remote
+    Dask cluster's memory is its own business."""
+    if not n_runs or (dask and dask != "local") or not hasattr(exp, "largest_params"):
+        return
+    at_once = min(workers or default_workers(), n_runs)
+    for params in exp.largest_params():
+        feasibility.check_memory(params, runs_at_once=at_once)
 
 
 def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
@@ -239,7 +289,7 @@ def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[li
 
 
 def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
-             workers: int | None, dask: str | None, progress: bool) -> Outcome:
+             executor: Any, progress: bool) -> Outcome:
     specs = exp.runs()
     done = store.finished_keys()
     todo = [s for s in specs if s.key not in done]
@@ -251,26 +301,29 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
     failed = 0
     bar = None
     try:
-        t0 = time.perf_counter()
-        with make_executor(workers, dask) if todo else _Nothing() as executor:
-            session["executor"] = executor.describe()
-            session["executor_start_seconds"] = round(time.perf_counter() - t0, 3)
-            # The bar comes after the workers exist (they may be forked from here), and
-            # without tqdm's monitor thread.
-            bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
-                       desc=exp.name, disable=not progress, file=sys.stderr,
-                       dynamic_ncols=True)
-            manifest["status"] = "running"
-            store.write_manifest(manifest)
-            batches = plan_batches(exp, todo, executor.workers)
-            for _i, outputs in executor.map_unordered(
-                    simulate_batch, [exp.batch_args(params, b) for b in batches]):
-                for out in outputs:
-                    store.save(out)
-                    failed += not out.ok
-                    bar.update(1)
-                    if failed:
-                        bar.set_postfix(failed=failed)
+        session["executor"] = executor.describe()
+        session["executor_start_seconds"] = executor.start_seconds
+        # The bar comes after the workers exist (they may be forked from here), and
+        # without tqdm's monitor thread.
+        bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
+                   desc=exp.name, disable=not progress, file=sys.stderr,
+                   dynamic_ncols=True)
+        manifest["status"] = "running"
+        store.write_manifest(manifest)
+        batches = plan_batches(exp, todo, executor.workers)
+        for i, outputs in executor.map_unordered(
+                simulate_batch, [exp.batch_args(params, b) for b in batches]):
+            if isinstance(outputs, WorkerDied):  # its runs are lost: record them failed
+                outputs = [RunOutput(spec, error=outputs.reason,
+                                     traceback=f"{outputs.reason}\n(no Python traceback: "
+                                     "the process was ended from outside)")
+                           for spec in batches[i]]
+            for out in outputs:
+                store.save(out)
+                failed += not out.ok
+                bar.update(1)
+                if failed:
+                    bar.set_postfix(failed=failed)
     except KeyboardInterrupt:
         _finish(store, manifest, session, start, "interrupted")
         raise
@@ -285,7 +338,8 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
     _finish(store, manifest, session, start, status)
     runs = store.runs()
     return Outcome(store.root, len(specs), len(runs), failures, time.perf_counter() - start,
-                   float(runs["run_seconds"].sum()) if len(runs) else 0.0)
+                   float(runs["run_seconds"].sum()) if len(runs) else 0.0,
+                   manifest.get("disk_bytes", 0))
 
 
 class _Nothing:
@@ -323,18 +377,13 @@ def _finish(store: ResultsStore, manifest: dict[str, Any], session: dict[str, An
     }
     manifest["failures"] = [{k: f.get(k) for k in ("scenario", "replicate", "seed", "error",
                                                    "traceback")} for f in failures]
+    manifest["disk_bytes"] = disk_usage(store.root)  # the manifest's own few KB aside
     store.write_manifest(manifest)
 
 
 def provenance() -> dict[str, Any]:
     """Package and dependency versions, git commit, machine: what made these results."""
-    versions = {"hls_sim": __version__, "python": platform.python_version()}
-    for dep in DEPENDENCIES:
-        try:
-            versions[dep] = metadata.version(dep)
-        except metadata.PackageNotFoundError:
-            versions[dep] = None
-    return {"versions": versions, "git": git_info(),
+    return {"versions": versions(), "git": git_info(),
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
                         "python_implementation": platform.python_implementation()}}
 

@@ -75,6 +75,11 @@ def write_parquet_atomic(path: Path, df: pd.DataFrame) -> None:
         raise
 
 
+def disk_usage(root: Path) -> int:
+    """Bytes used by every file under ``root`` (the results folder)."""
+    return sum(p.stat().st_size for p in Path(root).rglob("*") if p.is_file())
+
+
 class ResultsStore:
     """Reads and writes one experiment's results folder."""
 
