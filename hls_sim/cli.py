@@ -23,6 +23,7 @@ from .runner import (
     resume_experiment,
     run_experiment,
 )
+from .runner.store import disk_usage, human_bytes
 
 EXAMPLES = {
     "run": """\
@@ -30,6 +31,7 @@ EXAMPLES = {
           hls-sim run quick                                  # 10 replicates of quick.yaml
           hls-sim run scenarios/people_in_mind.yaml --replicates 20 --out results/pim
           hls-sim run collaborative --workers 2 --seed 7
+          hls-sim run competitive --replicates 40 --keep-people 5   # less disk
           hls-sim run --resume results/pim                   # finish an interrupted run""",
     "compare": """\
         examples:
@@ -128,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on a Dask cluster: a scheduler address, or 'local'")
     g.add_argument("--resume", type=Path, metavar="DIR",
                    help="finish an interrupted experiment in DIR (runs only what is missing)")
+    g.add_argument("--keep-people", type=_non_negative, metavar="K",
+                   help="keep the people table (one row per person, the largest table) for "
+                        "the first K replicates of each scenario only (default: all)")
     g.add_argument("--no-report", action="store_true", help="skip the HTML report")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
@@ -213,7 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded = [scenarios.load(r) for r in refs]  # all validated before anything is written
         exp = Experiment(loaded, replicates=args.replicates, seed=args.seed,
                          question=getattr(args, "question", None),
-                         kind="compare" if args.many else "run")
+                         kind="compare" if args.many else "run",
+                         people_replicates=args.keep_people)
         outcome = run_experiment(exp, args.out, workers=args.workers, dask=args.dask,
                                  progress=progress)
     return finish(outcome, report=not args.no_report)
@@ -230,7 +236,8 @@ def finish(outcome, report: bool = True) -> int:
         path = write_report(outcome.path)
         print(f"\nreport: {path}")
     print(f"results: {outcome.path}  ({outcome.runs_finished}/{outcome.runs_planned} runs, "
-          f"model time {outcome.model_seconds:.1f} s)")
+          f"model time {outcome.model_seconds:.1f} s, {human_bytes(disk_usage(outcome.path))} "
+          "on disk)")
     if outcome.failures:
         print(f"hls-sim: {len(outcome.failures)} run(s) failed:", file=sys.stderr)
         for f in outcome.failures:
@@ -368,7 +375,8 @@ def cmd_design(args: argparse.Namespace) -> int:
 
         print(f"\nreport: {write_report(outcome.path)}")
     print(f"results: {outcome.path}  ({outcome.runs_finished}/{outcome.runs_planned} runs, "
-          f"model time {outcome.model_seconds:.1f} s, wall time {outcome.wall_seconds:.1f} s)")
+          f"model time {outcome.model_seconds:.1f} s, wall time {outcome.wall_seconds:.1f} s, "
+          f"{human_bytes(disk_usage(outcome.path))} on disk)")
     return status
 
 

@@ -142,22 +142,66 @@ def test_out_folder_with_results_is_refused(tmp_path):
         run_experiment(tiny_experiment(replicates=1), tmp_path / "x", progress=False)
 
 
+def session_processes(sid: int) -> list[int]:
+    """Processes of a session (every process a command started, however re-parented)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # field 6 of stat: session id
+            out.append(int(stat.parent.name))
+    return out
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of a process's children."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append((int(stat.parent.name), fields[0]))
+    return out
+
+
+def wait_for_runs(folder: Path, n: int, proc: subprocess.Popen, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = list((folder / "runs").glob("*.json")) if (folder / "runs").is_dir() else []
+        if len(done) >= n or proc.poll() is not None:
+            return
+        time.sleep(0.02)
+
+
+def assert_nothing_left(sid: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while session_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = session_processes(sid)
+    for pid in left:  # clean up before failing, so nothing is left behind by the test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes of the killed command still running: {left}"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
-    """Kill a running experiment (and its workers) with SIGKILL, then --resume it."""
+    """kill -9 of the command alone (not its workers): every worker exits within
+    seconds; then --resume finishes it, equal to a run never interrupted."""
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     args = ["run", "quick", "--replicates", "24", "--seed", "5", "--workers", "2", "-q",
             "--no-report"]
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", *args, "--out", str(killed)],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        done = list((killed / "runs").glob("*.json")) if (killed / "runs").is_dir() else []
-        if len(done) >= 4 or proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the command, its fork server and its workers
+    wait_for_runs(killed, 4, proc)
+    assert len(children(proc.pid)) >= 2  # the workers
+    os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
     proc.wait(timeout=30)
+    assert_nothing_left(proc.pid)
     finished_before = len(list((killed / "runs").glob("*.json")))
     assert 4 <= finished_before < 24, "the experiment was not interrupted mid-way"
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
@@ -175,6 +219,72 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert clean_run.returncode == 0, clean_run.stderr
     assert_same_results(killed, clean)
     assert not list(killed.rglob(".tmp-*"))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
+def test_sigkill_leaves_no_dask_local_cluster_behind(tmp_path):
+    """kill -9 of a command running on a Dask LocalCluster: its worker processes (and
+    the fork server they came from) exit within seconds."""
+    out = tmp_path / "dask"
+    proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "24",
+                             "--dask", "local", "--workers", "2", "-q", "--no-report",
+                             "--out", str(out)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_runs(out, 2, proc)
+    assert proc.poll() is None, "the experiment finished before it could be killed"
+    assert len(session_processes(proc.pid)) >= 3  # the command, a fork server, workers
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert_nothing_left(proc.pid)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
+def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
+    """SIGKILL of one pool worker while it runs: its runs are recorded as failed with
+    the reason, the others finish, the command exits 1 with the --resume hint, and
+    --resume then finishes the experiment."""
+    out = tmp_path / "k"
+    proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "12",
+                             "--workers", "2", "-q", "--no-report", "--out", str(out)],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    wait_for_runs(out, 2, proc)
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and proc.poll() is None and time.monotonic() < deadline:
+        running = [pid for pid, state in children(proc.pid) if state == "R"]
+        if running:  # a worker in the middle of a run, not waiting for one
+            victim = running[0]
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(0.01)
+    assert victim is not None, "no worker was caught running"
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert "WorkerDied" in stderr and f"process {victim}" in stderr and "SIGKILL" in stderr
+    assert f"--resume {out}" in stderr and "Traceback" not in stderr
+    failed = list((out / "failures").glob("*.json"))
+    finished = list((out / "runs").glob("*.json"))
+    assert failed and len(failed) + len(finished) == 12
+    record = json.loads(failed[0].read_text())
+    assert "SIGKILL" in record["error"]
+    resumed = subprocess.run([sys.executable, "-m", "hls_sim", "run", "--resume", str(out),
+                              "--workers", "2", "-q", "--no-report"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(list((out / "runs").glob("*.json"))) == 12
+    assert not list((out / "failures").glob("*.json"))
+
+
+def test_people_table_kept_for_the_first_replicates_and_disk_reported(tmp_path):
+    exp = tiny_experiment(replicates=3, people_replicates=1)
+    outcome = run_experiment(exp, tmp_path / "p", workers=1, progress=False)
+    res = load_results(outcome.path)
+    assert set(res.people["replicate"]) == {0} and len(res.summary) == 6
+    assert len(res.timeseries) == 6 * 60
+    m = res.manifest
+    assert m["people_replicates"] == 1
+    on_disk = sum(p.stat().st_size for p in outcome.path.rglob("*") if p.is_file())
+    assert 0 < m["disk_bytes"] <= on_disk and outcome.disk_bytes == m["disk_bytes"]
 
 
 def test_resume_of_a_finished_experiment_runs_nothing(tmp_path):

@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 
 from ..analysis.compare import headline_table
-from ..runner.store import load_results, write_atomic
+from ..runner.store import disk_by_table, human_bytes, load_results, write_atomic
 from . import figures, stories
 
 TEMPLATES = jinja2.Environment(
@@ -95,10 +95,20 @@ def write_report(results_dir: str | Path) -> Path:
         command=" ".join(m.get("sessions", [{}])[0].get("command", [])) or "(python API)",
         runs_finished=len(res.runs), model_seconds=timings.get("model_seconds_total", 0.0),
         wall_seconds=timings.get("wall_seconds_total", 0.0),
+        disk=_disk(res.path), people_replicates=m.get("people_replicates"),
     )
     path = res.path / "report.html"
     write_atomic(path, html)
     return path
+
+
+def _disk(root: Path) -> str:
+    """How much disk the results use, in all and by table (before this report)."""
+    parts = disk_by_table(root)
+    total = sum(parts.values())
+    parts.pop("other", None)
+    detail = ", ".join(f"{name} {human_bytes(b)}" for name, b in parts.items())
+    return f"{human_bytes(total)} ({detail}; the rest is the manifest, run records and figures)"
 
 
 def _verdict_class(v: str) -> str:

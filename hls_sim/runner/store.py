@@ -80,6 +80,23 @@ def disk_usage(root: Path) -> int:
     return sum(p.stat().st_size for p in Path(root).rglob("*") if p.is_file())
 
 
+def disk_by_table(root: Path) -> dict[str, int]:
+    """Bytes used by each table's folder (summary, timeseries, people, events) and by
+    everything else (manifest, run records, figures, the report), largest first."""
+    root = Path(root)
+    out = {t: disk_usage(root / t) for t in TABLES if (root / t).is_dir()}
+    out["other"] = disk_usage(root) - sum(out.values())
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def human_bytes(n: float) -> str:
+    """``12.3 MB``: decimal units, as file managers show them."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
 class ResultsStore:
     """Reads and writes one experiment's results folder."""
 
