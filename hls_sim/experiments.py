@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from . import scenarios as scenario_files
+from . import sizes
 from .params import GROUPS, ParameterError, make_params
 from .runner.experiment import ExperimentError, resume_experiment, run_experiment
 from .runner.store import ResultsStore, write_parquet_atomic
@@ -273,6 +274,8 @@ def load(ref: str | Path) -> ExperimentSpec:
                                   f"not {type(raw).__name__ if raw is not None else 'nothing'}")
     lines: dict[tuple, int] = {}
     _line_map(root, (), lines)
+    if sizes.small():  # HLS_SIM_SIZE=small: the smallest sample its method allows
+        raw = sizes.shrink_design(raw)
     return _Parser(raw, path, lines).parse()
 
 

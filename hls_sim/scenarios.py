@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from . import feasibility
+from . import feasibility, sizes
 from .params import GROUPS, TOP_LEVEL, ParameterError, Params, make_params, parameter_names
 
 SCENARIO_KEYS = ("description", "extends")
@@ -146,7 +146,11 @@ def load(ref: str | Path) -> Scenario:
     except ParameterError as exc:
         where = _locate(chain, exc.param)
         raise ScenarioError(f"{where}: {exc}", param=exc.param) from None
-    return Scenario(params.name, description.strip(), params, path, [str(c) for c in chain])
+    description = description.strip()
+    if sizes.small():  # HLS_SIM_SIZE=small: the same scenario in a small place
+        params = sizes.shrink(params)
+        description += sizes.NOTE
+    return Scenario(params.name, description, params, path, [str(c) for c in chain])
 
 
 def from_overrides(name: str, overrides: dict[str, Any], description: str = "") -> Scenario:
@@ -226,8 +230,13 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Path]]:
         raise ScenarioError(f"{path}: extends must name one scenario file, not {parent_ref!r}")
     parent = path.parent / parent_ref
     if not parent.is_file():
+        # A bare file name (extends: competitive.yaml) from a file saved anywhere: the
+        # scenario of that name in the scenario folders.
+        bare = Path(parent_ref)
+        name = bare.stem if bare.parent == Path(".") and bare.suffix in (".yaml", ".yml") \
+            else parent_ref
         try:
-            parent = find(parent_ref)
+            parent = find(name)
         except ScenarioError:
             raise ScenarioError(f"{path}: extends '{parent_ref}', which does not exist "
                                 f"(looked beside it and in the scenario folders)") from None
