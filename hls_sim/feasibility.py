@@ -60,6 +60,7 @@ def check(params: Params, *, runs_at_once: int = 1,
         available: bytes of memory available (default: this machine's, now).
     """
     check_finite(params)
+    check_magnitudes(params)
     check_weeks(params)
     check_contradictions(params)
     check_memory(params, runs_at_once=runs_at_once, available=available)
@@ -72,6 +73,43 @@ def check_finite(params: Params) -> None:
         if not math.isfinite(value):
             raise FeasibilityError(f"invalid parameter {name}={value!r}: allowed a finite "
                                    "number (not NaN or infinity)", param=name)
+
+
+# Ceilings for parameters that have no upper bound of their own: far beyond any real
+# place, and below the sizes at which the model's arithmetic overflows (whole pence in
+# 64 bits, weeks in 32 bits, products of rates). Sizes of the place are left to the
+# memory check.
+HOURS_CEILING = 168.0  # hours in a week
+WEEKS_CEILING = 52_000  # a thousand years
+CEILING = 1e9
+
+
+def check_magnitudes(params: Params) -> None:
+    """Unbounded parameters: at most the hours in a week, a thousand years, or 1e9."""
+    from .params import GROUPS
+
+    sets = [(group, cls, getattr(params, group)) for group, cls in GROUPS.items()
+            if group != "place"]
+    if params.switch_to is not None:
+        sets.append(("switch_overrides", GROUPS["commissioning"], params.levers_after_switch()))
+    for group, cls, values in sets:
+        for fname, field in cls.model_fields.items():
+            if any(getattr(m, a, None) is not None for m in field.metadata
+                   for a in ("le", "lt")):
+                continue
+            value = getattr(values, fname)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            unit = str((field.json_schema_extra or {}).get("unit", ""))
+            if unit.startswith("hours"):
+                top, what = HOURS_CEILING, "the 168 hours in a week"
+            elif unit.startswith("weeks"):
+                top, what = WEEKS_CEILING, "52,000 weeks (a thousand years)"
+            else:
+                top, what = CEILING, "1e9 (far beyond any real place)"
+            if abs(value) > top:
+                raise FeasibilityError(f"invalid parameter {group}.{fname}={value!r}: allowed "
+                                       f"at most {what}", param=f"{group}.{fname}")
 
 
 def check_weeks(params: Params) -> None:
