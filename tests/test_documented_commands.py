@@ -47,6 +47,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ def fenced_blocks(path: Path):
             while i < len(lines) and not lines[i].lstrip().startswith(fence):
                 body.append(lines[i])
                 i += 1
-            yield info, start + 1, "\n".join(body)
+            yield info, start + 1, textwrap.dedent("\n".join(body))
         i += 1
 
 
