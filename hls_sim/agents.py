@@ -1,17 +1,17 @@
 """Mesa agents: Person, Practitioner, Organisation and Commissioner.
 
-People and practitioners are many, so their state lives in arrays (``hls_sim.state``)
-and their weekly dynamics are vectorised in ``hls_sim.mechanisms``; their agents are
+The many (people, practitioner posts) and the few (organisations) keep their state in
+arrays (``hls_sim.state``), and the week's behaviour lives in the mechanisms of the
+week plan (``hls_sim.mechanisms``), which act on whole arrays at once. The agents are
 real Mesa agents (in ``model.agents``, usable by AgentSet, DataCollector and SolaraViz)
-whose attributes read and write their row of those arrays.
+whose attributes read their row of those arrays: a view, never a second copy.
 
-Organisations and the commissioner are few; they keep readable ``step`` methods for
-their own decisions (experiments, insolvency, tenders, partnership reviews).
+This module imports only the state: the model imports it, never the other way round.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import mesa
 import numpy as np
@@ -19,14 +19,11 @@ import numpy as np
 from .params import DOMAINS
 from .state import STATUS_NAMES, wellbeing_of
 
-if TYPE_CHECKING:
-    from .model import HLSModel
-
 
 class Person(mesa.Agent):
     """A person needing support: a view onto row ``idx`` of ``model.people``."""
 
-    def __init__(self, model: HLSModel, idx: int):
+    def __init__(self, model: Any, idx: int):
         super().__init__(model)
         self.idx = idx
 
@@ -67,13 +64,13 @@ class Person(mesa.Agent):
 class Practitioner(mesa.Agent):
     """A practitioner in post ``post``: a view onto that row of ``model.posts``."""
 
-    def __init__(self, model: HLSModel, post: int):
+    def __init__(self, model: Any, post: int):
         super().__init__(model)
         self.post = post
 
     @property
     def organisation(self) -> Organisation:
-        return self.model.orgs[self.model.posts.org[self.post]]
+        return self.model.providers.agent[self.model.posts.org[self.post]]
 
     @property
     def caseload(self) -> int:
@@ -99,32 +96,50 @@ class Practitioner(mesa.Agent):
 
 
 class Organisation(mesa.Agent):
-    """A provider (mostly a charity): specialism, contracts, reserves, practice knowledge.
+    """A provider (mostly a charity): a view onto row ``index`` of ``model.providers``.
 
     Money is in whole pence (``reserves``) so accounts balance exactly.
     """
 
-    def __init__(self, model: HLSModel, index: int, specialism: int, locality: int,
-                 reserves: int):
+    def __init__(self, model: Any, index: int):
         super().__init__(model)
         self.index = index
-        self.specialism = specialism
-        self.locality = locality
-        self.reserves = reserves  # pence
-        self.active = True
-        self.closed_week: int | None = None
-        self.experiment: dict | None = None
-        self.experiments_run = 0
-        self.experiments_grown = 0
+
+    @property
+    def _rows(self):
+        return self.model.providers
 
     @property
     def name(self) -> str:
         return f"Organisation {self.index}"
 
     @property
+    def specialism(self) -> int:
+        """Need domain (index into ``DOMAINS``) the organisation specialises in."""
+        return int(self._rows.specialism[self.index])
+
+    @property
+    def locality(self) -> int:
+        return int(self._rows.locality[self.index])
+
+    @property
+    def reserves(self) -> int:
+        """Reserves in pence."""
+        return int(self._rows.reserves[self.index])
+
+    @property
+    def active(self) -> bool:
+        return bool(self._rows.active[self.index])
+
+    @property
+    def closed_week(self) -> int | None:
+        w = int(self._rows.closed_week[self.index])
+        return None if w < 0 else w
+
+    @property
     def contracts(self) -> list:
         """Active contracts this organisation holds."""
-        return self.model.contracts_of(self.index)
+        return self.model.contracts.held_by(self.index)
 
     @property
     def staff(self) -> int:
@@ -134,61 +149,32 @@ class Organisation(mesa.Agent):
     @property
     def practice(self) -> np.ndarray:
         """Multiplier on progress per domain from this organisation's grown practice."""
-        return self.model.practice[self.index]
+        return self._rows.practice[self.index]
 
-    def step(self) -> None:
-        """Weekly decisions: run or judge a test-and-learn experiment; close if insolvent."""
-        if not self.active:
-            return
-        self._test_and_learn()
-        if self.reserves < 0:
-            self.model.close_organisation(self)
+    @property
+    def trials_run(self) -> int:
+        """Test-and-learn trials this organisation has started."""
+        return int(self._rows.trials_run[self.index])
 
-    def _test_and_learn(self) -> None:
-        model, levers, lp = self.model, self.model.levers, self.model.params.learning
-        if self.experiment is not None:
-            exp = self.experiment
-            if model.week - exp["start"] >= lp.experiment_weeks:
-                self.experiment = None
-                observed = exp["effect"] + model.rng.normal(0.0, lp.experiment_noise_sd)
-                d = exp["domain"]
-                if observed > 0:  # judged to work: grow it into everyday practice
-                    self.practice[d] = np.clip(self.practice[d] * (1 + exp["effect"]), 0.5, 2.0)
-                    self.experiments_grown += 1
-                    model.grown_practices.append((self.index, d))
-                    model.log.org_event(model.week, "experiment_grown", self.index,
-                                        f"{DOMAINS[d]} idea grown (true effect "
-                                        f"{exp['effect']:+.2f})")
-                else:  # failed, and still taught something (seed 001: okay to fail)
-                    model.system_learning = min(1.0, model.system_learning + 0.01)
-                    model.log.org_event(model.week, "experiment_failed", self.index,
-                                        f"{DOMAINS[d]} idea stopped")
-            return
-        if not levers.test_and_learn or not self.contracts:
-            return
-        p_start = lp.experiment_rate_per_year / 52.0 * levers.discretion
-        if model.random.random() < p_start:
-            scope = np.flatnonzero(self.contracts[0].domains)
-            d = int(scope[model.random.randrange(scope.size)])
-            effect = model.rng.normal(lp.experiment_effect_mean, lp.experiment_effect_sd)
-            self.experiment = {"domain": d, "effect": float(effect), "start": model.week}
-            self.experiments_run += 1
-            model.experiments_started += 1
-            model.log.org_event(model.week, "experiment_started", self.index,
-                                f"testing a new way of working on {DOMAINS[d]}")
+    @property
+    def trials_grown(self) -> int:
+        """Trials judged to work and grown into everyday practice."""
+        return int(self._rows.trials_grown[self.index])
 
 
 class Commissioner(mesa.Agent):
-    """Holds the budget and the regime's levers; lets contracts and stewards the system."""
+    """The commissioner: holds the budget and pulls the regime's levers.
 
-    def step(self) -> None:
-        """Weekly: regime switch, contract ends (tender or review), flexible budget,
-        learning meetings."""
-        from .mechanisms import commissioning, learning
+    Its decisions (tenders, partnership reviews, moving money, convening learning
+    meetings) are the commissioning and learning-meeting mechanisms of the week plan.
+    """
 
-        model = self.model
-        commissioning.apply_switch(model)
-        model.meeting_this_week = learning.is_meeting_week(model)
-        commissioning.end_contracts(model)
-        commissioning.flexible_budget(model)
-        learning.learning_meeting(model)
+    @property
+    def levers(self):
+        """The commissioning levers in force this week."""
+        return self.model.levers
+
+    @property
+    def budget_per_week(self) -> float:
+        """£ per week."""
+        return float(self.model.params.money.budget_per_week)

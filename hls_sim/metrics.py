@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 SUCCESS_WINDOW = 13  # weeks of closures behind each weekly success rate
 TURNOVER_WINDOW = 52
 
+# Weekly levels, in the order of the timeseries' columns (after the public contract
+# below). The Recorder writes those it computes; mechanisms' own results (money's
+# spending columns) take their place in this order, and any other mechanism result
+# follows at the end.
 LEVELS = (
     "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000", "disengaged_share",
     "referrals_per_person", "assessments_per_person", "continuity_index", "admin_time_share",
@@ -28,7 +32,7 @@ LEVELS = (
     "spend_direct", "spend_assessment", "spend_admin", "spend_learning", "spend_bidding",
     "spend_overhead", "reserves_total", "paid_to_providers", "spend_reporting",
     "people_present", "people_waiting", "people_in_support", "practitioners_in_post",
-    "caseload_mean", "transport_barrier", "experiments_started", "experiments_grown",
+    "caseload_mean", "transport_barrier", "trials_started", "trials_grown",
 )
 COUNTS = ("arrived", "crises", "closures", "reported_successes", "true_successes",
           "leavers", "headcount")
@@ -45,18 +49,24 @@ TIMESERIES_COLUMNS = (
 
 
 class Recorder:
-    """Records one row of levels and counts per week into preallocated arrays."""
+    """Records one row of levels and counts per week into preallocated arrays.
+
+    ``levels`` holds the Recorder's own levels and, as views, every mechanism's weekly
+    results (so readers find every weekly figure in one place).
+    """
 
     def __init__(self, model: HLSModel):
         self.model = model
         n = model.params.place.n_weeks
-        self.levels = {k: np.full(n, np.nan) for k in LEVELS}
+        own = [k for k in LEVELS if not any(k in m.results for m in model.plan)]
+        self.levels = {k: np.full(n, np.nan) for k in own}
+        for m in model.plan:
+            self.levels.update(m.results)
         self.counts = {k: np.zeros(n, np.int64) for k in COUNTS}
-        self._last_reporting = 0  # ledger's reporting total at the end of last week (pence)
 
     def record(self) -> None:
         m, t = self.model, self.model.week
-        people, posts, lv = m.people, m.posts, self.levels
+        people, posts, lv, tally = m.people, m.posts, self.levels, self.model.tally
         n = m.n_arrived
         status = people.status[:n]
         present = np.flatnonzero(IS_PRESENT[status])
@@ -68,61 +78,56 @@ class Recorder:
         total_sig = np.count_nonzero(needs > threshold)
         # Needs worked on this week, with the support step's own weights.
         addressed = 0.0
-        if m.week_worked is not None and m.week_worked[0].size:
-            who, w = m.week_worked
+        if tally.worked is not None and tally.worked[0].size:
+            who, w = tally.worked
             addressed = float(((people.needs[who] > threshold) * w).sum())
-            m.week_worked = None
+            tally.worked = None
         in_support = np.flatnonzero(status[present] == IN_SUPPORT)
         lv["unmet_need"][t] = 1.0 - addressed / total_sig if total_sig else 0.0
         waiting = np.flatnonzero(status == WAITING)
         lv["waiting_weeks_mean"][t] = (t - people.wait_since[waiting]).mean() \
             if waiting.size else 0.0
-        lv["crises_per_1000"][t] = 1000.0 * m.week_crises / n_present
+        lv["crises_per_1000"][t] = 1000.0 * tally.crises / n_present
         lv["disengaged_share"][t] = np.count_nonzero(status == DISENGAGED) / n_present
         arrived = max(n, 1)
-        lv["referrals_per_person"][t] = m.total_referrals / arrived
-        lv["assessments_per_person"][t] = m.total_assessments / arrived
+        lv["referrals_per_person"][t] = tally.referrals / arrived
+        lv["assessments_per_person"][t] = tally.assessments / arrived
         sup = present[in_support]
         lv["continuity_index"][t] = (people.longest_run[sup] /
                                      np.maximum(people.support_weeks[sup], 1)).mean() \
             if sup.size else np.nan
-        worked_hours = m.hours_worked.sum()
-        lv["admin_time_share"][t] = m.hours_admin.sum() / worked_hours if worked_hours else 0.0
+        worked_hours = posts.hours_worked.sum()
+        lv["admin_time_share"][t] = posts.hours_admin.sum() / worked_hours if worked_hours \
+            else 0.0
         filled = posts.filled
         lv["practitioner_stress_mean"][t] = posts.stress[filled].mean() if filled.any() else 0.0
-        active = np.array([o.index for o in m.orgs if o.active], int)
+        prov = m.providers
+        active = np.flatnonzero(prov.active)
         lv["organisations_active"][t] = active.size
         if active.size > 1:
-            sub = m.trust[np.ix_(active, active)]
+            sub = prov.trust[np.ix_(active, active)]
             lv["trust_mean"][t] = (sub.sum() - active.size) / (active.size * (active.size - 1))
         else:
             lv["trust_mean"][t] = np.nan
-        lv["system_learning"][t] = m.system_learning
-        for k, v in m.week_spend.items():
-            lv[f"spend_{k}"][t] = v / 100.0
-        lv["paid_to_providers"][t] = m.week_paid / 100.0
-        lv["reserves_total"][t] = sum(o.reserves for o in m.orgs if o.active) / 100.0
+        lv["system_learning"][t] = m.place.system_learning
+        lv["reserves_total"][t] = int(prov.reserves[active].sum()) / 100.0
         lv["people_present"][t] = present.size
         lv["people_waiting"][t] = waiting.size
         lv["people_in_support"][t] = sup.size
         lv["practitioners_in_post"][t] = np.count_nonzero(filled)
         lv["caseload_mean"][t] = posts.caseload[filled].mean() if filled.any() else 0.0
-        lv["transport_barrier"][t] = m.transport_barrier_remaining
-        lv["experiments_started"][t] = m.experiments_started
-        lv["experiments_grown"][t] = sum(o.experiments_grown for o in m.orgs)
-        rep = m.ledger["reporting"]
-        lv["spend_reporting"][t] = (rep - self._last_reporting) / 100.0
-        self._last_reporting = rep
+        lv["transport_barrier"][t] = m.place.transport_barrier_remaining
+        lv["trials_started"][t] = tally.trials_started
+        lv["trials_grown"][t] = int(prov.trials_grown.sum())
 
         c = self.counts
         c["arrived"][t] = n
-        c["crises"][t] = m.week_crises
-        c["closures"][t] = m.week_closures
-        c["reported_successes"][t] = m.week_reported
-        c["true_successes"][t] = m.week_true
-        c["leavers"][t] = m.week_leavers
-        c["headcount"][t] = m.week_headcount
-        m.week_leavers = 0
+        c["crises"][t] = tally.crises
+        c["closures"][t] = tally.closures
+        c["reported_successes"][t] = tally.reported
+        c["true_successes"][t] = tally.true
+        c["leavers"][t] = tally.leavers
+        c["headcount"][t] = tally.headcount
 
 
 def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
@@ -135,7 +140,8 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
     """One row per week: every level, plus the windowed rates."""
     rec = model.recorder
     weeks = model.week
-    df = pd.DataFrame({k: v[:weeks] for k, v in rec.levels.items()})
+    order = [k for k in LEVELS if k in rec.levels] + [k for k in rec.levels if k not in LEVELS]
+    df = pd.DataFrame({k: rec.levels[k][:weeks] for k in order})
     df.insert(0, "week", np.arange(weeks))
     c = {k: v[:weeks].astype(float) for k, v in rec.counts.items()}
 
@@ -150,8 +156,8 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
         df["true_success_rate"] = _rolling_sum(c["true_successes"], SUCCESS_WINDOW) / closures
         # Re-referral: of the cases closed in the 13 weeks ending 52 weeks ago (whose
         # year of follow-up is complete), the share that came back within the year.
-        closed = model.closed_by_week[:weeks].astype(float)
-        back = model.rereferred_by_closure_week[:weeks].astype(float)
+        closed = model.tally.closed_by_week[:weeks].astype(float)
+        back = model.tally.rereferred_by_closure_week[:weeks].astype(float)
         cl, bk = _rolling_sum(closed, SUCCESS_WINDOW), _rolling_sum(back, SUCCESS_WINDOW)
         rate = np.full(weeks, np.nan)
         lag = 52
@@ -193,18 +199,19 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["true_success_rate"] = _ratio(cnt["true_successes"], cnt["closures"])
     out["gaming_gap"] = out["reported_success_rate"] - out["true_success_rate"]
     end = weeks - 52
-    out["rereferral_12m_rate"] = (_ratio(model.rereferred_by_closure_week[b:end].sum(),
-                                         model.closed_by_week[b:end].sum())
+    tally = model.tally
+    out["rereferral_12m_rate"] = (_ratio(tally.rereferred_by_closure_week[b:end].sum(),
+                                         tally.closed_by_week[b:end].sum())
                                   if end > b else float("nan"))
     out["crises_total"] = float(rec.counts["crises"][:weeks].sum())
     out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
-    out["organisations_closed"] = float(sum(not o.active for o in model.orgs))
-    out["experiments_started"] = float(model.experiments_started)
-    out["experiments_grown"] = float(sum(o.experiments_grown for o in model.orgs))
-    out["learning_meetings"] = float(model.meetings_held)
-    out["transport_barrier_end"] = float(model.transport_barrier_remaining)
+    out["organisations_closed"] = float(np.count_nonzero(~model.providers.active))
+    out["trials_started"] = float(tally.trials_started)
+    out["trials_grown"] = float(model.providers.trials_grown.sum())
+    out["learning_meetings"] = float(model.place.meetings_held)
+    out["transport_barrier_end"] = float(model.place.transport_barrier_remaining)
 
-    waits = np.concatenate(model.completed_waits) if model.completed_waits else np.array([])
+    waits = np.concatenate(tally.completed_waits) if tally.completed_waits else np.array([])
     out["wait_to_support_weeks_mean"] = float(waits.mean()) if waits.size else float("nan")
     gain = people["wellbeing_end"] - people["wellbeing_start"]
     out["wellbeing_gain_mean"] = float(gain.mean())
@@ -227,9 +234,9 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["reserves_end"] = float(ts["reserves_total"].iloc[-1])
     out["reserves_written_off"] = ledger["written_off"] / 100.0
     out["reporting_cost_share"] = _ratio(ledger["reporting"], ledger["paid"])
-    out["bidding_cost_share"] = _ratio(ledger["bidding"], model.tendered_value) \
-        if model.tendered_value else 0.0
-    out["tenders_run_value"] = model.tendered_value / 100.0
+    out["bidding_cost_share"] = _ratio(ledger["bidding"], tally.tendered_value) \
+        if tally.tendered_value else 0.0
+    out["tenders_run_value"] = tally.tendered_value / 100.0
     total_gain = float(gain.sum())
     out["cost_per_wellbeing_gain"] = (ledger["paid"] / 100.0 / total_gain
                                       if total_gain > 0 else float("nan"))

@@ -125,13 +125,15 @@ class People:
         z = np.sqrt(rho) * latent + np.sqrt(1 - rho) * rng.standard_normal((n, N_DOMAINS))
         # A logistic link keeps severities in (0, 1) with the chosen mean.
         mu = np.log(pp.need_mean_severity / (1 - pp.need_mean_severity))
-        self.needs = 1.0 / (1.0 + np.exp(-(mu + 1.2 * z)))
+        self.needs = 1.0 / (1.0 + np.exp(-(mu + pp.need_spread * z)))
         self.needs_start = self.needs.copy()
         self.complexity = (self.needs > pp.need_threshold).sum(axis=1).astype(np.int8)
         self.transport_barrier = rng.random(n) < pp.transport_barrier_share
-        self.distrust = np.clip(rng.beta(2, 2 * (1 - pp.distrust_mean) / pp.distrust_mean, n)
+        a = pp.distrust_concentration
+        self.distrust = np.clip(rng.beta(a, a * (1 - pp.distrust_mean) / pp.distrust_mean, n)
                                 if pp.distrust_mean > 0 else np.zeros(n), 0, 1)
-        self.engagement = rng.beta(4 * pp.engagement_mean, 4 * (1 - pp.engagement_mean), n)
+        k = pp.engagement_concentration
+        self.engagement = rng.beta(k * pp.engagement_mean, k * (1 - pp.engagement_mean), n)
 
         # Life shocks, drawn per person over their time in the run.
         years_left = (weeks - self.arrival_week) / 52.0
@@ -191,5 +193,125 @@ class Posts:
         self.hire_week = np.zeros(n_posts, np.int32)
         self.caseload = np.zeros(n_posts, np.int32)
         self.admin_share = np.zeros(n_posts)
+        # This week's time budget (hours; zero where vacant) and the share 0-1 of the
+        # direct time each case needs that the practitioner can give (``time_factor``).
+        self.time_factor = np.ones(n_posts)
+        self.hours_admin = np.zeros(n_posts)
+        self.hours_assess = np.zeros(n_posts)
+        self.hours_learn = np.zeros(n_posts)
+        self.hours_worked = np.zeros(n_posts)
+        self.load = np.zeros(n_posts)  # hours demanded / contracted hours
         self.vacant_since = np.zeros(n_posts, np.int32)
         self.agent = np.empty(n_posts, dtype=object)  # the Practitioner in post, or None
+
+
+class Providers:
+    """Organisations (providers): who they are, their money, and what lies between them.
+
+    One row per organisation ever in the place (closed ones keep their row). Money is
+    in whole pence (int64) so accounts balance exactly. ``trust`` is organisation x
+    organisation (0-1, diagonal 1); ``practice`` is organisation x need domain, a
+    multiplier on progress from the organisation's own grown practice (1 = none).
+    """
+
+    def __init__(self, specialism: np.ndarray, locality: np.ndarray, trust_initial: float):
+        n = specialism.size
+        self.n = n
+        self.specialism = specialism.astype(np.int32)
+        self.locality = locality.astype(np.int32)
+        self.reserves = np.zeros(n, np.int64)
+        self.active = np.ones(n, bool)
+        self.closed_week = np.full(n, -1, np.int32)
+        self.trust = np.full((n, n), trust_initial)
+        np.fill_diagonal(self.trust, 1.0)
+        self.practice = np.ones((n, N_DOMAINS))
+        self.trials_run = np.zeros(n, np.int32)  # test-and-learn trials started
+        self.trials_grown = np.zeros(n, np.int32)  # trials grown into everyday practice
+        self.agent = np.empty(n, dtype=object)  # the Organisation agent of each row
+
+
+@dataclass
+class PlaceState:
+    """What the place as a whole knows and has changed (system stewardship).
+
+    ``system_learning`` 0-1; ``transport_barrier_remaining`` the share 0-1 of the
+    transport barrier's effect left after system changes.
+    """
+
+    system_learning: float = 0.0
+    transport_barrier_remaining: float = 1.0
+    meeting_this_week: bool = False
+    meetings_held: int = 0
+
+
+class Tally:
+    """Counts the shared operations and mechanisms keep for the results.
+
+    Weekly counts are reset by the model at the start of each week; ``*_by_week``
+    arrays are indexed by week; totals run over the whole run.
+    """
+
+    def __init__(self, n_weeks: int, n_posts: int):
+        self.closed_by_week = np.zeros(n_weeks + 1, np.int64)
+        self.rereferred_by_closure_week = np.zeros(n_weeks + 1, np.int64)
+        self.completed_waits: list[np.ndarray] = []
+        self.referrals = 0
+        self.assessments = 0
+        self.tendered_value = 0  # pence of contract value put out to tender
+        self.trials_started = 0
+        self.grown_practices: list[tuple[int, int]] = []
+        self.assessments_by_post = np.zeros(n_posts, np.int32)
+        self.worked: tuple[np.ndarray, np.ndarray] | None = None  # (people, weights) worked on
+        self.present_worst: tuple | None = None  # (week, people present, their worst need)
+        self.start_week()
+
+    def start_week(self) -> None:
+        self.crises = 0
+        self.closures = self.reported = self.true = 0
+        self.leavers = 0
+        self.headcount = 0
+        self.bidding = 0  # pence paid to bid this week
+
+
+LEDGER_KEYS = ("direct", "assessment", "admin", "learning", "overhead", "bidding", "paid",
+               "other_income", "budget", "underspend", "written_off", "initial_reserves",
+               "reporting")
+"""The accounts (pence, whole run): spending by category, what the commissioner paid,
+providers' other income, the budget and its underspend, reserves written off at
+closures and at week 0, and the part of admin that exists only to report to funders."""
+
+
+class Performance:
+    """Reported success as a commissioner sees it: closures and reported successes per
+    contract and per organisation, exponentially smoothed (half-life about 13 weeks at
+    ``decay`` 0.95). It sets results payments and scores tenders. ``prior`` is the
+    priced success rate, used until there is evidence."""
+
+    def __init__(self, n_contracts: int, n_orgs: int, prior: float, decay: float):
+        self.prior, self.decay = prior, decay
+        self.c_closures = np.zeros(n_contracts)
+        self.c_reported = np.zeros(n_contracts)
+        self.o_closures = np.zeros(n_orgs)
+        self.o_reported = np.zeros(n_orgs)
+
+    def record(self, contract: np.ndarray, org: np.ndarray, reported: np.ndarray) -> None:
+        """This week's closures (contract and organisation of each) and whether each
+        was reported a success."""
+        d, n_c, n_o = self.decay, self.c_closures.size, self.o_closures.size
+        self.c_closures = d * self.c_closures + np.bincount(contract, minlength=n_c)
+        self.c_reported = d * self.c_reported + np.bincount(contract, weights=reported,
+                                                            minlength=n_c)
+        self.o_closures = d * self.o_closures + np.bincount(org, minlength=n_o)
+        self.o_reported = d * self.o_reported + np.bincount(org, weights=reported,
+                                                            minlength=n_o)
+
+    def contract_rate(self) -> np.ndarray:
+        """Reported success rate per contract."""
+        return (self.c_reported + self.prior) / (self.c_closures + 1.0)
+
+    def place_rate(self) -> float:
+        """Reported success rate across the place."""
+        return float((self.c_reported.sum() + self.prior) / (self.c_closures.sum() + 1.0))
+
+    def org_rate(self, org: int) -> float:
+        return float((self.o_reported[org] + self.prior) / (self.o_closures[org] + 1.0))

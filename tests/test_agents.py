@@ -33,7 +33,7 @@ def test_agent_sets_and_views():
 def test_datacollector_reads_agents():
     m = hls_sim.HLSModel(small(), seed=2)
     dc = mesa.DataCollector(
-        model_reporters={"learning": "system_learning"},
+        model_reporters={"learning": lambda m: m.place.system_learning},
         agenttype_reporters={Practitioner: {"stress": "stress", "caseload": "caseload"}},
     )
     for _ in range(5):

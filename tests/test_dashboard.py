@@ -310,7 +310,7 @@ def test_network_graph_is_built_from_the_mesa_agents(twin):
                 assert d["weight"] == pytest.approx(agent.relationship)
             elif d["kind"] == "trust":
                 oa, ob = int(a[1:]), int(b[1:])
-                assert w.trust[oa, ob] >= w.params.support.warm_trust
+                assert w.providers.trust[oa, ob] >= w.params.support.warm_trust
                 assert w.orgs[oa].active and w.orgs[ob].active
         assert g.nodes[f"h{twin.person}"].get("followed") if f"h{twin.person}" in g else True
         opt = network.graph_option(g, twin.label(i))

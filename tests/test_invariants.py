@@ -25,7 +25,7 @@ places = st.fixed_dictionaries({
     "commissioning.reporting_burden": st.floats(0, 3),
     "commissioning.discretion": st.floats(0, 1),
     "commissioning.budget_flexibility": st.floats(0, 0.2),
-    "learning.experiment_rate_per_year": st.floats(0, 20),
+    "learning.trial_rate_per_year": st.floats(0, 20),
 })
 
 
@@ -51,17 +51,17 @@ def check_week(m: hls_sim.HLSModel) -> None:
     assert (np.bincount(on, minlength=posts.n) == posts.caseload).all()
     assert posts.filled[on].all()
     assert ((posts.stress >= 0) & (posts.stress <= 1)).all()
-    assert ((m.trust >= 0) & (m.trust <= 1)).all()
-    assert 0 <= m.system_learning <= 1
+    assert ((m.providers.trust >= 0) & (m.providers.trust <= 1)).all()
+    assert 0 <= m.place.system_learning <= 1
     # Money conserved to the penny (whole pence, integer arithmetic).
     led = m.ledger
-    reserves = sum(o.reserves for o in m.orgs if o.active)
+    reserves = int(m.providers.reserves[m.providers.active].sum())
     spent = sum(led[k] for k in ("direct", "assessment", "admin", "learning", "overhead",
                                  "bidding"))
     assert led["initial_reserves"] + led["paid"] + led["other_income"] == \
         spent + reserves + led["written_off"]
     assert led["paid"] + led["underspend"] == led["budget"]
-    assert all(isinstance(o.reserves, int) for o in m.orgs)
+    assert m.providers.reserves.dtype == np.int64  # whole pence
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -166,7 +166,7 @@ def build_graph(model: HLSModel, people: np.ndarray,
             g.add_edge(node, f"p{prac.post}", kind="relationship",
                        weight=float(agent.relationship))
         elif status == "waiting" and ppl.contract[idx] >= 0:
-            o = int(model.c_org[ppl.contract[idx]])
+            o = int(model.contracts.org[ppl.contract[idx]])
             m = around.get(("o", o), 0)
             around[("o", o)] = m + 1
             a = angle.get(o, 0.0) + ((m % 5) - 2) * 0.05
@@ -190,7 +190,7 @@ def build_graph(model: HLSModel, people: np.ndarray,
     threshold = model.params.support.warm_trust if trust_threshold is None else trust_threshold
     active = [o.index for o in orgs if o.active]
     if len(active) > 1:
-        sub = model.trust[np.ix_(active, active)]
+        sub = model.providers.trust[np.ix_(active, active)]
         ii, jj = np.nonzero(np.triu(sub >= threshold, 1))
         for a, b in zip(ii.tolist(), jj.tolist(), strict=True):
             oa, ob = active[a], active[b]

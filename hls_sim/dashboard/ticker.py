@@ -143,15 +143,15 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
             leavers[m["reason"] if m else detail].append(org)
         elif kind == "partnership_renewed":
             lines.append(TickerLine(week, f"Organisation {org}'s {detail}", "good"))
-        elif kind == "experiment_started":
+        elif kind == "trial_started":
             lines.append(TickerLine(week, f"Organisation {org} started {detail}", "info"))
-        elif kind == "experiment_grown":
+        elif kind == "trial_grown":
             m = _IDEA.match(detail)
             domain = _domain_words(m["domain"]) if m else "an"
             effect = detail[detail.find("("):] if "(" in detail else ""
             lines.append(TickerLine(week, f"Organisation {org} grew its {domain} idea into "
                                     f"everyday practice {effect}".rstrip(), "good"))
-        elif kind == "experiment_failed":
+        elif kind == "trial_failed":
             m = _IDEA.match(detail)
             domain = _domain_words(m["domain"]) if m else "an"
             lines.append(TickerLine(week, f"Organisation {org} stopped a {domain} idea that "
@@ -322,7 +322,7 @@ class PersonTracker:
                            f"{prac.organisation.name}; relationship {agent.relationship:.2f}.")
         if agent.status == "waiting":
             weeks = m.week - int(m.people.wait_since[i])
-            org = m.c_org[m.people.contract[i]] if m.people.contract[i] >= 0 else -1
+            org = m.contracts.org[m.people.contract[i]] if m.people.contract[i] >= 0 else -1
             at = f" for Organisation {org}" if org >= 0 else ""
             return text + f"Waiting{at} ({max(weeks, 0)} weeks so far)."
         return text + {

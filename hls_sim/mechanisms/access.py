@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import operations as ops
 from ..state import DISENGAGED, IS_OUT_OF_SERVICE, SEEKING, row_max
+from .base import Mechanism
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -18,32 +20,42 @@ def transport_penalty(model: HLSModel, who: np.ndarray) -> np.ndarray:
     A place can shrink the barrier by changing the system (learning meetings)."""
     pp = model.params.people
     return model.people.transport_barrier[who] * (pp.transport_barrier_effect *
-                                                  model.transport_barrier_remaining)
+                                                  model.place.transport_barrier_remaining)
 
 
-def seek_help(model: HLSModel) -> None:
+class Access(Mechanism):
     """Help-seekers reach a service with a chance cut by barriers; people back in the
     community whose worst need is severe start seeking again (re-presentation)."""
-    pp, people = model.params.people, model.people
-    n = model.n_arrived
-    status = people.status[:n]
 
-    back = np.flatnonzero(IS_OUT_OF_SERVICE[status])
-    if back.size:
-        severe = row_max(people.needs[back]) >= pp.representation_threshold
-        # Disengaged people seek help less readily (engagement scales the chance).
-        p = pp.help_seeking_per_week * np.where(status[back] == DISENGAGED,
-                                                people.engagement[back], 1.0)
-        again = back[severe & (model.rng.random(back.size) < p)]
-        if again.size:
-            people.status[again] = SEEKING
-            people.wait_since[again] = model.week
+    name = "access"
+    group = "people"
 
-    seeking = np.flatnonzero(people.status[:n] == SEEKING)
-    if seeking.size == 0:
-        return
-    p = (pp.access_per_week * (1 - people.distrust[seeking])
-         * (1 - transport_penalty(model, seeking)))
-    reached = seeking[model.rng.random(seeking.size) < p]
-    if reached.size:
-        model.refer(reached, via="first contact")
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.seek_again = self.stream(model, "seek_again")
+        self.reach = self.stream(model, "reach")
+
+    def step(self, model: HLSModel) -> None:
+        pp, people = model.params.people, model.people
+        n = model.n_arrived
+        status = people.status[:n]
+
+        back = np.flatnonzero(IS_OUT_OF_SERVICE[status])
+        if back.size:
+            severe = row_max(people.needs[back]) >= pp.representation_threshold
+            # Disengaged people seek help less readily (engagement scales the chance).
+            p = pp.help_seeking_per_week * np.where(status[back] == DISENGAGED,
+                                                    people.engagement[back], 1.0)
+            again = back[severe & (self.seek_again.random(model.week, back) < p)]
+            if again.size:
+                people.status[again] = SEEKING
+                people.wait_since[again] = model.week
+
+        seeking = np.flatnonzero(people.status[:n] == SEEKING)
+        if seeking.size == 0:
+            return
+        p = (pp.access_per_week * (1 - people.distrust[seeking])
+             * (1 - transport_penalty(model, seeking)))
+        reached = seeking[self.reach.random(model.week, seeking) < p]
+        if reached.size:
+            ops.refer(model, reached, via="first contact")

@@ -1,7 +1,7 @@
 """Mechanism 4, allocation: waiting lists become caseloads as practitioners have room.
 
 Under payment on results, providers take first those most likely to succeed
-(creaming); ``support.work`` applies the matching reduced effort (parking).
+(creaming); the support mechanism applies the matching reduced effort (parking).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 
 from ..params import N_DOMAINS
 from ..state import DISENGAGED, IN_SUPPORT, WAITING
+from .base import Mechanism
 
 if TYPE_CHECKING:
     from ..model import HLSModel
@@ -28,73 +29,80 @@ def creaming_pressure(model: HLSModel) -> float:
     return model.params.support.creaming_strength * model.levers.results_share
 
 
-def allocate(model: HLSModel) -> None:
+class Allocation(Mechanism):
     """Fill free caseload places on each contract from its waiting list.
 
     Vectorised over all contracts: waiting people are ranked within their contract
     (longest wait first, or by expected success when creaming), free places are ranked
     round-robin across practitioners, and rank k meets place k.
     """
-    people, posts, t = model.people, model.posts, model.week
-    n = model.n_arrived
-    waiting = np.flatnonzero(people.status[:n] == WAITING)
-    cap = model.caseload_cap
-    free = np.where(posts.filled & (posts.contract >= 0), np.maximum(cap - posts.caseload, 0), 0)
-    model.week_assessments_by_post = np.zeros(posts.n, np.int32)
-    if waiting.size == 0:
-        return
-    # Each week on a waiting list costs engagement (brief: engagement falls with waits).
-    sp = model.params.support
-    people.engagement[waiting] = np.maximum(0.0, people.engagement[waiting] -
-                                            sp.wait_engagement_loss)
-    gave_up = people.engagement[waiting] < model.params.people.dropout_engagement
-    if gave_up.any():
-        left = waiting[gave_up]
-        people.status[left] = DISENGAGED
-        people.contract[left] = -1
-        model.log.people_event(t, "gave_up_waiting", left)
-        waiting = waiting[~gave_up]
-    if free.sum() == 0:
-        return
-    # Free places: post p offers places 0..free[p]-1; order by (contract, place no., post).
-    slot_post = np.repeat(np.arange(posts.n), free)
-    slot_no = np.arange(slot_post.size) - np.repeat(np.cumsum(free) - free, free)
-    slot_contract = posts.contract[slot_post]
-    order = np.lexsort((slot_post, slot_no, slot_contract))
-    slot_post, slot_contract = slot_post[order], slot_contract[order]
-    n_c = len(model.contracts)
-    slots_per_c = np.bincount(slot_contract, minlength=n_c)
-    slot_start = np.cumsum(slots_per_c) - slots_per_c
 
-    # Waiting people: priority = weeks waited, plus expected success under creaming.
-    wc = people.contract[waiting]
-    priority = (t - people.wait_since[waiting]).astype(float)
-    pressure = creaming_pressure(model)
-    if pressure > 0:
-        priority = priority + pressure * 26.0 * expected_success(model, waiting)
-    order = np.lexsort((-priority, wc))
-    waiting, wc = waiting[order], wc[order]
-    counts = np.bincount(wc, minlength=n_c)
-    rank = np.arange(waiting.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    take = rank < slots_per_c[wc]
-    who, slot = waiting[take], slot_start[wc[take]] + rank[take]
-    if who.size == 0:
-        return
-    post = slot_post[slot]
-    model.completed_waits.append(t - people.wait_since[who])
-    people.status[who] = IN_SUPPORT
-    people.practitioner[who] = post
-    people.relationship[who] = 0.0
-    people.run_weeks[who] = 0
-    people.episode_start[who] = t
-    people.episode_wellbeing[who] = people.wellbeing(who)
-    people.episodes[who] += 1
-    people.assessments[who] += 1
-    model.total_assessments += who.size
-    people.practitioners_seen[who] += 1
-    # Telling your story again costs a little engagement (assumption).
-    people.engagement[who] = np.maximum(0.0, people.engagement[who] - 0.02)
-    np.add.at(posts.caseload, post, 1)
-    model.week_assessments_by_post = np.bincount(post, minlength=posts.n).astype(np.int32)
-    model.log.people_event(t, "assessed", who, org=model.c_org[people.contract[who]],
-                           practitioner=post)
+    name = "allocation"
+    group = "support"
+
+    def step(self, model: HLSModel) -> None:
+        people, posts, t, tally = model.people, model.posts, model.week, model.tally
+        n = model.n_arrived
+        waiting = np.flatnonzero(people.status[:n] == WAITING)
+        cap = model.caseload_cap
+        free = np.where(posts.filled & (posts.contract >= 0),
+                        np.maximum(cap - posts.caseload, 0), 0)
+        tally.assessments_by_post = np.zeros(posts.n, np.int32)
+        if waiting.size == 0:
+            return
+        # Each week on a waiting list costs engagement (brief: engagement falls with waits).
+        sp = model.params.support
+        people.engagement[waiting] = np.maximum(0.0, people.engagement[waiting] -
+                                                sp.wait_engagement_loss)
+        gave_up = people.engagement[waiting] < model.params.people.dropout_engagement
+        if gave_up.any():
+            left = waiting[gave_up]
+            people.status[left] = DISENGAGED
+            people.contract[left] = -1
+            model.log.people_event(t, "gave_up_waiting", left)
+            waiting = waiting[~gave_up]
+        if free.sum() == 0:
+            return
+        # Free places: post p offers places 0..free[p]-1; order by (contract, place, post).
+        slot_post = np.repeat(np.arange(posts.n), free)
+        slot_no = np.arange(slot_post.size) - np.repeat(np.cumsum(free) - free, free)
+        slot_contract = posts.contract[slot_post]
+        order = np.lexsort((slot_post, slot_no, slot_contract))
+        slot_post, slot_contract = slot_post[order], slot_contract[order]
+        n_c = len(model.contracts)
+        slots_per_c = np.bincount(slot_contract, minlength=n_c)
+        slot_start = np.cumsum(slots_per_c) - slots_per_c
+
+        # Waiting people: priority = weeks waited, plus expected success under creaming.
+        wc = people.contract[waiting]
+        priority = (t - people.wait_since[waiting]).astype(float)
+        pressure = creaming_pressure(model)
+        if pressure > 0:
+            priority = priority + pressure * sp.creaming_wait_weeks * expected_success(model, waiting)
+        order = np.lexsort((-priority, wc))
+        waiting, wc = waiting[order], wc[order]
+        counts = np.bincount(wc, minlength=n_c)
+        rank = np.arange(waiting.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        take = rank < slots_per_c[wc]
+        who, slot = waiting[take], slot_start[wc[take]] + rank[take]
+        if who.size == 0:
+            return
+        post = slot_post[slot]
+        tally.completed_waits.append(t - people.wait_since[who])
+        people.status[who] = IN_SUPPORT
+        people.practitioner[who] = post
+        people.relationship[who] = 0.0
+        people.run_weeks[who] = 0
+        people.episode_start[who] = t
+        people.episode_wellbeing[who] = people.wellbeing(who)
+        people.episodes[who] += 1
+        people.assessments[who] += 1
+        tally.assessments += who.size
+        people.practitioners_seen[who] += 1
+        # Telling your story again costs a little engagement (assumption).
+        people.engagement[who] = np.maximum(0.0, people.engagement[who] -
+                                            sp.assessment_engagement_cost)
+        np.add.at(posts.caseload, post, 1)
+        tally.assessments_by_post = np.bincount(post, minlength=posts.n).astype(np.int32)
+        model.log.people_event(t, "assessed", who, org=model.contracts.org[people.contract[who]],
+                               practitioner=post)

@@ -8,286 +8,182 @@ a lot's scope, its length, how it is paid and how it is re-let.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import DOMAINS, N_DOMAINS
-from ..state import IS_IN_SERVICE, WAITING
-from . import workforce
+from .. import operations as ops
+from ..contracts import Contract, lot_domains
+from ..params import N_DOMAINS
+from ..state import WAITING
+from .base import Mechanism
+from .workforce import enforce_cap
 
 if TYPE_CHECKING:
     from ..model import HLSModel
 
-BID_REACH = 1  # providers bid for lots in their own and neighbouring localities (assumption)
-REVIEW_WEEKS = 13  # quarterly budget reviews under budget flexibility (assumption)
-PRICED_RATE_FLOOR = 0.2  # a commissioner never prices results below this (assumption)
 
-
-@dataclass
-class Contract:
-    """One lot: a locality and the need domains it covers, held by one organisation.
-
-    ``value`` is pence per week; ``posts`` the practitioner posts it funds.
-    """
-
-    index: int
-    locality: int
-    lead_domain: int
-    domains: np.ndarray
-    org: int
-    posts: int
-    value: int
-    base_value: int
-    base_posts: int
-    start: int
-    end: int
-    active: bool = True
-    priced_rate: float = 0.5  # reported success rate at which results pay in full
-
-    @property
-    def name(self) -> str:
-        return f"{DOMAINS[self.lead_domain]} lot in locality {self.locality}"
-
-
-def lot_domains(lead: int, width: int) -> np.ndarray:
-    """The domains a lot led by ``lead`` covers: a run of ``width`` related domains."""
-    mask = np.zeros(N_DOMAINS, bool)
-    mask[(lead + np.arange(width)) % N_DOMAINS] = True
-    return mask
-
-
-def setup_contracts(model: HLSModel) -> None:
-    """Let the first lots to the local specialist of each domain; fund the posts."""
-    place, money = model.params.place, model.params.money
-    levers = model.levers
-    n_lots = place.n_localities * N_DOMAINS
-    posts_per_lot = np.full(n_lots, place.n_practitioners // n_lots)
-    posts_per_lot[: place.n_practitioners % n_lots] += 1
-    value = int(round(money.budget_per_week * 100 / n_lots))
-    post_cursor = 0
-    holders_count = np.zeros(len(model.orgs), int)
-    for k in range(place.n_localities):
-        for d in range(N_DOMAINS):
-            i = len(model.contracts)
-            org = _first_holder(model, k, d, holders_count)
-            holders_count[org] += 1
-            c = Contract(i, k, d, lot_domains(d, levers.lot_domains), org,
-                         int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
-                         0, _first_end(model, i),
-                         priced_rate=model.params.money.results_success_rate_priced)
-            model.contracts.append(c)
-            sl = slice(post_cursor, post_cursor + c.posts)
-            model.posts.contract[sl] = i
-            model.posts.org[sl] = org
-            post_cursor += c.posts
-    model.contracts_changed = True
-
-
-def _first_end(model: HLSModel, i: int) -> int:
-    """Stagger first contract ends so tenders spread over the first cycle (assumption):
-    a real place inherits contracts let at different times."""
-    length = model.levers.contract_length_weeks
-    return int(length * (1 + (i % 3)) / 3)
-
-
-def _first_holder(model: HLSModel, k: int, d: int, count: np.ndarray) -> int:
-    orgs = model.orgs
+def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray) -> int:
+    """The first holder of a lot: a local specialist in its domain, spreading lots
+    across organisations."""
+    prov = model.providers
     best, best_key = 0, None
-    for o in orgs:
-        key = (o.locality != k, o.specialism != d, count[o.index], o.index)
+    for o in range(prov.n):
+        key = (prov.locality[o] != locality, prov.specialism[o] != domain, count[o], o)
         if best_key is None or key < best_key:
-            best, best_key = o.index, key
+            best, best_key = o, key
     return best
 
 
-def contract_arrays(model: HLSModel) -> None:
-    """Refresh array views of contracts after any change (tender, closure, switch)."""
-    cs = model.contracts
-    model.c_org = np.array([c.org for c in cs], np.int32)
-    model.c_active = np.array([c.active for c in cs], bool)
-    model.c_domains = np.array([c.domains for c in cs], bool)
-    model.c_locality = np.array([c.locality for c in cs], np.int32)
-    model.c_end = np.array([c.end for c in cs], np.int32)
-    cover = np.zeros((len(cs), model.params.place.n_localities, N_DOMAINS), bool)
-    for c in cs:
-        if c.active:
-            cover[c.index, c.locality, c.domains] = True
-    model.c_cover = cover
-    model.contracts_changed = False
+class Commissioning(Mechanism):
+    """The commissioner's week: a regime switch if due, contracts that end re-let (by
+    tender, or by partnership review), and money moved to where need is."""
 
+    name = "commissioning"
+    group = "commissioning"
 
-def apply_switch(model: HLSModel) -> None:
-    """Change the levers at the switch week; contracts in force become the new kind."""
-    p = model.params
-    if p.switch_week is None or model.week != p.switch_week:
-        return
-    model.levers = p.levers_after_switch()
-    for c in model.contracts:
-        if c.active:
-            c.domains = lot_domains(c.lead_domain, model.levers.lot_domains)
-            c.end = model.week + model.levers.contract_length_weeks
-    model.contracts_changed = True
-    workforce.enforce_cap(model)
-    model.log.org_event(model.week, "regime_switch", -1,
-                        f"commissioning switches to {p.switch_to}")
+    def init(self, model: HLSModel) -> None:
+        """Let the first lots to the local specialist of each domain; fund the posts."""
+        super().init(model)
+        self.discount = self.stream(model, "bid_discount")
+        self.quality_signal = self.stream(model, "quality_signal")
+        self.tupe = self.stream(model, "tupe_transfer")
+        place, money, levers = model.params.place, model.params.money, model.levers
+        n_lots = place.n_localities * N_DOMAINS
+        posts_per_lot = np.full(n_lots, place.n_practitioners // n_lots)
+        posts_per_lot[: place.n_practitioners % n_lots] += 1
+        value = int(round(money.budget_per_week * 100 / n_lots))
+        cursor = 0
+        holders = np.zeros(model.providers.n, int)
+        for k in range(place.n_localities):
+            for d in range(N_DOMAINS):
+                i = len(model.contracts)
+                org = first_holder(model, k, d, holders)
+                holders[org] += 1
+                # Stagger first contract ends so tenders spread over the first cycle
+                # (assumption): a real place inherits contracts let at different times.
+                phases = place.contract_phases
+                end = int(levers.contract_length_weeks * (1 + (i % phases)) / phases)
+                c = Contract(i, k, d, lot_domains(d, levers.lot_domains), org,
+                             int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
+                             0, end, priced_rate=money.results_success_rate_priced)
+                model.contracts.add(c)
+                sl = slice(cursor, cursor + c.posts)
+                model.posts.contract[sl] = i
+                model.posts.org[sl] = org
+                cursor += c.posts
 
+    def step(self, model: HLSModel) -> None:
+        self.apply_switch(model)
+        for c in model.contracts:
+            if c.active and c.end <= model.week:
+                if model.levers.award == "partnership" and model.providers.active[c.org]:
+                    self.renew(model, c)
+                else:
+                    self.tender(model, c)
+        self.flexible_budget(model)
 
-def end_contracts(model: HLSModel) -> None:
-    """Re-let every contract that ends this week: by tender, or by partnership review."""
-    for c in model.contracts:
-        if c.active and c.end <= model.week:
-            if model.levers.award == "partnership" and model.orgs[c.org].active:
-                _renew(model, c)
-            else:
-                tender(model, c)
+    def apply_switch(self, model: HLSModel) -> None:
+        """Change the levers at the switch week; contracts in force become the new kind."""
+        p = model.params
+        if p.switch_week is None or model.week != p.switch_week:
+            return
+        model.levers = p.levers_after_switch()
+        for c in model.contracts:
+            if c.active:
+                model.contracts.set_scope(c, model.levers.lot_domains)
+                model.contracts.extend_to(c, model.week + model.levers.contract_length_weeks)
+        enforce_cap(model)
+        model.log.org_event(model.week, "regime_switch", -1,
+                            f"commissioning switches to {p.switch_to}")
 
+    def renew(self, model: HLSModel, c: Contract) -> None:
+        model.contracts.renew(c, model.week, model.levers.contract_length_weeks)
+        model.log.org_event(model.week, "partnership_renewed", c.org,
+                            f"{c.name} renewed after a learning review")
 
-def _renew(model: HLSModel, c: Contract) -> None:
-    c.start, c.end = model.week, model.week + model.levers.contract_length_weeks
-    model.c_end[c.index] = c.end
-    model.log.org_event(model.week, "partnership_renewed", c.org,
-                        f"{c.name} renewed after a learning review")
+    def tender(self, model: HLSModel, c: Contract) -> None:
+        """Run a tender for lot ``c``: bidders pay to bid, the best price-quality score
+        wins; a losing incumbent sheds the lot's staff, some of whom transfer (TUPE)."""
+        levers, money, prov, t = model.levers, model.params.money, model.providers, model.week
+        contract_total = c.base_value * levers.contract_length_weeks  # pence over the term
+        bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
+        # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
+        bidders = [o for o in range(prov.n) if prov.active[o] and prov.reserves[o] >= bid_cost
+                   and (o == c.org or (c.domains[prov.specialism[o]]
+                                       and abs(prov.locality[o] - c.locality)
+                                       <= model.params.place.bid_reach_localities))]
+        model.tally.tendered_value += contract_total
+        if not bidders:
+            ops.end_lot(model, c, "no bidder")
+            return
+        # Each bidder's luck for this lot: its discount and the noise in how its
+        # reported performance reads (one draw per organisation, per lot).
+        u = self.discount.random(t, bidders, sub=c.index)
+        noise = self.quality_signal.normal(t, bidders, sub=c.index)
+        discounts, quality = [], []
+        for k, o in enumerate(bidders):
+            ops.pay_bid(model, o, bid_cost)
+            hungry = 1.0 if not model.contracts.held_by(o) else money.bid_discount_with_work
+            discounts.append(money.max_price_discount * u[k] * hungry)
+            quality.append(model.performance.org_rate(o) + money.quality_signal_sd * noise[k])
+        discounts, quality = np.array(discounts), np.array(quality)
+        price_score = (1 - discounts).min() / (1 - discounts)
+        qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
+        score = levers.price_weight * price_score + (1 - levers.price_weight) * qual_score
+        win = int(np.argmax(score))
+        winner = bidders[win]
+        if len(bidders) > 1:  # bidding against each other erodes trust (mechanism 11)
+            sub = np.ix_(bidders, bidders)
+            prov.trust[sub] *= 1 - model.params.learning.trust_competition_loss
+            np.fill_diagonal(prov.trust, 1.0)
+        c.value = int(round(c.base_value * (1 - discounts[win])))
+        # Results are re-priced from what the place reported over the last contract period.
+        c.priced_rate = max(money.priced_rate_floor, model.performance.place_rate())
+        new_posts = int(round(c.base_posts * (1 - discounts[win])))
+        model.contracts.renew(c, model.week, levers.contract_length_weeks)
+        model.contracts.set_scope(c, levers.lot_domains)
+        for o in bidders:
+            if o != winner:
+                model.log.org_event(model.week, "tender_lost", o, f"lost the {c.name}")
+        model.log.org_event(model.week, "tender_won", winner,
+                            f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
+        ops.move_lot(model, c, winner, new_posts, self.tupe)
 
-
-def tender(model: HLSModel, c: Contract) -> None:
-    """Run a tender for lot ``c``: bidders pay to bid, the best price-quality score wins;
-    a losing incumbent sheds the lot's staff, some of whom transfer (TUPE)."""
-    levers, money = model.levers, model.params.money
-    rng = model.rng
-    contract_total = c.base_value * levers.contract_length_weeks  # pence over the term
-    bid_cost = int(round(money.bid_cost_fixed * 100 + money.bid_cost_share * contract_total))
-    # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
-    bidders = [o for o in model.orgs if o.active and o.reserves >= bid_cost and (
-        o.index == c.org or (c.domains[o.specialism]
-                             and abs(o.locality - c.locality) <= BID_REACH))]
-    model.tendered_value += contract_total
-    if not bidders:
-        _reassign(model, c, None, "no bidder")
-        return
-    discounts, quality = [], []
-    for o in bidders:
-        model.pay_bid(o, bid_cost)
-        hungry = 1.0 if not o.contracts else 0.5  # an organisation without work bids low
-        discounts.append(money.max_price_discount * rng.random() * hungry)
-        quality.append(model.org_reported_rate(o.index) + rng.normal(0, 0.05))
-    discounts, quality = np.array(discounts), np.array(quality)
-    price_score = (1 - discounts) .min() / (1 - discounts)
-    qual_score = np.clip(quality, 1e-6, None) / max(np.clip(quality, 1e-6, None).max(), 1e-6)
-    score = levers.price_weight * price_score + (1 - levers.price_weight) * qual_score
-    win = int(np.argmax(score))
-    winner = bidders[win]
-    ids = [o.index for o in bidders]
-    if len(ids) > 1:  # bidding against each other erodes trust (mechanism 11)
-        sub = np.ix_(ids, ids)
-        model.trust[sub] *= 1 - model.params.learning.trust_competition_loss
-        np.fill_diagonal(model.trust, 1.0)
-    c.value = int(round(c.base_value * (1 - discounts[win])))
-    # Results are re-priced from what the place reported over the last contract period.
-    c.priced_rate = max(PRICED_RATE_FLOOR, model.place_reported_rate())
-    new_posts = int(round(c.base_posts * (1 - discounts[win])))
-    c.start, c.end = model.week, model.week + levers.contract_length_weeks
-    c.domains = lot_domains(c.lead_domain, levers.lot_domains)
-    for o in bidders:
-        if o is not winner:
-            model.log.org_event(model.week, "tender_lost", o.index, f"lost the {c.name}")
-    model.log.org_event(model.week, "tender_won", winner.index,
-                        f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
-    _reassign(model, c, winner.index, "tender", new_posts)
-
-
-def _reassign(model: HLSModel, c: Contract, new_org: int | None, why: str,
-              new_posts: int | None = None) -> None:
-    """Move lot ``c`` to ``new_org`` (or end it if None), resizing its posts."""
-    posts, people = model.posts, model.people
-    old_org = c.org
-    idx = np.flatnonzero(posts.contract == c.index)
-    if new_org is None:
-        model.practitioner_leaves(idx, "lot ended")
-        posts.contract[idx] = -1
-        c.active = False
-        model.contracts_changed = True
-        affected = np.flatnonzero((people.contract == c.index) & IS_IN_SERVICE[people.status])
-        model.release_people(affected, "service ended")
-        model.log.org_event(model.week, "lot_ended", old_org, f"{c.name} ended ({why})")
-        return
-    target = c.base_posts if new_posts is None else new_posts
-    if new_org != old_org:
-        stay = model.rng.random(idx.size) < model.params.workforce.tupe_share
-        lost = model.practitioner_leaves(idx[~stay], "made redundant after a lost tender")
-        posts.org[idx] = new_org  # transferred (TUPE) staff now work for the winner
-        posts.insecurity[idx] = 0.0
-        model.log.org_event(model.week, "lot_transferred", old_org,
-                            f"{c.name} moved to Organisation {new_org}: {lost} people lost "
-                            "their practitioner")
-    # Resize: drop vacant posts first, then filled ones; add new vacant posts if needed.
-    if idx.size > target:
-        cut = idx[np.argsort(posts.filled[idx], kind="stable")][: idx.size - target]
-        model.practitioner_leaves(cut, "post cut")
-        posts.contract[cut] = -1
-    elif idx.size < target:
-        free = np.flatnonzero((posts.contract == -1) & ~posts.filled)[: target - idx.size]
-        posts.contract[free] = c.index
-        posts.org[free] = new_org
-        posts.vacant_since[free] = model.week
-    c.org = new_org
-    c.posts = int(np.count_nonzero(posts.contract == c.index))
-    model.contracts_changed = True
-
-
-def reassign_after_closure(model: HLSModel, org_index: int) -> None:
-    """An organisation closed: its lots go to another provider without a tender
-    (an emergency award: a partner in the locality, or the best-placed provider)."""
-    for c in model.contracts:
-        if c.active and c.org == org_index:
-            others = [o for o in model.orgs if o.active and o.index != org_index]
-            if not others:
-                _reassign(model, c, None, "provider closed, nobody left")
-                continue
-            best = min(others, key=lambda o: (not c.domains[o.specialism],
-                                              o.locality != c.locality, len(o.contracts),
-                                              o.index))
-            c.end = model.week + model.levers.contract_length_weeks
-            model.log.org_event(model.week, "emergency_award", best.index,
-                                f"took over the {c.name} when Organisation {org_index} closed")
-            _reassign(model, c, best.index, "provider closed", c.posts)
-
-
-def flexible_budget(model: HLSModel) -> None:
-    """Quarterly, move vacant posts (and their money) from the contracts with least
-    pressure to those with the longest waiting lists (brief mechanism 9)."""
-    flex = model.levers.budget_flexibility
-    if flex <= 0 or model.week == 0 or model.week % REVIEW_WEEKS:
-        return
-    active = [c for c in model.contracts if c.active and c.posts > 0]
-    if len(active) < 2:
-        return
-    people, posts = model.people, model.posts
-    waiting = np.bincount(people.contract[people.status == WAITING],
-                          minlength=len(model.contracts))
-    n_move = int(np.floor(flex * sum(c.posts for c in active)))
-    moved = 0
-    for _ in range(n_move):  # one post at a time, re-reading pressure after each move
-        pressure = np.array([waiting[c.index] / c.posts for c in active])
-        dst = active[int(np.argmax(pressure))]
-        donors = [c for c in sorted(active, key=lambda c: waiting[c.index] / c.posts)
-                  if c is not dst and c.posts > 1 and waiting[c.index] / c.posts < pressure.max()
-                  and np.any((posts.contract == c.index) & ~posts.filled)]
-        if not donors:
-            break
-        src = donors[0]
-        p = np.flatnonzero((posts.contract == src.index) & ~posts.filled)[0]
-        per_post = src.value // src.posts
-        src.value -= per_post
-        dst.value += per_post
-        src.posts -= 1
-        dst.posts += 1
-        posts.contract[p] = dst.index
-        posts.org[p] = dst.org
-        moved += 1
-    if moved:
-        model.log.org_event(model.week, "budget_moved", -1,
-                            f"{moved} post(s) moved to where waiting lists are longest")
-        model.contracts_changed = True
-
+    def flexible_budget(self, model: HLSModel) -> None:
+        """Quarterly, move vacant posts (and their money) from the contracts with least
+        pressure to those with the longest waiting lists (brief mechanism 9)."""
+        flex = model.levers.budget_flexibility
+        if flex <= 0 or model.week == 0 or model.week % model.levers.budget_review_weeks:
+            return
+        active = [c for c in model.contracts if c.active and c.posts > 0]
+        if len(active) < 2:
+            return
+        people, posts = model.people, model.posts
+        waiting = np.bincount(people.contract[people.status == WAITING],
+                              minlength=len(model.contracts))
+        n_move = int(np.floor(flex * sum(c.posts for c in active)))
+        moved = 0
+        for _ in range(n_move):  # one post at a time, re-reading pressure after each move
+            pressure = np.array([waiting[c.index] / c.posts for c in active])
+            dst = active[int(np.argmax(pressure))]
+            donors = [c for c in sorted(active, key=lambda c: waiting[c.index] / c.posts)
+                      if c is not dst and c.posts > 1
+                      and waiting[c.index] / c.posts < pressure.max()
+                      and np.any((posts.contract == c.index) & ~posts.filled)]
+            if not donors:
+                break
+            src = donors[0]
+            p = np.flatnonzero((posts.contract == src.index) & ~posts.filled)[0]
+            per_post = src.value // src.posts
+            src.value -= per_post
+            dst.value += per_post
+            src.posts -= 1
+            dst.posts += 1
+            posts.contract[p] = dst.index
+            posts.org[p] = dst.org
+            moved += 1
+        if moved:
+            model.log.org_event(model.week, "budget_moved", -1,
+                                f"{moved} post(s) moved to where waiting lists are longest")
+            model.contracts.changed()

@@ -1,12 +1,12 @@
-"""Mechanisms 10 and 11: learning at practitioner, organisation and place scales, and
-trust between organisations.
+"""Mechanisms 10 and 11: learning at the scale of the place, and trust between
+organisations.
 
-Practitioners learn from practice (``support.work``). Organisations learn by test and
-learn (``Organisation.step``): experiments that may fail, with what works grown into
-practice. A place learns at learning meetings, where shared knowledge lifts
-practitioners, grown practice spreads between partners who trust each other, trust
-grows, and barriers in the system come to light and are changed (seed 000's transport
-example). Learning held only inside an organisation is lost when it closes.
+Practitioners learn from practice (the support mechanism). Organisations learn by test
+and learn (the provider mechanism). A place learns at learning meetings, where shared
+knowledge lifts practitioners, grown practice spreads between partners who trust each
+other, trust grows, and barriers in the system come to light and are changed (seed
+000's transport example). Learning held only inside an organisation is lost when it
+closes; place learning fades without renewal.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .base import Mechanism
+
 if TYPE_CHECKING:
     from ..model import HLSModel
-
-SPREAD_RATE = 0.3  # share of the gap to the best partner's practice closed per meeting (assumption)
 
 
 def is_meeting_week(model: HLSModel) -> bool:
@@ -26,47 +26,65 @@ def is_meeting_week(model: HLSModel) -> bool:
     return k > 0 and model.week > 0 and model.week % k == 0
 
 
-def forget(model: HLSModel) -> None:
+class LearningMeetings(Mechanism):
+    """Partners meet to learn together; the commissioner convenes, as system steward."""
+
+    name = "learning_meetings"
+    group = "learning"
+
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        self.barrier_found = self.stream(model, "barrier_found")
+
+    def step(self, model: HLSModel) -> None:
+        place = model.place
+        place.meeting_this_week = is_meeting_week(model)
+        if not place.meeting_this_week:
+            return
+        lp, posts, prov = model.params.learning, model.posts, model.providers
+        members = np.array(sorted({c.org for c in model.contracts if c.active}), int)
+        if members.size == 0:
+            return
+        sub = np.ix_(members, members)
+        trust = prov.trust[sub]
+        mean_trust = (trust.sum() - members.size) / max(members.size * (members.size - 1), 1)
+        learning = place.system_learning
+        w = lp.meeting_trust_weight
+        place.system_learning = learning + lp.meeting_learning_gain * (1 - learning) * (
+            (1 - w) + w * mean_trust)
+        prov.trust[sub] = trust + lp.trust_meeting_gain * (1 - trust)
+        place.meetings_held += 1
+
+        # Shared knowledge pulls every practitioner towards the place's best practice.
+        filled = np.flatnonzero(posts.filled)
+        if filled.size:
+            best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
+            gap = np.clip(best - posts.skill[filled], 0, None)
+            posts.skill[filled] += lp.reflection_learning * place.system_learning * gap
+
+        # Grown practice spreads to partners, in proportion to trust.
+        practice = prov.practice[members]
+        best_org = practice.argmax(axis=0)
+        for d in range(practice.shape[1]):
+            lead = best_org[d]
+            gain = lp.spread_rate * trust[:, lead] * (practice[lead, d] - practice[:, d])
+            prov.practice[members, d] = practice[:, d] + np.clip(gain, 0, None)
+
+        # Learning surfaces barriers the commissioner can change (system stewardship).
+        if (place.transport_barrier_remaining > lp.barrier_floor and
+                self.barrier_found.one(model.week) < lp.barrier_detection * place.system_learning):
+            place.transport_barrier_remaining *= 1 - lp.barrier_removal
+            model.log.org_event(model.week, "system_change", -1,
+                                "learning meeting surfaced transport as a barrier; the "
+                                "commissioner changed it (barrier now "
+                                f"{place.transport_barrier_remaining:.0%} of its old effect)")
+
+
+class Forgetting(Mechanism):
     """Place learning fades without renewal."""
-    model.system_learning *= 1.0 - model.params.learning.system_learning_decay
 
+    name = "forgetting"
+    group = "learning"
 
-def learning_meeting(model: HLSModel) -> None:
-    """Partners meet to learn together (the commissioner convenes, as system steward)."""
-    if not model.meeting_this_week:
-        return
-    lp, posts = model.params.learning, model.posts
-    members = np.array(sorted({c.org for c in model.contracts if c.active}), int)
-    if members.size == 0:
-        return
-    sub = np.ix_(members, members)
-    trust = model.trust[sub]
-    mean_trust = (trust.sum() - members.size) / max(members.size * (members.size - 1), 1)
-    L = model.system_learning
-    model.system_learning = L + lp.meeting_learning_gain * (1 - L) * (0.5 + 0.5 * mean_trust)
-    model.trust[sub] = trust + lp.trust_meeting_gain * (1 - trust)
-    model.meetings_held += 1
-
-    # Shared knowledge pulls every practitioner towards the place's best practice.
-    filled = np.flatnonzero(posts.filled)
-    if filled.size:
-        best = np.quantile(posts.skill[filled], 0.9, axis=0)
-        gap = np.clip(best - posts.skill[filled], 0, None)
-        posts.skill[filled] += lp.reflection_learning * model.system_learning * gap
-
-    # Grown practice spreads to partners, in proportion to trust.
-    practice = model.practice[members]
-    best_org = practice.argmax(axis=0)
-    for d in range(practice.shape[1]):
-        lead = best_org[d]
-        gain = SPREAD_RATE * trust[:, lead] * (practice[lead, d] - practice[:, d])
-        model.practice[members, d] = practice[:, d] + np.clip(gain, 0, None)
-
-    # Learning surfaces barriers the commissioner can change (system stewardship).
-    if (model.transport_barrier_remaining > 0.05 and
-            model.rng.random() < lp.barrier_detection * model.system_learning):
-        model.transport_barrier_remaining *= 1 - lp.barrier_removal
-        model.log.org_event(model.week, "system_change", -1,
-                            "learning meeting surfaced transport as a barrier; the "
-                            "commissioner changed it (barrier now "
-                            f"{model.transport_barrier_remaining:.0%} of its old effect)")
+    def step(self, model: HLSModel) -> None:
+        model.place.system_learning *= 1.0 - model.params.learning.system_learning_decay

@@ -6,7 +6,7 @@ Parameters are grouped the way a reader thinks about a place:
 * ``people``         demand: needs, drift, spill-over, shocks, barriers, engagement
 * ``support``        assess-do-refer, relationships, progress on needs, closure
 * ``workforce``      time budget, stress, leaving, vacancies
-* ``learning``       practitioner, organisation and place learning; experiments; trust
+* ``learning``       practitioner, organisation and place learning; test-and-learn trials; trust
 * ``money``          salaries, overheads, bids, other income
 * ``commissioning``  the regime's levers (the two presets differ only here)
 
@@ -23,51 +23,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# Rows of ../shared/evidence/calibration_targets.csv, cited by name in sources.
-CAL = "calibration_targets.csv"
-SEED_CORNWALL = "seed 000 (People in Mind, Cornwall)"
-SEED_LGA = "seed 001 (LGA: HLS with charities)"
-SEED_NOTTS = "seed 003 (Nottinghamshire one-minute guide)"
-SEED_SCOT = "seed 004 (HLS in Scotland: experiments, assess-do-refer)"
-
-DOMAINS: tuple[str, ...] = (
-    "mental_health",
-    "substance_use",
-    "housing",
-    "debt",
-    "physical_health",
-    "isolation",
+from ..errors import ParameterError
+from .appraisal import AppraisalParams
+from .fields import (  # noqa: F401  (re-exported: the field helper, domains, sources)
+    CAL,
+    DOMAINS,
+    N_DOMAINS,
+    SEED_CORNWALL,
+    SEED_LGA,
+    SEED_NOTTS,
+    SEED_SCOT,
+    P,
+    _Group,
 )
-"""Need domains, ordered so neighbours are related (a lot covering k domains takes a run)."""
-N_DOMAINS = len(DOMAINS)
-
-
-def P(default: Any, unit: str, source: str, description: str, **constraints: Any) -> Any:
-    """A parameter field with its unit and source recorded for the ODD and the docs."""
-    return Field(
-        default,
-        description=description,
-        json_schema_extra={"unit": unit, "source": source},
-        **constraints,
-    )
-
-
-class ParameterError(ValueError):
-    """One invalid parameter: its dotted name, the value given and what is allowed.
-
-    ``param`` is the dotted name at fault when there is one (scenario files use it to
-    point at the offending line).
-    """
-
-    def __init__(self, message: str, param: str | None = None):
-        super().__init__(message)
-        self.param = param
-
-
-class _Group(BaseModel):
-    # NaN and infinity are never a valid parameter (NaN passes every ge/le bound).
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
-                              allow_inf_nan=False)
 
 
 class PlaceParams(_Group):
@@ -93,6 +61,12 @@ class PlaceParams(_Group):
                              "funded practitioner posts at week 0", ge=1)
     n_localities: int = P(10, "localities", "assumption",
                           "neighbourhoods; each holds one lot per need domain", ge=1)
+    bid_reach_localities: int = P(1, "localities", "assumption",
+                                  "providers bid for lots this many localities from their own",
+                                  ge=0)
+    contract_phases: int = P(3, "phases", "assumption (a real place inherits contracts let at "
+                             "different times)", "first contracts end in this many staggered "
+                             "waves over the first contract length", ge=1)
 
 
 class PeopleParams(_Group):
@@ -153,6 +127,18 @@ class PeopleParams(_Group):
     dropout_engagement: float = P(0.2, "0-1", "assumption",
                                   "engagement below which people drop out of services",
                                   ge=0.0, lt=1.0)
+    need_spread: float = P(1.2, "logit units", "assumption",
+                           "spread of need severities at arrival (scale of the latent "
+                           "normal on the logit scale)", gt=0.0)
+    distrust_concentration: float = P(2.0, "beta shape a", "assumption",
+                                      "concentration of distrust around its mean (beta "
+                                      "distribution's first shape)", gt=0.0)
+    engagement_concentration: float = P(4.0, "beta a+b", "assumption",
+                                        "concentration of engagement at arrival around its "
+                                        "mean (beta distribution's a + b)", gt=0.0)
+    crisis_engagement_margin: float = P(0.1, "engagement 0-1", "assumption",
+                                        "crisis teams re-engage people to at least this "
+                                        "much above the drop-out level", ge=0.0, le=1.0)
 
 
 class SupportParams(_Group):
@@ -200,6 +186,31 @@ class SupportParams(_Group):
                                  "assumption (brief mechanism 7)",
                                  "chance an unmet measure is recorded as met when pay depends on it",
                                  ge=0.0, le=1.0)
+    gaming_weight_activity: float = P(0.5, "pressure per unit of activity share", "assumption",
+                                      "how much pay on activity presses towards recording "
+                                      "success, relative to pay on results", ge=0.0, le=1.0)
+    gaming_weight_tender: float = P(0.25, "pressure at quality weight 1 and burden 1",
+                                    "assumption", "how much reported performance scoring the "
+                                    "next tender presses towards recording success", ge=0.0,
+                                    le=1.0)
+    creaming_wait_weeks: float = P(26.0, "weeks of waiting", "assumption",
+                                   "under full results pay, a sure success jumps the waiting "
+                                   "list by this many weeks", ge=0.0)
+    assessment_engagement_cost: float = P(0.02, "engagement 0-1", "assumption",
+                                          "engagement lost telling your story again at an "
+                                          "assessment", ge=0.0, le=1.0)
+    dropout_close_chance: float = P(0.5, "probability/week", "assumption",
+                                    "chance a disengaged person on a caseload drops out that "
+                                    "week", ge=0.0, le=1.0)
+    warm_handoff_loss_factor: float = P(0.5, "multiplier", "assumption",
+                                        "share of the cold hand-off loss that a warm hand-off "
+                                        "still has", ge=0.0, le=1.0)
+    warm_handoff_engagement_factor: float = P(0.25, "multiplier", "assumption",
+                                              "share of the engagement a cold hand-off costs "
+                                              "that a warm one still costs", ge=0.0, le=1.0)
+    return_priority_weeks: int = P(8, "weeks", "assumption",
+                                   "people moved off a caseload through no choice of theirs "
+                                   "rejoin the waiting list this far up", ge=0)
 
 
 class WorkforceParams(_Group):
@@ -242,6 +253,15 @@ class WorkforceParams(_Group):
                                   "mean time to fill a vacant post", gt=0.0)
     tupe_share: float = P(0.7, "share", "assumption (TUPE transfer on a lost lot)",
                           "share of staff on a lost lot who move to the winner", ge=0.0, le=1.0)
+    meeting_hours: float = P(3.0, "hours per meeting", "assumption",
+                             "practitioner time at a place learning meeting", ge=0.0)
+    load_stress_threshold: float = P(0.7, "hours demanded / contracted hours", "assumption",
+                                     "load above which work adds stress", ge=0.0)
+    reflection_saturation_hours: float = P(1.5, "hours/week", "assumption",
+                                           "reflective hours at which reflection gives its "
+                                           "full stress relief", gt=0.0)
+    new_hire_stress: float = P(0.1, "0-1", "assumption", "stress of a newly hired practitioner",
+                               ge=0.0, le=1.0)
 
 
 class LearningParams(_Group):
@@ -258,20 +278,23 @@ class LearningParams(_Group):
                                      "system learning gained at a learning meeting", ge=0.0)
     system_learning_decay: float = P(0.003, "per week", "assumption",
                                      "forgetting of place learning", ge=0.0, le=1.0)
-    experiment_rate_per_year: float = P(2.0, "experiments/organisation/year",
+    trial_rate_per_year: float = P(2.0, "trials/organisation/year",
                                         SEED_NOTTS + " test and learn; rate assumed",
-                                        "experiments started with full permission", ge=0.0)
-    experiment_weeks: int = P(12, "weeks", "assumption", "length of an experiment", ge=1)
-    experiment_effect_sd: float = P(0.10, "share of progress", "assumption (most ideas are "
+                                        "test-and-learn trials started with full permission", ge=0.0)
+    trial_weeks: int = P(12, "weeks", "assumption", "length of a test-and-learn trial", ge=1)
+    trial_effect_sd: float = P(0.10, "share of progress", "assumption (most ideas are "
                                     "small, some harm)", "spread of an idea's true effect", ge=0.0)
-    experiment_effect_mean: float = P(0.0, "share of progress", "assumption",
+    trial_effect_mean: float = P(0.0, "share of progress", "assumption",
                                       "mean true effect of an idea", ge=-1.0, le=1.0)
-    experiment_noise_sd: float = P(0.08, "share of progress", "assumption",
-                                   "noise in judging an experiment", ge=0.0)
+    trial_noise_sd: float = P(0.08, "share of progress", "assumption",
+                                   "noise in judging a trial", ge=0.0)
     barrier_detection: float = P(0.25, "probability per meeting at learning 1",
                                  SEED_CORNWALL + " (transport survey led to change)",
                                  "chance a learning meeting surfaces an access barrier", ge=0.0,
                                  le=1.0)
+    barrier_floor: float = P(0.05, "share of barrier effect", "assumption",
+                             "below this share of its old effect a barrier is no longer "
+                             "looked for at learning meetings", ge=0.0, le=1.0)
     barrier_removal: float = P(0.6, "share of barrier effect removed", SEED_CORNWALL +
                                "; size assumed", "how much a system change removes the barrier",
                                ge=0.0, le=1.0)
@@ -285,6 +308,35 @@ class LearningParams(_Group):
                                       ge=0.0, le=1.0)
     trust_handoff_gain: float = P(0.01, "per hand-off", "assumption",
                                   "trust gained by a hand-off that works", ge=0.0, le=1.0)
+    exposure_cases: float = P(3.0, "cases", "assumption",
+                              "cases in a domain at which a practitioner learns at full rate",
+                              gt=0.0)
+    hire_skill_sd: float = P(0.05, "skill 0-1", "assumption",
+                             "spread of a new hire's skills around the typical", ge=0.0)
+    hire_skill_min: float = P(0.05, "skill 0-1", "assumption",
+                              "lowest skill a new hire brings in any domain", ge=0.0, le=1.0)
+    hire_skill_max: float = P(0.95, "skill 0-1", "assumption",
+                              "highest skill a new hire brings in any domain", ge=0.0, le=1.0)
+    best_practice_quantile: float = P(0.9, "quantile", "assumption",
+                                      "the place's shared knowledge: this quantile of "
+                                      "practitioners' skill in each domain", ge=0.0, le=1.0)
+    new_hire_pull: float = P(0.5, "share of gap per unit of system learning", "assumption",
+                             "how far a new hire starts towards the place's shared knowledge",
+                             ge=0.0, le=1.0)
+    spread_rate: float = P(0.3, "share of gap per meeting at full trust", "assumption",
+                           "how much of the gap to the best partner's grown practice a "
+                           "learning meeting closes", ge=0.0, le=1.0)
+    meeting_trust_weight: float = P(0.5, "share", "assumption",
+                                    "how much a learning meeting's gain depends on trust "
+                                    "between partners (0 none, 1 entirely)", ge=0.0, le=1.0)
+    failed_trial_learning: float = P(0.01, "system learning per failed trial", SEED_LGA +
+                                     " (it is okay to fail); size assumed",
+                                     "what the place learns from a trial that fails", ge=0.0,
+                                     le=1.0)
+    practice_min: float = P(0.5, "multiplier", "assumption",
+                            "floor of an organisation's grown-practice multiplier", gt=0.0)
+    practice_max: float = P(2.0, "multiplier", "assumption",
+                            "ceiling of an organisation's grown-practice multiplier", ge=1.0)
 
 
 class MoneyParams(_Group):
@@ -315,6 +367,21 @@ class MoneyParams(_Group):
                                            "success rate at which results pay in full, until "
                                            "re-priced at a tender from the place's reported rate",
                                            gt=0.0, le=1.0)
+    results_cap: float = P(1.5, "share of the results element", "assumption",
+                           "results pay at most this multiple of their share", ge=1.0)
+    priced_rate_floor: float = P(0.2, "share of closures", "assumption",
+                                 "a commissioner never prices results below this success rate",
+                                 ge=0.0, le=1.0)
+    performance_smoothing: float = P(0.95, "weight per week", "assumption (half-life about 13 "
+                                     "weeks)", "weight kept each week by the smoothed reported "
+                                     "success a commissioner sees", ge=0.0, lt=1.0)
+    bid_discount_with_work: float = P(0.5, "multiplier", "assumption",
+                                      "share of the largest discount a bidder that already "
+                                      "holds work offers (one with none bids hungrier)",
+                                      ge=0.0, le=1.0)
+    quality_signal_sd: float = P(0.05, "success rate", "assumption",
+                                 "noise in the commissioner's reading of a bidder's reported "
+                                 "performance", ge=0.0)
 
 
 class CommissioningLevers(_Group):
@@ -338,7 +405,7 @@ class CommissioningLevers(_Group):
     reflective_hours: float = P(0.5, "hours/week", "assumption (supervision)",
                                 "practitioner time in reflective practice and MDT", ge=0.0)
     discretion: float = P(0.1, "0-1", SEED_LGA + " (permission to do what matters)",
-                          "practitioner discretion to work outside scope and experiment",
+                          "practitioner discretion to work outside scope and to try things",
                           ge=0.0, le=1.0)
     episode_limit_weeks: int = P(26, "weeks", "assumption (time-limited interventions)",
                                  "longest an episode may run before closure", ge=1)
@@ -350,7 +417,10 @@ class CommissioningLevers(_Group):
     budget_flexibility: float = P(0.0, "share of budget per review", "brief mechanism 9",
                                   "share of posts that can move to where need is at each "
                                   "quarterly review", ge=0.0, le=1.0)
-    test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run experiments")
+    budget_review_weeks: int = P(13, "weeks", "assumption (quarterly reviews)",
+                                 "weeks between reviews that move money under budget "
+                                 "flexibility", ge=1)
+    test_and_learn: bool = P(False, "-", SEED_NOTTS, "organisations may run test-and-learn trials")
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -396,6 +466,7 @@ class Params(BaseModel):
     learning: LearningParams = Field(default_factory=LearningParams)
     money: MoneyParams = Field(default_factory=MoneyParams)
     commissioning: CommissioningLevers = Field(default_factory=CommissioningLevers)
+    appraisal: AppraisalParams = Field(default_factory=AppraisalParams)
 
     def levers_after_switch(self) -> CommissioningLevers:
         """The levers in force from ``switch_week``."""
@@ -413,6 +484,7 @@ GROUPS: dict[str, type[_Group]] = {
     "learning": LearningParams,
     "money": MoneyParams,
     "commissioning": CommissioningLevers,
+    "appraisal": AppraisalParams,
 }
 TOP_LEVEL = ("name", "regime", "switch_week", "switch_to", "switch_overrides")
 

@@ -1,0 +1,90 @@
+"""Organisations' own weekly decisions: test-and-learn trials, and closing when the
+money runs out.
+
+Test and learn (seed 003): an organisation with permission tries a new way of working
+on one need for a while, judges it (noisily), and grows what seems to work into its
+everyday practice; a trial that fails still teaches the place something (seed 001:
+it is okay to fail).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import operations as ops
+from ..params import DOMAINS
+from .base import Mechanism
+
+if TYPE_CHECKING:
+    from ..model import HLSModel
+
+
+class ProviderDecisions(Mechanism):
+    """Each open organisation, in random order: run or judge its trial; close if its
+    reserves are gone."""
+
+    name = "providers"
+    group = "learning"
+
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        n = model.providers.n
+        self.trial_domain = np.full(n, -1, np.int32)  # -1: no trial running
+        self.trial_effect = np.zeros(n)  # true effect, share of progress
+        self.trial_start = np.zeros(n, np.int32)
+        self.start_luck = self.stream(model, "trial_start")
+        self.domain_luck = self.stream(model, "trial_domain")
+        self.effect_luck = self.stream(model, "trial_effect")
+        self.judgement_luck = self.stream(model, "trial_judgement")
+        self.tupe = self.stream(model, "tupe_transfer")
+
+    def step(self, model: HLSModel) -> None:
+        prov = model.providers
+        for org in model.organisations.shuffle():  # Mesa AgentSet, random order
+            o = org.index
+            if not prov.active[o]:
+                continue
+            self.test_and_learn(model, o)
+            if prov.reserves[o] < 0:
+                self.trial_domain[o] = -1
+                ops.close_organisation(model, o, self.tupe)
+
+    def test_and_learn(self, model: HLSModel, o: int) -> None:
+        levers, lp, prov, t = model.levers, model.params.learning, model.providers, model.week
+        slot = np.array([o])
+        if self.trial_domain[o] >= 0:
+            if t - self.trial_start[o] < lp.trial_weeks:
+                return
+            d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
+            self.trial_domain[o] = -1
+            observed = effect + lp.trial_noise_sd * float(self.judgement_luck.normal(t, slot)[0])
+            if observed > 0:  # judged to work: grow it into everyday practice
+                prov.practice[o, d] = np.clip(prov.practice[o, d] * (1 + effect), lp.practice_min,
+                                              lp.practice_max)
+                prov.trials_grown[o] += 1
+                model.tally.grown_practices.append((o, d))
+                model.log.org_event(t, "trial_grown", o,
+                                    f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+            else:  # failed, and still taught something (seed 001: okay to fail)
+                model.place.system_learning = min(1.0, model.place.system_learning +
+                                                   lp.failed_trial_learning)
+                model.log.org_event(t, "trial_failed", o,
+                                    f"{DOMAINS[d]} idea stopped")
+            return
+        held = model.contracts.held_by(o)
+        if not levers.test_and_learn or not held:
+            return
+        p_start = lp.trial_rate_per_year / 52.0 * levers.discretion
+        if self.start_luck.one(t, o) < p_start:
+            scope = np.flatnonzero(held[0].domains)
+            d = int(scope[int(self.domain_luck.one(t, o) * scope.size)])
+            self.trial_domain[o] = d
+            self.trial_effect[o] = lp.trial_effect_mean + lp.trial_effect_sd * float(
+                self.effect_luck.normal(t, slot)[0])
+            self.trial_start[o] = t
+            prov.trials_run[o] += 1
+            model.tally.trials_started += 1
+            model.log.org_event(t, "trial_started", o,
+                                f"testing a new way of working on {DOMAINS[d]}")

@@ -1,0 +1,284 @@
+"""Shared operations: what several mechanisms do to people, posts, organisations and
+contracts, written once.
+
+Referral, the end of a relationship, release from a service that ends, a practitioner
+leaving, hiring, a lot moving to another holder or ending, an organisation closing,
+paying to bid. Each takes the model (for its state) as first argument and imports
+nothing from the model or the mechanisms: the layers run model -> mechanisms ->
+operations -> state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .agents import Practitioner
+from .contracts import Contract
+from .params import N_DOMAINS, Params
+from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
+from .streams import Stream
+
+if TYPE_CHECKING:
+    from .model import HLSModel
+
+REREFERRAL_WINDOW = 52
+"""Weeks after a closure within which a referral counts as a re-referral: a definition
+of the measure (calibration_targets.csv row rereferral, 12 months), not a magnitude."""
+
+
+def caseload_cap(params: Params, levers) -> int:
+    """Cases a full-time practitioner can hold: hours left after fixed admin and
+    reflection, divided by the direct work and recording each case needs. Reporting
+    burden therefore eats capacity (brief mechanism 8)."""
+    wf, sp = params.workforce, params.support
+    free = (wf.hours_per_week - wf.fixed_admin_hours * levers.reporting_burden
+            - levers.reflective_hours)
+    per_case = sp.direct_hours_per_case + wf.recording_hours_per_case * levers.reporting_burden
+    return max(1, int(free // per_case))
+
+
+# --- routing and referral -------------------------------------------------------------
+
+def best_contract(model: HLSModel, locality: np.ndarray, domain: np.ndarray) -> np.ndarray:
+    """For each (locality, need domain), the covering contract with most room (fewest
+    people per funded place, as at the first referral of the week or since contracts
+    last changed); -1 where no contract covers it."""
+    key = (model.week, model.contracts.version)
+    if model.routes_key != key:
+        model.routes = _route_table(model)
+        model.routes_key = key
+    return model.routes[locality, domain]
+
+
+def _route_table(model: HLSModel) -> np.ndarray:
+    people, posts, contracts = model.people, model.posts, model.contracts
+    n = model.n_arrived
+    busy = IS_IN_SERVICE[people.status[:n]]
+    n_c = len(contracts)
+    demand_c = np.bincount(people.contract[:n][busy], minlength=n_c)
+    places = np.bincount(posts.contract[posts.filled & (posts.contract >= 0)],
+                         minlength=n_c) * model.caseload_cap
+    load = demand_c / np.maximum(places, 1) + (places == 0) * 1e6
+    masked = np.where(contracts.cover, load[:, None, None], np.inf)
+    best = masked.argmin(axis=0)
+    return np.where(np.isfinite(masked.min(axis=0)), best, -1)
+
+
+def refer(model: HLSModel, who: np.ndarray, via: str,
+          contract: np.ndarray | None = None) -> None:
+    """Refer people to a contract's waiting list (routed by their worst need unless
+    ``contract`` is given). A referral within a year of a closure is a re-referral."""
+    people, t, tally = model.people, model.week, model.tally
+    if who.size == 0:
+        return
+    if contract is None:
+        contract = best_contract(model, people.locality[who], people.needs[who].argmax(axis=1))
+    ok = contract >= 0
+    who, contract = who[ok], contract[ok]
+    if who.size == 0:
+        return
+    if via != "hand-off":
+        cw = people.closed_week[who]
+        rr = (cw >= 0) & (t - cw <= REREFERRAL_WINDOW)
+        np.add.at(tally.rereferred_by_closure_week, cw[rr], 1)
+        people.rereferrals[who[rr]] += 1
+        people.closed_week[who] = -1
+        if rr.any():
+            model.log.people_event(t, "rereferred", who[rr])
+    people.status[who] = WAITING
+    people.contract[who] = contract
+    people.wait_since[who] = t
+    people.referrals[who] += 1
+    tally.referrals += who.size
+    model.log.people_event(t, "referred", who, org=model.contracts.org[contract], detail=via)
+
+
+# --- relationships and services ending ----------------------------------------------------
+
+def end_support(model: HLSModel, who: np.ndarray) -> None:
+    """People leave a caseload: the relationship ends with it."""
+    people = model.people
+    post = people.practitioner[who]
+    np.subtract.at(model.posts.caseload, post[post >= 0], 1)
+    people.practitioner[who] = -1
+    people.relationship[who] = 0.0
+    people.run_weeks[who] = 0
+
+
+def release(model: HLSModel, who: np.ndarray, reason: str | None) -> None:
+    """People waiting for or in a service that is ending (or who leave the place)."""
+    people = model.people
+    end_support(model, who[people.status[who] == IN_SUPPORT])
+    people.contract[who] = -1
+    if reason is not None:
+        engaged = who[IS_IN_SERVICE[people.status[who]]]
+        people.status[engaged] = SEEKING  # they must find help again
+        people.wait_since[engaged] = model.week
+        model.log.people_event(model.week, "service_ended", engaged, detail=reason)
+
+
+def return_to_waiting_list(model: HLSModel, who: np.ndarray) -> None:
+    """People moved off a caseload through no choice of theirs rejoin their contract's
+    waiting list near the top."""
+    people = model.people
+    people.status[who] = WAITING
+    people.wait_since[who] = model.week - model.params.support.return_priority_weeks
+
+
+# --- the workforce ------------------------------------------------------------------------
+
+def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) -> int:
+    """Practitioners leave their posts; their people lose the relationship and go back
+    on the contract's waiting list near the top. Returns the number of people affected."""
+    posts, people, t = model.posts, model.people, model.week
+    post = np.atleast_1d(np.asarray(post, np.int64))
+    post = post[posts.filled[post]]
+    if post.size == 0:
+        return 0
+    posts.filled[post] = False
+    posts.vacant_since[post] = t
+    posts.stress[post] = 0.0
+    posts.caseload[post] = 0
+    for p in post:
+        agent = posts.agent[p]
+        model.log.org_event(t, "practitioner_left", int(posts.org[p]),
+                            f"practitioner {p} {reason}")
+        if agent is not None:
+            agent.remove()
+        posts.agent[p] = None
+    n = model.n_arrived
+    on_caseload = np.isin(people.practitioner[:n], post)
+    who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
+    if who.size:
+        model.log.people_event(t, "lost_practitioner", who,
+                               org=model.contracts.org[people.contract[who]],
+                               practitioner=people.practitioner[who], detail=reason)
+        people.practitioner[who] = -1
+        people.relationship[who] = 0.0
+        people.run_weeks[who] = 0
+        return_to_waiting_list(model, who)
+        people.engagement[who] = np.maximum(
+            0.0, people.engagement[who] - model.params.support.handoff_engagement_loss)
+    model.tally.leavers += post.size
+    return int(who.size)
+
+
+def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
+    """Fill vacant posts. New practitioners bring skill in their organisation's
+    specialism, lifted towards the place's shared knowledge by system learning.
+    ``noise`` is standard normal, one per post and need domain: how each new
+    practitioner differs from the typical."""
+    posts, lp = model.posts, model.params.learning
+    post = np.atleast_1d(np.asarray(post, np.int64))
+    if post.size == 0:
+        return
+    spec = model.providers.specialism[posts.org[post]]
+    base = np.full((post.size, N_DOMAINS), lp.skill_general)
+    base[np.arange(post.size), spec] = lp.skill_specialist
+    skill = np.clip(base + lp.hire_skill_sd * noise, lp.hire_skill_min,
+                    lp.hire_skill_max)
+    filled = np.flatnonzero(posts.filled)
+    learning = model.place.system_learning
+    if learning > 0 and filled.size:
+        best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
+        skill += lp.new_hire_pull * learning * np.clip(best - skill, 0, None)
+    posts.skill[post] = skill
+    posts.filled[post] = True
+    posts.stress[post] = model.params.workforce.new_hire_stress
+    posts.insecurity[post] = 0.0
+    posts.hire_week[post] = model.week
+    posts.caseload[post] = 0
+    for p in post:
+        posts.agent[p] = Practitioner(model, int(p))
+
+
+# --- lots changing hands --------------------------------------------------------------
+
+def end_lot(model: HLSModel, c: Contract, why: str) -> None:
+    """A lot ends with nobody to hold it: its staff go and its people must seek help."""
+    posts, people = model.posts, model.people
+    idx = np.flatnonzero(posts.contract == c.index)
+    practitioner_leaves(model, idx, "lot ended")
+    posts.contract[idx] = -1
+    model.contracts.end(c)
+    affected = np.flatnonzero((people.contract == c.index) & IS_IN_SERVICE[people.status])
+    release(model, affected, "service ended")
+    model.log.org_event(model.week, "lot_ended", c.org, f"{c.name} ended ({why})")
+
+
+def move_lot(model: HLSModel, c: Contract, new_org: int, target_posts: int,
+             tupe: Stream) -> None:
+    """Lot ``c`` passes to ``new_org`` (or stays, when it is the holder) with
+    ``target_posts`` funded posts. On a move, some staff transfer with it (TUPE) and
+    the rest are made redundant (``tupe`` draws who transfers, one per post); then
+    posts are cut (vacant ones first) or added."""
+    posts = model.posts
+    old_org = c.org
+    idx = np.flatnonzero(posts.contract == c.index)
+    if new_org != old_org:
+        stay = tupe.random(model.week, idx, sub=c.index) < model.params.workforce.tupe_share
+        lost = practitioner_leaves(model, idx[~stay], "made redundant after a lost tender")
+        posts.org[idx] = new_org  # transferred (TUPE) staff now work for the winner
+        posts.insecurity[idx] = 0.0
+        model.log.org_event(model.week, "lot_transferred", old_org,
+                            f"{c.name} moved to Organisation {new_org}: {lost} people lost "
+                            "their practitioner")
+    if idx.size > target_posts:
+        cut = idx[np.argsort(posts.filled[idx], kind="stable")][: idx.size - target_posts]
+        practitioner_leaves(model, cut, "post cut")
+        posts.contract[cut] = -1
+    elif idx.size < target_posts:
+        free = np.flatnonzero((posts.contract == -1) & ~posts.filled)[: target_posts - idx.size]
+        posts.contract[free] = c.index
+        posts.org[free] = new_org
+        posts.vacant_since[free] = model.week
+    model.contracts.set_holder(c, new_org, int(np.count_nonzero(posts.contract == c.index)))
+
+
+def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
+    """An organisation closed: its lots go to another provider without a tender (an
+    emergency award to the best-placed open provider), or end if none is left."""
+    prov = model.providers
+    for c in model.contracts:
+        if not (c.active and c.org == closed_org):
+            continue
+        others = [o for o in np.flatnonzero(prov.active).tolist() if o != closed_org]
+        if not others:
+            end_lot(model, c, "provider closed, nobody left")
+            continue
+        best = min(others, key=lambda o: (not c.domains[prov.specialism[o]],
+                                          prov.locality[o] != c.locality,
+                                          len(model.contracts.held_by(o)), o))
+        model.contracts.extend_to(c, model.week + model.levers.contract_length_weeks)
+        model.log.org_event(model.week, "emergency_award", best,
+                            f"took over the {c.name} when Organisation {closed_org} closed")
+        move_lot(model, c, best, c.posts, tupe)
+
+
+# --- organisations ----------------------------------------------------------------------
+
+def close_organisation(model: HLSModel, org: int, tupe: Stream) -> None:
+    """An organisation closes: its lots go elsewhere, its own learning is lost and its
+    reserves (or deficit) are written off."""
+    prov = model.providers
+    prov.active[org] = False
+    prov.closed_week[org] = model.week
+    model.log.org_event(model.week, "organisation_closed", org,
+                        f"Organisation {org} closed with reserves of "
+                        f"£{prov.reserves[org] / 100:,.0f}")
+    emergency_awards(model, org, tupe)
+    model.ledger["written_off"] += int(prov.reserves[org])
+    prov.reserves[org] = 0
+    prov.practice[org] = 1.0
+    prov.trust[org, :] = 0.0
+    prov.trust[:, org] = 0.0
+    prov.trust[org, org] = 1.0
+
+
+def pay_bid(model: HLSModel, org: int, cost: int) -> None:
+    """An organisation pays to bid (pence), out of its reserves."""
+    model.providers.reserves[org] -= cost
+    model.ledger["bidding"] += cost
+    model.tally.bidding += cost

@@ -1,0 +1,87 @@
+"""Per-decision random numbers, for common random numbers between worlds.
+
+Each stochastic decision of the model (a crisis, a hand-off lost, a practitioner
+leaving, a bid's discount...) draws from its own stream, and the number a stream gives
+is a pure function of (run seed, decision, week, slot[, sub]): person i's draw for
+"crisis" in week t is the same in every world run from the same seed, whatever else
+happened in that world, and no matter how many other draws were made before it. So
+the same person meets the same luck in both worlds wherever the worlds still agree,
+and one extra draw somewhere shifts nothing else (Starsim's per-slot random numbers
+follow the same principle).
+
+The numbers come from a counter-based generator: the SplitMix64 output function
+applied to a key made from the seed, the decision's name, the week and the slot.
+Unlike a sequential generator, it computes only the draws asked for, in any order.
+Slots are stable indices: a person's row, a post's row, an organisation's row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+from scipy.special import ndtri
+
+_M64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0 ** -53
+
+
+def _mix_int(x: int) -> int:
+    """SplitMix64's output function on a Python int (64-bit)."""
+    x = (x + _GOLDEN) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function, element-wise on uint64 (wrapping arithmetic)."""
+    x ^= x >> np.uint64(30)
+    x *= _C1
+    x ^= x >> np.uint64(27)
+    x *= _C2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def decision_key(seed: int, decision: str) -> int:
+    """A 64-bit key for one decision of one run (stable across processes and machines)."""
+    digest = hashlib.blake2b(decision.encode(), digest_size=8).digest()
+    return _mix_int(_mix_int(int(seed) & _M64) ^ int.from_bytes(digest, "little"))
+
+
+class Stream:
+    """The random numbers of one decision of one run.
+
+    ``random(week, slots)`` gives one uniform number in [0, 1) per slot;
+    ``normal(week, slots)`` one standard normal. ``sub`` separates several draws of
+    the same decision for the same slot in one week (e.g. one bid per lot).
+    """
+
+    def __init__(self, seed: int, decision: str):
+        self.decision = decision
+        self.key = decision_key(seed, decision)
+
+    def _bits(self, week: int, slots, sub: int) -> np.ndarray:
+        base = _mix_int(self.key ^ _mix_int((int(week) << 20) ^ int(sub)))
+        x = np.asarray(slots, dtype=np.uint64) * np.uint64(_GOLDEN)
+        x += np.uint64(base)
+        return _mix(x) >> np.uint64(11)
+
+    def random(self, week: int, slots, sub: int = 0) -> np.ndarray:
+        """Uniform [0, 1), one per slot."""
+        return self._bits(week, slots, sub) * _TO_UNIT
+
+    def normal(self, week: int, slots, sub: int = 0) -> np.ndarray:
+        """Standard normal, one per slot (inverse normal CDF of a uniform in (0, 1))."""
+        return ndtri((self._bits(week, slots, sub) + 0.5) * _TO_UNIT)
+
+    def one(self, week: int, slot: int = 0, sub: int = 0) -> float:
+        """A single uniform [0, 1)."""
+        return float(self.random(week, np.array([slot]), sub)[0])
+
+    def __repr__(self) -> str:
+        return f"<Stream {self.decision!r}>"
