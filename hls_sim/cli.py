@@ -16,12 +16,12 @@ import pandas as pd
 from . import __version__, scenarios
 from .params import ParameterError
 from .runner import (
+    Ensemble,
+    EnsembleError,
     ExecutorError,
-    Experiment,
-    ExperimentError,
     load_results,
-    resume_experiment,
-    run_experiment,
+    resume_ensemble,
+    run_ensemble,
 )
 from .runner.store import disk_usage, human_bytes
 
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ParameterError as exc:  # ScenarioError, ExperimentError: bad input
+    except ParameterError as exc:  # ScenarioError, EnsembleError: bad input
         print(f"hls-sim: error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--dask", metavar="ADDRESS",
                    help="run on a Dask cluster: a scheduler address, or 'local'")
     g.add_argument("--resume", type=Path, metavar="DIR",
-                   help="finish an interrupted experiment in DIR (runs only what is missing)")
+                   help="finish an interrupted run in DIR (runs only what is missing)")
     g.add_argument("--keep-people", type=_non_negative, metavar="K",
                    help="keep the people table (one row per person, the largest table) for "
                         "the first K replicates of each scenario only (default: all)")
@@ -203,24 +203,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     progress = not args.quiet
     if args.resume is not None:
         if args.scenario:
-            raise ExperimentError("give either scenarios or --resume DIR, not both (the "
+            raise EnsembleError("give either scenarios or --resume DIR, not both (the "
                                   "scenarios of a resumed experiment come from its manifest)")
-        outcome = resume_experiment(args.resume, workers=args.workers, dask=args.dask,
+        outcome = resume_ensemble(args.resume, workers=args.workers, dask=args.dask,
                                     progress=progress)
     else:
         refs = args.scenario if args.many else ([args.scenario] if args.scenario else [])
         if not refs:
-            raise ExperimentError(f"name a scenario to {args.command} (see 'hls-sim list'), "
+            raise EnsembleError(f"name a scenario to {args.command} (see 'hls-sim list'), "
                                   "or --resume DIR")
         if args.many and len(refs) < 2:
-            raise ExperimentError("compare needs two or more scenarios (use 'hls-sim run' "
+            raise EnsembleError("compare needs two or more scenarios (use 'hls-sim run' "
                                   "for one)")
         loaded = [scenarios.load(r) for r in refs]  # all validated before anything is written
-        exp = Experiment(loaded, replicates=args.replicates, seed=args.seed,
+        exp = Ensemble(loaded, replicates=args.replicates, seed=args.seed,
                          question=getattr(args, "question", None),
                          kind="compare" if args.many else "run",
                          people_replicates=args.keep_people)
-        outcome = run_experiment(exp, args.out, workers=args.workers, dask=args.dask,
+        outcome = run_ensemble(exp, args.out, workers=args.workers, dask=args.dask,
                                  progress=progress)
     return finish(outcome, report=not args.no_report)
 
@@ -305,7 +305,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: competitive against collaborative, default size, with intervals."""
-    exp = Experiment([scenarios.load("competitive"), scenarios.load("collaborative")],
+    exp = Ensemble([scenarios.load("competitive"), scenarios.load("collaborative")],
                      replicates=args.replicates, seed=args.seed, name="demo",
                      question="In the same place, with the same people, what changes when "
                               "services are commissioned collaboratively, for the long term, "
@@ -313,7 +313,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"hls_sim {__version__}: comparing competitive and collaborative commissioning, "
           f"{args.replicates} replicates each at default size (10,000 people over ten years)",
           file=sys.stderr)
-    outcome = run_experiment(exp, args.out, workers=args.workers)
+    outcome = run_ensemble(exp, args.out, workers=args.workers)
     return finish(outcome)
 
 
@@ -334,7 +334,7 @@ def cmd_design(args: argparse.Namespace) -> int:
     progress = not args.quiet
     if args.resume is not None:
         if args.out is not None:
-            raise ExperimentError("give either --out or --resume DIR, not both")
+            raise EnsembleError("give either --out or --resume DIR, not both")
         if spec is None and (args.resume / "manifest.json").is_file():
             from .runner import ResultsStore
 
@@ -345,7 +345,7 @@ def cmd_design(args: argparse.Namespace) -> int:
                                             progress=progress, spec=spec)
     else:
         if spec is None:
-            raise ExperimentError(f"name an experiment file to {args.command} (e.g. "
+            raise EnsembleError(f"name an experiment file to {args.command} (e.g. "
                                   "experiments/morris_screening.yaml), or --resume DIR")
         X = experiments.prepare(spec)  # the sample, checked: nothing is written before this
         outcome = experiments.run_design(spec, X, args.out, workers=args.workers,
@@ -366,7 +366,7 @@ def cmd_design(args: argparse.Namespace) -> int:
         else:
             sres, _ = sensitivity.analyse_folder(outcome.path)
             print(sensitivity_text(sres))
-    except ExperimentError as exc:  # the runs are saved, but cannot be analysed as asked
+    except EnsembleError as exc:  # the runs are saved, but cannot be analysed as asked
         print(f"hls-sim: error: no analysis: {exc} (the runs are saved in {outcome.path})",
               file=sys.stderr)
         return 1
@@ -382,10 +382,10 @@ def cmd_design(args: argparse.Namespace) -> int:
 
 def _check_design(spec, discover: bool) -> None:
     if discover and spec.discover is None:
-        raise ExperimentError(f"{spec.where('discover')}: no discover: section (which output, "
+        raise EnsembleError(f"{spec.where('discover')}: no discover: section (which output, "
                               "and above or below what threshold) for 'hls-sim discover'")
     if not discover and spec.method == "latin":
-        raise ExperimentError(f"{spec.where('method')}: method latin computes no indices: use "
+        raise EnsembleError(f"{spec.where('method')}: method latin computes no indices: use "
                               "'hls-sim discover', or method delta or pawn")
 
 

@@ -1,4 +1,4 @@
-"""Experiment files: a sensitivity analysis or a scenario-discovery study, in YAML.
+"""Ensemble files: a sensitivity analysis or a scenario-discovery study, in YAML.
 
 An experiment file names a base scenario (or another model), the factors to vary, the
 outputs to study, the method and its settings, and how many replicates to run at each
@@ -54,7 +54,7 @@ import yaml
 from . import scenarios as scenario_files
 from . import sizes
 from .params import GROUPS, ParameterError, make_params
-from .runner.experiment import ExperimentError, resume_experiment, run_experiment
+from .runner.ensemble import EnsembleError, resume_ensemble, run_ensemble
 from .runner.store import ResultsStore, write_parquet_atomic
 from .runner.work import RunSpec, is_mesa_model, resolve_model
 from .scenarios import Scenario, content_hash, find_named, read_yaml
@@ -250,7 +250,7 @@ def find(ref: str | Path) -> Path:
 
 
 def available() -> dict[str, Path]:
-    """Experiment names that can be given without a path, and their files."""
+    """Ensemble names that can be given without a path, and their files."""
     found: dict[str, Path] = {}
     for d in (SHIPPED_DIR, Path.cwd() / "experiments"):  # ./experiments wins
         if d.is_dir():
@@ -1082,16 +1082,16 @@ class DesignExperiment:
     def from_manifest(cls, m: dict[str, Any], root: Path) -> DesignExperiment:
         design = m.get("design")
         if m.get("kind") != cls.kind or not design:
-            raise ExperimentError(f"{root}: not a sensitivity or discovery results folder "
+            raise EnsembleError(f"{root}: not a sensitivity or discovery results folder "
                                   f"(its manifest is of a '{m.get('kind')}' experiment)")
         spec = from_manifest(design)
         path = root / "design" / "samples.parquet"
         if not path.is_file():
-            raise ExperimentError(f"{root}: the design's samples ({path}) are missing")
+            raise EnsembleError(f"{root}: the design's samples ({path}) are missing")
         df = pd.read_parquet(path)
         X = df[spec.factor_names].to_numpy(dtype=float)
         if samples_hash(X) != design["samples_sha256"]:
-            raise ExperimentError(f"{path} does not match the manifest's record of the sample "
+            raise EnsembleError(f"{path} does not match the manifest's record of the sample "
                                   "(was it edited?)")
         return cls(spec, X, m["name"])
 
@@ -1111,7 +1111,7 @@ def _arm_description(spec: ExperimentSpec, arm: str) -> str:
 def run_design(spec: ExperimentSpec, X: np.ndarray, out: str | Path | None = None, *,
                workers: int | None = None, dask: str | None = None, progress: bool = True):
     """Run every sample point of a validated design (see :func:`prepare`)."""
-    return run_experiment(DesignExperiment(spec, X), out, workers=workers, dask=dask,
+    return run_ensemble(DesignExperiment(spec, X), out, workers=workers, dask=dask,
                           progress=progress)
 
 
@@ -1122,14 +1122,14 @@ def resume_design(path: str | Path, *, workers: int | None = None, dask: str | N
     root = Path(path)
     store = ResultsStore(root)
     if not store.exists():
-        raise ExperimentError(f"{root}: not a results folder (no manifest.json)")
+        raise EnsembleError(f"{root}: not a results folder (no manifest.json)")
     manifest = store.read_manifest()
     design = manifest.get("design") or {}
     if spec is not None and design.get("hash") != spec.hash:
-        raise ExperimentError(f"{spec.path} is not the experiment {root} was made from "
+        raise EnsembleError(f"{spec.path} is not the experiment {root} was made from "
                               f"({design.get('file')}, as it was then): resume with --resume "
                               "alone, or start a new folder")
-    return resume_experiment(root, workers=workers, dask=dask, progress=progress,
+    return resume_ensemble(root, workers=workers, dask=dask, progress=progress,
                              factory=lambda m: DesignExperiment.from_manifest(m, root))
 
 
@@ -1179,7 +1179,7 @@ def design_outputs(path: str | Path) -> DesignOutputs:
     root = Path(path)
     store = ResultsStore(root)
     if not store.exists():
-        raise ExperimentError(f"{root}: not a results folder (no manifest.json)")
+        raise EnsembleError(f"{root}: not a results folder (no manifest.json)")
     manifest = store.read_manifest()
     exp = DesignExperiment.from_manifest(manifest, root)
     spec = exp.spec
@@ -1190,7 +1190,7 @@ def design_outputs(path: str | Path) -> DesignOutputs:
     if len(summary):
         for o in spec.outputs:
             if o.metric not in summary.columns:
-                raise ExperimentError(f"output {o.name}: the model's runs have no metric "
+                raise EnsembleError(f"output {o.name}: the model's runs have no metric "
                                       f"'{o.metric}' (they have: "
                                       f"{', '.join(c for c in summary.columns if c not in ('scenario', 'sample', 'replicate', 'seed'))})")
             wide = summary.set_index(["sample", "replicate", "scenario"])[o.metric] \

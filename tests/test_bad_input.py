@@ -82,7 +82,7 @@ def test_memory_is_refused_with_the_estimate_and_what_is_available():
 
 def test_the_runner_refuses_what_its_workers_cannot_hold_before_creating_a_folder(tmp_path):
     """Each run fits, but not one per worker at once: refused by the runner, no folder."""
-    from hls_sim.runner import Experiment, run_experiment
+    from hls_sim.runner import Ensemble, run_ensemble
 
     scen = scenarios.from_overrides("s", {"place.n_people": 1000})
     need = feasibility.estimate_bytes(scen.params)
@@ -90,7 +90,7 @@ def test_the_runner_refuses_what_its_workers_cannot_hold_before_creating_a_folde
     feasibility.available_bytes = lambda: need * 1.5
     try:
         with pytest.raises(feasibility.FeasibilityError, match="fewer --workers"):
-            run_experiment(Experiment([scen], replicates=4), tmp_path / "o", workers=4,
+            run_ensemble(Ensemble([scen], replicates=4), tmp_path / "o", workers=4,
                            progress=False)
     finally:
         feasibility.available_bytes = original

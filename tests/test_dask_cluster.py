@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import hls_sim
-from hls_sim.runner import run_experiment
+from hls_sim.runner import run_ensemble
 
-from .test_runner import assert_same_results, tiny_experiment
+from .test_runner import assert_same_results, tiny_ensemble
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,9 +68,9 @@ def cluster(tmp_path_factory):
 def test_a_separate_scheduler_and_workers_give_the_pool_s_results_bit_for_bit(cluster,
                                                                              tmp_path):
     address, _procs, _d = cluster
-    exp = tiny_experiment()
-    run_experiment(exp, tmp_path / "pool", workers=2, progress=False)
-    outcome = run_experiment(exp, tmp_path / "cluster", dask=address, progress=False)
+    exp = tiny_ensemble()
+    run_ensemble(exp, tmp_path / "pool", workers=2, progress=False)
+    outcome = run_ensemble(exp, tmp_path / "cluster", dask=address, progress=False)
     assert outcome.ok and outcome.runs_finished == 8
     assert_same_results(tmp_path / "pool", tmp_path / "cluster")
     m = json.loads((tmp_path / "cluster" / "manifest.json").read_text())

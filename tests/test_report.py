@@ -11,7 +11,7 @@ import pytest
 from hls_sim import scenarios
 from hls_sim.analysis import HEADLINE, paired_differences
 from hls_sim.report import write_report
-from hls_sim.runner import Experiment, load_results, run_experiment
+from hls_sim.runner import Ensemble, load_results, run_ensemble
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +19,13 @@ def compared(tmp_path_factory):
     small = {"place.n_people": 400, "place.n_weeks": 80, "place.n_organisations": 6,
              "place.n_practitioners": 16, "place.n_localities": 2, "place.burn_in_weeks": 8,
              "money.budget_per_week": 11_600.0}
-    exp = Experiment([scenarios.from_overrides("competitive", {**small}, "competitive, small"),
+    exp = Ensemble([scenarios.from_overrides("competitive", {**small}, "competitive, small"),
                       scenarios.from_overrides("collaborative",
                                                {**small, "regime": "collaborative"},
                                                "collaborative, small")],
                      replicates=5, seed=2, question="Does collaboration help here?")
     out = tmp_path_factory.mktemp("report") / "exp"
-    run_experiment(exp, out, workers=2, progress=False)
+    run_ensemble(exp, out, workers=2, progress=False)
     return out, write_report(out)
 
 

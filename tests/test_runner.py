@@ -18,11 +18,11 @@ import pytest
 import hls_sim
 from hls_sim import scenarios
 from hls_sim.runner import (
-    Experiment,
-    ExperimentError,
+    Ensemble,
+    EnsembleError,
     load_results,
-    resume_experiment,
-    run_experiment,
+    resume_ensemble,
+    run_ensemble,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +37,8 @@ def tiny(name: str, regime: str) -> scenarios.Scenario:
         "place.burn_in_weeks": 8, "money.budget_per_week": 8_700.0})
 
 
-def tiny_experiment(**kw) -> Experiment:
-    return Experiment([tiny("comp", "competitive"), tiny("collab", "collaborative")],
+def tiny_ensemble(**kw) -> Ensemble:
+    return Ensemble([tiny("comp", "competitive"), tiny("collab", "collaborative")],
                       **{"replicates": 4, "seed": 11, "event_replicates": 1, **kw})
 
 
@@ -49,9 +49,9 @@ def assert_same_results(a: Path, b: Path) -> None:
 
 
 def test_replicate_seeds_are_spawned_and_shared_across_scenarios():
-    exp = tiny_experiment(replicates=5)
+    exp = tiny_ensemble(replicates=5)
     seeds = exp.seeds()
-    assert len(set(seeds)) == 5 and seeds == tiny_experiment(replicates=5).seeds()
+    assert len(set(seeds)) == 5 and seeds == tiny_ensemble(replicates=5).seeds()
     expected = [int(c.generate_state(1, dtype=np.uint32)[0])
                 for c in np.random.SeedSequence(11).spawn(5)]
     assert seeds == expected
@@ -64,10 +64,10 @@ def test_replicate_seeds_are_spawned_and_shared_across_scenarios():
 
 def test_results_are_identical_on_every_executor(tmp_path):
     """Serial, a process pool and a real Dask LocalCluster give bit-identical tables."""
-    exp = tiny_experiment()
-    run_experiment(exp, tmp_path / "serial", workers=1, progress=False)
-    run_experiment(exp, tmp_path / "pool", workers=2, progress=False)
-    outcome = run_experiment(exp, tmp_path / "dask", dask="local", workers=2, progress=False)
+    exp = tiny_ensemble()
+    run_ensemble(exp, tmp_path / "serial", workers=1, progress=False)
+    run_ensemble(exp, tmp_path / "pool", workers=2, progress=False)
+    outcome = run_ensemble(exp, tmp_path / "dask", dask="local", workers=2, progress=False)
     assert outcome.ok and outcome.runs_finished == 8
     assert_same_results(tmp_path / "serial", tmp_path / "pool")
     assert_same_results(tmp_path / "serial", tmp_path / "dask")
@@ -83,7 +83,7 @@ def test_results_are_identical_on_every_executor(tmp_path):
 
 def test_results_folder_layout_and_manifest(tmp_path):
     out = tmp_path / "exp"
-    outcome = run_experiment(tiny_experiment(), out, workers=2, progress=False)
+    outcome = run_ensemble(tiny_ensemble(), out, workers=2, progress=False)
     res = load_results(outcome.path)
     assert len(res.summary) == 8 and set(res.summary["scenario"]) == {"comp", "collab"}
     assert len(res.timeseries) == 8 * 60
@@ -91,7 +91,7 @@ def test_results_folder_layout_and_manifest(tmp_path):
     assert sorted(p.name for p in (out / "summary").iterdir())[0] == "collab__r0000.parquet"
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete" and m["replicates"] == 4 and m["root_seed"] == 11
-    assert m["seeds"] == tiny_experiment().seeds()
+    assert m["seeds"] == tiny_ensemble().seeds()
     assert m["versions"]["hls_sim"] == hls_sim.__version__ and m["versions"]["numpy"]
     assert m["git"] is None or len(m["git"]["commit"]) == 40
     assert {s["name"] for s in m["scenarios"]} == {"comp", "collab"}
@@ -102,10 +102,10 @@ def test_results_folder_layout_and_manifest(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path):
-    exp = tiny_experiment(replicates=6, model="tests.models:fragile_hls")
+    exp = tiny_ensemble(replicates=6, model="tests.models:fragile_hls")
     failing = {s for s in exp.seeds() if s % 2 == 0}
     assert failing and len(failing) < 6  # the chosen root seed gives both kinds
-    outcome = run_experiment(exp, tmp_path / "f", workers=2, progress=False)
+    outcome = run_ensemble(exp, tmp_path / "f", workers=2, progress=False)
     assert not outcome.ok
     assert len(outcome.failures) == 2 * len(failing)
     assert outcome.runs_finished == 12 - 2 * len(failing)
@@ -123,9 +123,9 @@ def test_failed_runs_make_the_command_exit_1_and_say_which(tmp_path):
                     % (ROOT / "scenarios" / "quick.yaml"))
     code = (
         "import sys; from hls_sim import cli, runner;"
-        "orig = runner.Experiment.__post_init__\n"
+        "orig = runner.Ensemble.__post_init__\n"
         "def post(self):\n    orig(self); self.model = 'tests.models:fragile_hls'\n"
-        "runner.Experiment.__post_init__ = post\n"
+        "runner.Ensemble.__post_init__ = post\n"
         f"sys.exit(cli.main(['run', {str(scen)!r}, '-n', '4', '--seed', '11', '-q', "
         f"'--no-report', '--out', {str(tmp_path / 'o')!r}]))"
     )
@@ -137,9 +137,9 @@ def test_failed_runs_make_the_command_exit_1_and_say_which(tmp_path):
 
 
 def test_out_folder_with_results_is_refused(tmp_path):
-    run_experiment(tiny_experiment(replicates=1), tmp_path / "x", workers=1, progress=False)
-    with pytest.raises(ExperimentError, match="not empty"):
-        run_experiment(tiny_experiment(replicates=1), tmp_path / "x", progress=False)
+    run_ensemble(tiny_ensemble(replicates=1), tmp_path / "x", workers=1, progress=False)
+    with pytest.raises(EnsembleError, match="not empty"):
+        run_ensemble(tiny_ensemble(replicates=1), tmp_path / "x", progress=False)
 
 
 def session_processes(sid: int) -> list[int]:
@@ -276,8 +276,8 @@ def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
 
 
 def test_people_table_kept_for_the_first_replicates_and_disk_reported(tmp_path):
-    exp = tiny_experiment(replicates=3, people_replicates=1)
-    outcome = run_experiment(exp, tmp_path / "p", workers=1, progress=False)
+    exp = tiny_ensemble(replicates=3, people_replicates=1)
+    outcome = run_ensemble(exp, tmp_path / "p", workers=1, progress=False)
     res = load_results(outcome.path)
     assert set(res.people["replicate"]) == {0} and len(res.summary) == 6
     assert len(res.timeseries) == 6 * 60
@@ -289,13 +289,13 @@ def test_people_table_kept_for_the_first_replicates_and_disk_reported(tmp_path):
 
 def test_resume_of_a_finished_experiment_runs_nothing(tmp_path):
     out = tmp_path / "done"
-    run_experiment(tiny_experiment(replicates=1), out, workers=1, progress=False)
+    run_ensemble(tiny_ensemble(replicates=1), out, workers=1, progress=False)
     before = (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns
-    outcome = resume_experiment(out, progress=False)
+    outcome = resume_ensemble(out, progress=False)
     assert outcome.ok and outcome.runs_finished == 2
     assert (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns == before
 
 
 def test_resume_refuses_a_folder_that_is_not_results(tmp_path):
-    with pytest.raises(ExperimentError, match="not a results folder"):
-        resume_experiment(tmp_path, progress=False)
+    with pytest.raises(EnsembleError, match="not a results folder"):
+        resume_ensemble(tmp_path, progress=False)

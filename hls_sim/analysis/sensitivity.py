@@ -400,23 +400,23 @@ def _list(items: list[str]) -> str:
 
 def analyse_outputs(outs: DesignOutputs) -> SensitivityResults:
     """Indices, convergence, seed noise and checks for a design's outputs."""
-    from ..runner.experiment import ExperimentError
+    from ..runner.ensemble import EnsembleError
 
     spec = outs.spec
     if spec.method == "latin":
-        raise ExperimentError(f"{spec.name}: method latin computes no indices; use "
+        raise EnsembleError(f"{spec.name}: method latin computes no indices; use "
                               "'hls-sim discover', or method delta or pawn for given-data "
                               "indices")
     Y = outs.Y[spec.output_names]
     missing = int(Y.isna().any(axis=1).sum())
     if missing and spec.method in ("sobol", "morris", "fast"):
         if outs.runs_missing:
-            raise ExperimentError(f"{outs.root}: {missing} of {len(Y)} sample points have "
+            raise EnsembleError(f"{outs.root}: {missing} of {len(Y)} sample points have "
                                   f"failed or missing runs ({outs.runs_missing} runs), and "
                                   f"{spec.method} needs every point: see failures/, then "
                                   f"--resume {outs.root}")
         bad = {o: int(Y[o].isna().sum()) for o in spec.output_names if Y[o].isna().any()}
-        raise ExperimentError(
+        raise EnsembleError(
             f"{spec.where('outputs')}: the model gave no value (NaN) for "
             + ", ".join(f"{o} at {k} of {len(Y)} points" for o, k in bad.items())
             + f": {spec.method} needs a value at every point; choose outputs defined "

@@ -66,7 +66,7 @@ class SerialExecutor:
 class WorkerDied:
     """What an executor yields for a batch whose worker process died while running it
     (killed by the out-of-memory killer, ``kill -9``, a crash in C code): the batch's
-    runs are recorded as failed with ``reason``, and the rest of the experiment goes on."""
+    runs are recorded as failed with ``reason``, and the rest of the ensemble goes on."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -116,7 +116,7 @@ class ProcessExecutor(SerialExecutor):
 
     Where it is safe, workers are forked from this process, which has already imported
     hls_sim (importing mesa, pandas and scipy takes about 1.5 s, a tenth of a
-    100-run experiment of quick.yaml). Forking is safe only while this process has a
+    100-run ensemble of quick.yaml). Forking is safe only while this process has a
     single thread, so otherwise (e.g. after a Dask client ran here) workers start from
     a fork server that preloads hls_sim instead. Workers are started at once, before
     any progress-bar or executor thread exists.

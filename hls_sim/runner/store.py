@@ -98,7 +98,7 @@ def human_bytes(n: float) -> str:
 
 
 class ResultsStore:
-    """Reads and writes one experiment's results folder."""
+    """Reads and writes one ensemble's results folder."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -173,8 +173,8 @@ class ResultsStore:
 
 
 @dataclass
-class ExperimentResults:
-    """An experiment's results, read back from its folder.
+class EnsembleResults:
+    """An ensemble's results, read back from its folder.
 
     Attributes:
         path: the results folder.
@@ -199,10 +199,10 @@ class ExperimentResults:
         return self.manifest.get("baseline") or self.scenarios[0]
 
 
-def load_results(path: str | Path) -> ExperimentResults:
-    """Read an experiment's results folder (as written by ``hls-sim run``/``compare``)."""
+def load_results(path: str | Path) -> EnsembleResults:
+    """Read an ensemble's results folder (as written by ``hls-sim run``/``compare``)."""
     store = ResultsStore(Path(path))
     manifest = store.read_manifest()
-    return ExperimentResults(store.root, manifest, store.table("summary"),
+    return EnsembleResults(store.root, manifest, store.table("summary"),
                              store.table("timeseries"), store.table("people"),
                              store.table("events"), store.runs())

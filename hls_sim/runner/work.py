@@ -3,7 +3,7 @@
 These functions run in worker processes (a process pool or Dask workers), so they are
 top-level, take only picklable arguments, and never raise for a failing run: a run that
 raises comes back as a :class:`RunOutput` carrying its error and traceback, so the rest
-of the experiment goes on.
+of the ensemble goes on.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from ..result import Result, people_frame
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One simulation of an experiment.
+    """One simulation of an ensemble.
 
     Attributes:
         scenario: the scenario's name (its parameters travel with the batch).
         replicate: replicate number; replicate k of every scenario shares ``seed``.
-        seed: the model's seed (spawned from the experiment's root seed).
+        seed: the model's seed (spawned from the ensemble's root seed).
         keep: tables to keep besides the summary: any of ``"timeseries"``,
             ``"people"``, ``"events"``.
         overrides: parameter overrides on top of the scenario (sensitivity designs).
@@ -50,7 +50,7 @@ class RunSpec:
 
     @property
     def key(self) -> str:
-        """File-safe identity of the run, unique within an experiment."""
+        """File-safe identity of the run, unique within an ensemble."""
         if self.sample is None:
             return f"{self.scenario}__r{self.replicate:04d}"
         return f"{self.scenario}__s{self.sample:06d}__r{self.replicate:04d}"
@@ -107,7 +107,7 @@ def simulate(params: dict[str, Any], spec: RunSpec) -> RunOutput:
         if "events" in spec.keep:
             tables["events"] = _with_ids(result.events, spec)
         return RunOutput(spec, tables, seconds, worker)
-    except Exception as exc:  # a failing run is recorded, never fatal to the experiment
+    except Exception as exc:  # a failing run is recorded, never fatal to the ensemble
         return RunOutput(spec, {}, time.perf_counter() - start, worker,
                          f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -130,7 +130,7 @@ def simulate_callable(target: str, params: dict[str, Any], spec: RunSpec) -> Run
         row = pd.DataFrame([{str(k): float(v) for k, v in out.items()}])
         return RunOutput(spec, {"summary": _with_ids(row, spec)},
                          time.perf_counter() - start, worker)
-    except Exception as exc:  # recorded, never fatal to the experiment
+    except Exception as exc:  # recorded, never fatal to the ensemble
         return RunOutput(spec, {}, time.perf_counter() - start, worker,
                          f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -162,7 +162,7 @@ def simulate_mesa(target: str, params: dict[str, Any], spec: RunSpec,
                              for k in dc.model_reporters}])
         return RunOutput(spec, {"summary": _with_ids(row, spec)},
                          time.perf_counter() - start, worker)
-    except Exception as exc:  # recorded, never fatal to the experiment
+    except Exception as exc:  # recorded, never fatal to the ensemble
         return RunOutput(spec, {}, time.perf_counter() - start, worker,
                          f"{type(exc).__name__}: {exc}", traceback.format_exc())
 

@@ -1,10 +1,10 @@
-"""An experiment: scenarios x replicates, run on any executor, stored run by run.
+"""An ensemble: scenarios x replicates, run on any executor, stored run by run.
 
     >>> from hls_sim import scenarios
-    >>> from hls_sim.runner import Experiment, run_experiment, load_results
-    >>> exp = Experiment([scenarios.load("competitive"), scenarios.load("collaborative")],
+    >>> from hls_sim.runner import Ensemble, run_ensemble, load_results
+    >>> exp = Ensemble([scenarios.load("competitive"), scenarios.load("collaborative")],
     ...                  replicates=10, seed=1)
-    >>> outcome = run_experiment(exp, workers=2)
+    >>> outcome = run_ensemble(exp, workers=2)
     >>> results = load_results(outcome.path)
 
 Replicate seeds are spawned from one root seed with numpy's ``SeedSequence``; replicate
@@ -43,12 +43,12 @@ __all__ = ["DEPENDENCIES"]
 TARGET_BATCH_SECONDS = 1.0  # batch short runs so each task is worth scheduling
 
 
-class ExperimentError(ParameterError):
-    """An experiment that cannot start (bad settings, a folder that is not usable)."""
+class EnsembleError(ParameterError):
+    """An ensemble that cannot start (bad settings, a folder that is not usable)."""
 
 
 @dataclass
-class Experiment:
+class Ensemble:
     """Scenarios to run, how many replicates of each, and from which root seed.
 
     Attributes:
@@ -80,20 +80,20 @@ class Experiment:
 
     def __post_init__(self) -> None:
         if not self.scenarios:
-            raise ExperimentError("an experiment needs at least one scenario")
+            raise EnsembleError("an ensemble needs at least one scenario")
         names = [s.name for s in self.scenarios]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ExperimentError(f"scenario names must be distinct: {', '.join(dup)} "
+            raise EnsembleError(f"scenario names must be distinct: {', '.join(dup)} "
                                   "appears more than once")
         if not isinstance(self.replicates, int) or self.replicates < 1:
-            raise ExperimentError(f"invalid replicates={self.replicates!r}: allowed a whole "
+            raise EnsembleError(f"invalid replicates={self.replicates!r}: allowed a whole "
                                   "number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ExperimentError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
+            raise EnsembleError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
         if self.people_replicates is not None and (
                 not isinstance(self.people_replicates, int) or self.people_replicates < 0):
-            raise ExperimentError(f"invalid people_replicates={self.people_replicates!r}: "
+            raise EnsembleError(f"invalid people_replicates={self.people_replicates!r}: "
                                   "allowed a whole number >= 0")
         if self.name is None:
             self.name = "-vs-".join(names) if len(names) > 1 else names[0]
@@ -102,7 +102,7 @@ class Experiment:
     def baseline(self) -> str:
         return self.scenarios[0].name
 
-    # What the run loop (:func:`_execute`) asks of an experiment. A sensitivity design
+    # What the run loop (:func:`_execute`) asks of an ensemble. A sensitivity design
     # (:class:`hls_sim.experiments.DesignExperiment`) answers the same questions.
 
     def scenario_params(self) -> dict[str, dict[str, Any]]:
@@ -156,12 +156,12 @@ class Experiment:
         }
 
     @classmethod
-    def from_manifest(cls, m: dict[str, Any]) -> Experiment:
+    def from_manifest(cls, m: dict[str, Any]) -> Ensemble:
         scen = []
         for s in m["scenarios"]:
             sc = Scenario.from_content(s["name"], s.get("description", ""), s["content"])
             if sc.hash != s["hash"]:
-                raise ExperimentError(f"scenario {s['name']} in the manifest does not match "
+                raise EnsembleError(f"scenario {s['name']} in the manifest does not match "
                                       "its recorded hash (the manifest was edited?)")
             scen.append(sc)
         return cls(scen, m["replicates"], m["root_seed"], m["name"], m.get("question"),
@@ -172,7 +172,7 @@ class Experiment:
 
 @dataclass
 class Outcome:
-    """How an experiment went: where its results are, what failed, how long it took."""
+    """How an ensemble went: where its results are, what failed, how long it took."""
 
     path: Path
     runs_planned: int
@@ -197,12 +197,12 @@ def default_out(name: str, base: Path = Path("results")) -> Path:
     return out
 
 
-def run_experiment(exp: Experiment, out: str | Path | None = None, *,
+def run_ensemble(exp: Ensemble, out: str | Path | None = None, *,
                    workers: int | None = None, dask: str | None = None,
                    progress: bool = True) -> Outcome:
     """Run every replicate of every scenario and store the results as they finish.
 
-    Everything that can refuse the experiment (the folder, the memory the runs need, a
+    Everything that can refuse the ensemble (the folder, the memory the runs need, a
     Dask cluster's versions) is checked before the results folder is created.
 
     Args:
@@ -213,14 +213,14 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
         progress: show a progress bar on stderr.
 
     Raises:
-        ExperimentError: ``out`` already holds results (use :func:`resume_experiment`).
+        EnsembleError: ``out`` already holds results (use :func:`resume_ensemble`).
         FeasibilityError: the runs need more memory than this machine has.
         ClusterMismatchError: the Dask workers run other versions than this process.
     """
-    path = Path(out) if out is not None else default_out(exp.name or "experiment")
+    path = Path(out) if out is not None else default_out(exp.name or "ensemble")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise ExperimentError(f"{path} is not empty: choose a new --out folder, or use "
-                              f"--resume {path} to finish an interrupted experiment")
+        raise EnsembleError(f"{path} is not empty: choose a new --out folder, or use "
+                              f"--resume {path} to finish an interrupted ensemble")
     specs = exp.runs()
     check_fits(exp, len(specs), workers, dask)
     with _opened(workers, dask, bool(specs)) as executor:
@@ -233,25 +233,25 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
         return _execute(exp, store, manifest, executor, progress)
 
 
-def resume_experiment(path: str | Path, *, workers: int | None = None,
+def resume_ensemble(path: str | Path, *, workers: int | None = None,
                       dask: str | None = None, progress: bool = True,
                       factory: Callable[[dict[str, Any]], Any] | None = None) -> Outcome:
-    """Finish an interrupted experiment: run only what has not finished.
+    """Finish an interrupted ensemble: run only what has not finished.
 
     The scenarios, seeds and replicates come from the folder's manifest, so the
-    finished experiment equals one that was never interrupted. ``factory`` rebuilds
-    the experiment from the manifest (default :meth:`Experiment.from_manifest`; a
+    finished ensemble equals one that was never interrupted. ``factory`` rebuilds
+    the ensemble from the manifest (default :meth:`Ensemble.from_manifest`; a
     sensitivity design passes its own).
     """
     store = ResultsStore(Path(path))
     if not store.exists():
-        raise ExperimentError(f"{path}: not a results folder (no manifest.json)")
+        raise EnsembleError(f"{path}: not a results folder (no manifest.json)")
     manifest = store.read_manifest()
     made_by = manifest.get("versions", {}).get("hls_sim")
     if made_by != __version__:
-        raise ExperimentError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
-                              "so resumed runs would not match: start a new experiment")
-    exp = (factory or Experiment.from_manifest)(manifest)
+        raise EnsembleError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
+                              "so resumed runs would not match: start a new ensemble")
+    exp = (factory or Ensemble.from_manifest)(manifest)
     done = store.finished_keys()
     todo = [s for s in exp.runs() if s.key not in done]
     check_fits(exp, len(todo), workers, dask)
@@ -280,7 +280,7 @@ def check_fits(exp: Any, n_runs: int, workers: int | None, dask: str | None) -> 
         feasibility.check_memory(params, runs_at_once=at_once)
 
 
-def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
+def plan_batches(exp: Ensemble, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
     """Group runs into batches of about a second of work, but keep every worker busy."""
     est = exp.seconds_per_run()
     size = max(1, min(math.ceil(TARGET_BATCH_SECONDS / est),
@@ -288,7 +288,7 @@ def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[li
     return [specs[i:i + size] for i in range(0, len(specs), size)]
 
 
-def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
+def _execute(exp: Ensemble, store: ResultsStore, manifest: dict[str, Any],
              executor: Any, progress: bool) -> Outcome:
     specs = exp.runs()
     done = store.finished_keys()
