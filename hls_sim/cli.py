@@ -322,7 +322,7 @@ def cmd_design(args: argparse.Namespace) -> int:
     runner, analyse, report."""
     import os
 
-    from . import experiments
+    from . import design as experiments
     from .analysis import discovery, sensitivity
 
     if os.getcwd() not in sys.path:  # module:function models in this folder, as python -m
@@ -339,7 +339,7 @@ def cmd_design(args: argparse.Namespace) -> int:
             from .runner import ResultsStore
 
             manifest = ResultsStore(args.resume).read_manifest()
-            _check_design(experiments.DesignExperiment.from_manifest(
+            _check_design(experiments.DesignEnsemble.from_manifest(
                 manifest, args.resume).spec, discover)
         outcome = experiments.resume_design(args.resume, workers=args.workers, dask=args.dask,
                                             progress=progress, spec=spec)

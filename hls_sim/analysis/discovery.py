@@ -31,7 +31,7 @@ import pandas as pd
 from ..runner.store import write_atomic
 
 if TYPE_CHECKING:
-    from ..experiments import DesignOutputs
+    from ..design import DesignOutputs
 
 
 @dataclass
@@ -285,7 +285,7 @@ def load_results(root: str | Path) -> DiscoveryResults | None:
 
 def discover_folder(path: str | Path) -> tuple[DiscoveryResults, DesignOutputs]:
     """Read a design's results folder, run PRIM and the tree, write ``discovery/``."""
-    from ..experiments import design_outputs
+    from ..design import design_outputs
     from .sensitivity import write_outputs
 
     outs = design_outputs(path)

@@ -103,7 +103,7 @@ class Ensemble:
         return self.scenarios[0].name
 
     # What the run loop (:func:`_execute`) asks of an ensemble. A sensitivity design
-    # (:class:`hls_sim.experiments.DesignExperiment`) answers the same questions.
+    # (:class:`hls_sim.design.DesignEnsemble`) answers the same questions.
 
     def scenario_params(self) -> dict[str, dict[str, Any]]:
         """Each scenario's resolved parameters, by name (shipped with every batch)."""
@@ -220,7 +220,7 @@ def run_ensemble(exp: Ensemble, out: str | Path | None = None, *,
     path = Path(out) if out is not None else default_out(exp.name or "ensemble")
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise EnsembleError(f"{path} is not empty: choose a new --out folder, or use "
-                              f"--resume {path} to finish an interrupted ensemble")
+                              f"--resume {path} to finish an interrupted run")
     specs = exp.runs()
     check_fits(exp, len(specs), workers, dask)
     with _opened(workers, dask, bool(specs)) as executor:
