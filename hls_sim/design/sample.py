@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from functools import cache
 from typing import Any
 
 import numpy as np
 from SALib import ProblemSpec
 
 from ..params import ParameterError, make_params
+from ..runner.seeds import point_seed, replicate_seeds
 from .spec import ExperimentFileError, ExperimentSpec
 
 # --------------------------------------------------------------------------- the design
@@ -58,15 +58,8 @@ def seed_for(spec: ExperimentSpec, sample: int, replicate: int) -> int:
     (``seeds: common``), or every (point, replicate) has its own (``independent``). Every
     arm at a point uses the same seed (common random numbers)."""
     if spec.seeds == "common":
-        return _common_seeds(spec.seed, replicate + 1)[replicate]
-    ss = np.random.SeedSequence(spec.seed, spawn_key=(sample, replicate))
-    return int(ss.generate_state(1, dtype=np.uint32)[0])
-
-
-@cache
-def _common_seeds(root: int, n: int) -> tuple[int, ...]:
-    return tuple(int(c.generate_state(1, dtype=np.uint32)[0])
-                 for c in np.random.SeedSequence(root).spawn(n))
+        return replicate_seeds(spec.seed, replicate + 1)[replicate]
+    return point_seed(spec.seed, sample, replicate)
 
 
 def noise_points(spec: ExperimentSpec, n_points: int) -> list[int]:

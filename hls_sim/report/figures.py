@@ -20,6 +20,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..analysis.compare import BAND_HIGH, BAND_LOW  # noqa: E402
+from ..atomic import write_atomic  # noqa: E402
 
 TIMESERIES_PANELS = (
     ("wellbeing_mean", "Wellbeing (mean, 0-1)"),
@@ -165,12 +166,14 @@ def spend_by_category(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure
 
 
 def save(fig: plt.Figure, folder: Path, stem: str) -> bytes:
-    """Save as PNG and SVG; return the PNG bytes (for embedding)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Save as PNG and SVG (each whole or not at all); return the PNG bytes (for
+    embedding)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     png = buf.getvalue()
-    (folder / f"{stem}.png").write_bytes(png)
-    fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+    write_atomic(folder / f"{stem}.png", png)
+    svg = io.BytesIO()
+    fig.savefig(svg, format="svg", bbox_inches="tight")
+    write_atomic(folder / f"{stem}.svg", svg.getvalue())
     plt.close(fig)
     return png

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from .. import __version__, feasibility
 from ..params import ParameterError
 from ..scenarios import Scenario
 from .executors import ExecutorError, WorkerDied, default_workers, make_executor
+from .seeds import replicate_seeds
 from .store import ResultsStore, disk_usage
 from .versions import DEPENDENCIES, versions
 from .work import RunOutput, RunSpec, simulate_batch
@@ -128,8 +128,7 @@ class Ensemble:
 
     def seeds(self) -> list[int]:
         """One model seed per replicate, spawned from the root seed."""
-        children = np.random.SeedSequence(self.seed).spawn(self.replicates)
-        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+        return replicate_seeds(self.seed, self.replicates)
 
     def runs(self) -> list[RunSpec]:
         """Every run, interleaved by replicate so partial results stay balanced."""

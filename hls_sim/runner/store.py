@@ -20,8 +20,6 @@ exactly which runs finished.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,49 +28,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import replacing, write_atomic, write_json
 from .work import RunOutput
+
+__all__ = ["write_atomic", "write_json", "write_parquet_atomic"]  # with the classes
 
 TABLES = ("summary", "timeseries", "people", "events")
 SORT = ("scenario", "sample", "replicate")
 TABLE_ORDER = {"timeseries": ("week",), "people": ("person",), "events": ()}
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so it either exists whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}.")
-    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    write_atomic(path, json.dumps(payload, indent=2, default=str) + "\n")
-
-
 def write_parquet_atomic(path: Path, df: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}.")
-    os.fchmod(fd, 0o666 & ~_umask())
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         # pyarrow directly: a third of pandas.to_parquet's time on small tables.
         pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def disk_usage(root: Path) -> int:
