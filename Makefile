@@ -27,10 +27,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
@@ -53,6 +55,7 @@ test-latest: | $(UV)
 	$(UV) venv --quiet --python $(PYTHON) .venv-latest
 	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
 	.venv-latest/bin/ruff check .
+	.venv-latest/bin/lint-imports
 	.venv-latest/bin/python -m pytest
 
 clean:
