@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import copy
 import difflib
-import inspect
 import json
 import math
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -19,7 +16,7 @@ import yaml
 from .. import scenarios as scenario_files
 from .. import sizes
 from ..params import GROUPS, ParameterError, make_params
-from ..runner.work import is_mesa_model, resolve_model
+from ..runner.models import model_adapter, summary_metrics
 from ..scenarios import Scenario, find_named, read_yaml
 from .spec import (
     ANALYZE_SETTINGS,
@@ -190,18 +187,11 @@ class _Parser:
         if not isinstance(model, str):
             raise self.err(("model",), f"invalid model {model!r}: allowed 'hls_sim', "
                            "'module:function' or a Mesa model class 'module:Class'")
-        if model == "hls_sim":
-            return model, "hls_sim"
         try:
-            obj = resolve_model(model)
+            self.adapter = model_adapter(model)
         except ValueError as exc:
             raise self.err(("model",), str(exc)) from None
-        if is_mesa_model(model):
-            return model, "mesa"
-        if inspect.isclass(obj):
-            raise self.err(("model",), f"invalid model {model!r}: a class that is not a Mesa "
-                           "model (allowed 'hls_sim', 'module:function' or a mesa.Model subclass)")
-        return model, "function"
+        return model, self.adapter.kind  # type: ignore[return-value]
 
     def steps(self, kind: str) -> int | None:
         if kind != "mesa":
@@ -458,16 +448,9 @@ class _Parser:
         """The Mesa model's model reporters, from one model built at the factors' middles."""
         kwargs = {**params, **{f.name: _middle(f) for f in factors}}
         try:
-            m = resolve_model(model)(**kwargs)
-        except Exception as exc:
-            raise self.err(("model",), f"cannot build {model} with {sorted(kwargs)} "
-                           f"({type(exc).__name__}: {exc})") from None
-        dc = getattr(m, "datacollector", None)
-        reporters = set(getattr(dc, "model_reporters", None) or {})
-        if not reporters:
-            raise self.err(("model",), f"{model} has no datacollector with model reporters "
-                           "(its outputs must be named model reporters)")
-        return reporters
+            return model_adapter(model, steps).outputs(kwargs) or set()
+        except ValueError as exc:
+            raise self.err(("model",), str(exc)) from None
 
     def settings(self, method: str, factors: list[Factor]) -> tuple[dict, dict]:
         sample = self.section("sample", SAMPLE_SETTINGS[method], method, "sampler")
@@ -638,16 +621,6 @@ def arm_content(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, An
 # --------------------------------------------------------------------------- helpers
 
 
-@cache
-def summary_metrics() -> frozenset[str]:
-    """The names of hls_sim's whole-run summary metrics (from a one-week run)."""
-    import hls_sim
-
-    tiny = {"place.n_people": 10, "place.n_weeks": 2, "place.n_organisations": 1,
-            "place.n_practitioners": 1, "place.n_localities": 1, "place.burn_in_weeks": 0}
-    return frozenset(hls_sim.run(tiny, seed=0).summary)
-
-
 def _factor_names() -> list[str]:
     return [f"{g}.{f}" for g, cls in GROUPS.items() for f in cls.model_fields]
 
@@ -698,14 +671,6 @@ def _middle(f: Factor) -> Any:
 
 def _arguments(model: str, kind: str) -> set[str] | None:
     """Keyword arguments a model accepts (None: any, it takes **kwargs)."""
-    obj: Callable[..., Any] = resolve_model(model)
-    try:
-        params = inspect.signature(obj).parameters
-    except (TypeError, ValueError):
-        return None
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return None
-    return {n for n, p in params.items()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n not in ("self", "seed")}
+    return model_adapter(model).arguments()
 
 
