@@ -96,7 +96,9 @@ LEVERS: tuple[Control, ...] = (
                            "partnership": "renew the partnership on review"}),
     Control("commissioning.price_weight", "Weight on price in a tender", "float", 0, 1, 0.05),
     Control("commissioning.budget_flexibility", "Posts that may move to where need is "
-            "(share a quarter)", "float", 0, 0.1, 0.01),
+            "(share a review)", "float", 0, 0.1, 0.01),
+    Control("commissioning.budget_review_weeks", "Weeks between budget reviews", "int", 4,
+            52, 1),
     Control("commissioning.test_and_learn", "Providers may test and learn", "bool"),
 )
 
