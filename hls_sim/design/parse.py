@@ -18,20 +18,15 @@ from .. import sizes
 from ..params import GROUPS, ParameterError, make_params
 from ..runner.models import model_adapter, summary_metrics
 from ..scenarios import Scenario, find_named, read_yaml
+from . import schema
 from .spec import (
     ANALYZE_SETTINGS,
-    CHECK_KEYS,
-    DEFAULT_CHECKS,
-    DEFAULT_DISCOVER,
     DEFAULT_NOISE,
-    DISCOVER_KEYS,
     DISTRIBUTIONS,
     FACTOR_KEYS,
-    KEYS,
     METHODS,
     MUST_MATCH,
     NAME,
-    NOISE_KEYS,
     OUTPUT_KEYS,
     SAMPLE_SETTINGS,
     SHIPPED_DIR,
@@ -119,12 +114,11 @@ class _Parser:
 
     def parse(self) -> ExperimentSpec:
         raw = self.raw
-        for key in raw:
-            if key not in KEYS:
-                raise self.unknown((key,), key, KEYS)
-        description = raw.get("description", "")
-        if not isinstance(description, str) or "\n" in description.strip():
-            raise self.err(("description",), "description must be one line of text")
+        found = schema.problem(raw)  # the file's shape: keys, types, ranges (pydantic)
+        if found:
+            raise self.err(*found)
+        shape = schema.ExperimentFile.model_validate(raw)
+        description = shape.description
         model, kind = self.model()
         steps = self.steps(kind)
         base = self.base(kind)
@@ -140,16 +134,8 @@ class _Parser:
                 raise self.err(("arms", arm), f"arm '{arm}' is not used by any output (name it "
                                "in an output's arm or difference, or remove it)")
         sample, analyze = self.settings(method, factors)
-        replicates = self.whole(("replicates",), raw.get("replicates", 1), 1, "replicates")
-        reduce = raw.get("reduce", "mean")
-        if reduce not in ("mean", "median"):
-            raise self.err(("reduce",), f"invalid reduce={reduce!r}: allowed 'mean' or "
-                           "'median' (how replicates at a sample point are combined)")
-        seed = self.whole(("seed",), raw.get("seed", 0), 0, "seed")
-        seeds = raw.get("seeds", "common")
-        if seeds not in ("common", "independent"):
-            raise self.err(("seeds",), f"invalid seeds={seeds!r}: allowed 'common' (replicate "
-                           "k uses the same seed at every sample point) or 'independent'")
+        replicates, reduce, seed, seeds = (shape.replicates, shape.reduce, shape.seed,
+                                           shape.seeds)
         noise = self.noise(replicates)
         checks = self.checks()
         discover = self.discover(outputs, factors)
@@ -546,44 +532,20 @@ class _Parser:
             return None
         if value is None:
             return dict(DEFAULT_NOISE) if replicates == 1 else None
-        if not isinstance(value, dict):
-            raise self.err(("noise",), "noise must be a mapping {points: P, replicates: R} "
-                           "(extra replicates at P sample points), or false")
-        for key in value:
-            if key not in NOISE_KEYS:
-                raise self.unknown(("noise", key), key, NOISE_KEYS, "noise setting")
-        out = {**DEFAULT_NOISE, **value}
-        self.whole(("noise", "points"), out["points"], 2, "noise.points")
-        self.whole(("noise", "replicates"), out["replicates"], 2, "noise.replicates")
+        out = schema.NoiseSection.model_validate(value).model_dump()
         if out["replicates"] <= replicates:
             raise self.err(("noise", "replicates"), f"noise.replicates={out['replicates']} must "
                            f"exceed replicates={replicates} (it is the total at probed points)")
         return out
 
     def checks(self) -> dict[str, float]:
-        value = self.raw.get("checks") or {}
-        if not isinstance(value, dict):
-            raise self.err(("checks",), "checks must be a mapping of check: threshold")
-        for key in value:
-            if key not in CHECK_KEYS:
-                raise self.unknown(("checks", key), key, CHECK_KEYS, "check")
-        out = {**DEFAULT_CHECKS, **value}
-        for key in CHECK_KEYS:
-            out[key] = self.number(("checks", key), out[key], f"checks.{key}", 0.0, 1.0,
-                                   open_low=True)
-        return out
+        return schema.ChecksSection.model_validate(self.raw.get("checks") or {}).model_dump()
 
     def discover(self, outputs: list[Output], factors: list[Factor]) -> dict[str, Any] | None:
         value = self.raw.get("discover")
         if value is None:
             return None
-        if not isinstance(value, dict):
-            raise self.err(("discover",), "discover must be a mapping: output, and above or "
-                           "below a threshold")
-        for key in value:
-            if key not in DISCOVER_KEYS:
-                raise self.unknown(("discover", key), key, DISCOVER_KEYS, "discover setting")
-        out = {**DEFAULT_DISCOVER, **value}
+        out = schema.DiscoverSection.model_validate(value).model_dump()
         names = [o.name for o in outputs]
         if out.get("output") not in names:
             if "output" not in value:
@@ -594,16 +556,8 @@ class _Parser:
                            "(the cases of interest: output >= T, or output <= T)")
         side = "above" if "above" in value else "below"
         out["direction"] = side
-        out["threshold"] = self.number(("discover", side), value[side], f"discover.{side}")
+        out["threshold"] = float(value[side])
         out.pop("above", None), out.pop("below", None)
-        out["density"] = self.number(("discover", "density"), out["density"],
-                                     "discover.density", 0.0, 1.0, open_low=True)
-        out["boxes"] = self.whole(("discover", "boxes"), out["boxes"], 1, "discover.boxes")
-        for key in ("peel_alpha", "paste_alpha", "mass_min", "tree_min_leaf"):
-            out[key] = self.number(("discover", key), out[key], f"discover.{key}", 0.0, 0.5,
-                                   open_low=True)
-        out["tree_depth"] = self.whole(("discover", "tree_depth"), out["tree_depth"], 1,
-                                       "discover.tree_depth")
         return out
 
 

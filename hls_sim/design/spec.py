@@ -13,14 +13,13 @@ import yaml
 
 from ..params import ParameterError
 from ..scenarios import Scenario, content_hash
+from .schema import ExperimentFile, NoiseSection
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "experiments"
 """The experiments shipped with hls_sim (beside the package in a clone)."""
 
-KEYS = ("description", "scenario", "model", "steps", "constants", "arms", "factors",
-        "outputs", "method", "sample", "analyze", "replicates", "reduce", "seed", "seeds",
-        "noise", "checks", "discover")
-"""Every key an experiment file may have."""
+KEYS = tuple(ExperimentFile.model_fields)
+"""Every key an experiment file may have (from the schema)."""
 
 METHODS = ("sobol", "morris", "fast", "pawn", "delta", "latin")
 """Methods: ``latin`` is a Latin hypercube sample with no indices (for ``discover``)."""
@@ -62,14 +61,7 @@ DISTRIBUTIONS = {  # SALib's distributions: the numbers its "bounds" entry holds
 }
 FACTOR_KEYS = ("bounds", "dist", "levels", "group", "arms")
 OUTPUT_KEYS = ("name", "metric", "arm", "difference")
-NOISE_KEYS = ("points", "replicates")
-CHECK_KEYS = ("max_interval", "max_noise_share", "max_change")
-DISCOVER_KEYS = ("output", "above", "below", "density", "boxes", "peel_alpha",
-                 "paste_alpha", "mass_min", "tree_depth", "tree_min_leaf")
-DEFAULT_CHECKS = {"max_interval": 0.1, "max_noise_share": 0.1, "max_change": 0.1}
-DEFAULT_NOISE = {"points": 10, "replicates": 5}
-DEFAULT_DISCOVER = {"density": 0.8, "boxes": 2, "peel_alpha": 0.05, "paste_alpha": 0.05,
-                    "mass_min": 0.05, "tree_depth": 3, "tree_min_leaf": 0.05}
+DEFAULT_NOISE = NoiseSection().model_dump()
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 
