@@ -32,10 +32,11 @@ from .. import __version__, feasibility
 from ..params import ParameterError
 from ..scenarios import Scenario
 from .executors import ExecutorError, WorkerDied, default_workers, make_executor
+from .models import simulate_batch
 from .seeds import replicate_seeds
 from .store import ResultsStore, disk_usage
 from .versions import DEPENDENCIES, versions
-from .work import RunOutput, RunSpec, simulate_batch
+from .work import RunOutput, RunSpec
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked from here
 MANIFEST_VERSION = 1

@@ -158,6 +158,19 @@ class MesaModel(ModelAdapter):
         return {"summary": _with_ids(row, spec)}
 
 
+def simulate_batch(params_by_scenario: dict[str, dict[str, Any]], specs: list[RunSpec],
+                   model: str = "hls_sim",
+                   options: Mapping[str, Any] | None = None) -> list[RunOutput]:
+    """Run several short simulations in one task, so scheduler overhead stays small.
+
+    ``model`` is ``"hls_sim"``, a ``module:function`` or a Mesa ``module:Class``; the
+    adapter of that kind (:mod:`.models`) runs each; ``options`` holds ``steps`` for a
+    Mesa model.
+    """
+    adapter = model_adapter(model, **dict(options or {}))
+    return [adapter.run(params_by_scenario[s.scenario], s) for s in specs]
+
+
 def model_adapter(target: str, steps: int | None = None) -> ModelAdapter:
     """The adapter for what an experiment file's ``model:`` names.
 

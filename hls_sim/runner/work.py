@@ -8,7 +8,6 @@ of the ensemble goes on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,21 +65,6 @@ class RunOutput:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-def simulate_batch(params_by_scenario: dict[str, dict[str, Any]], specs: list[RunSpec],
-                   model: str = "hls_sim",
-                   options: Mapping[str, Any] | None = None) -> list[RunOutput]:
-    """Run several short simulations in one task, so scheduler overhead stays small.
-
-    ``model`` is ``"hls_sim"``, a ``module:function`` or a Mesa ``module:Class``; the
-    adapter of that kind (:mod:`.models`) runs each; ``options`` holds ``steps`` for a
-    Mesa model.
-    """
-    from .models import model_adapter
-
-    adapter = model_adapter(model, **dict(options or {}))
-    return [adapter.run(params_by_scenario[s.scenario], s) for s in specs]
 
 
 def _with_ids(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
