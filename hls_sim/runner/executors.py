@@ -155,15 +155,7 @@ class ProcessExecutor(SerialExecutor):
     def map_unordered(self, fn: Callable, batches: list[Batch]) -> Iterator[tuple[int, Any]]:
         todo = deque(enumerate(batches))
         while True:
-            for w in self._pool:
-                if w.batch is None and todo:
-                    i, args = todo.popleft()
-                    try:
-                        w.conn.send((i, fn, args))
-                        w.batch = i
-                    except (BrokenPipeError, OSError):  # died while idle: replace it
-                        todo.appendleft((i, args))
-                        self._replace(w, "died while idle")
+            self._feed(fn, todo)
             busy = [w for w in self._pool if w.batch is not None]
             if not busy:
                 return
@@ -179,9 +171,24 @@ class ProcessExecutor(SerialExecutor):
                     w.batch = None
                     if isinstance(result, _TaskError):
                         raise ExecutorError(f"a worker failed: {result.error}")
+                    # The worker's next batch goes out before this one is saved, so no
+                    # worker waits while the command writes files.
+                    self._feed(fn, todo)
                     yield i, result
                 elif w.process.sentinel in ready:
                     yield self._died(w)
+
+    def _feed(self, fn: Callable, todo: deque) -> None:
+        """Send the next batches to idle workers."""
+        for w in list(self._pool):
+            if w.batch is None and todo:
+                i, args = todo.popleft()
+                try:
+                    w.conn.send((i, fn, args))
+                    w.batch = i
+                except (BrokenPipeError, OSError):  # died while idle: replace it
+                    todo.appendleft((i, args))
+                    self._replace(w, "died while idle")
 
     def _died(self, w: _Worker) -> tuple[int, WorkerDied]:
         """Record a dead worker's batch as lost, and start a worker in its place."""
