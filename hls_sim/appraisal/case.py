@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..params.appraisal import PAYERS, AppraisalParams
+from ..valuation import figure_parts
 from .engine import (
     BASELINE,
     RUN_KEYS,
@@ -222,36 +223,9 @@ def economic_case(results: Any, baseline: str = BASELINE, params: Any = None,
 
 def _derive(d: pd.DataFrame, p: AppraisalParams, values: dict[str, float], option: str,
             comparator: str, baseline: str) -> pd.DataFrame:
-    """From option-minus-comparator present values to every figure's parts.
-
-    For an option against no service: cost is the extra commissioner spend, avoided is
-    the fall in crisis costs, wellbys the WELLBYs gained. Between two options the same
-    columns are differences of those (they are linear), so every figure reads as
-    "option A relative to option B".
-    """
-    out = pd.DataFrame({"option": option, "comparator": comparator,
-                        "replicate": d["replicate"]})
-    ob = 1.0 + p.optimism_bias
-    out["cost"] = d["cost"]
-    out["cost_ob"] = d["cost"] * ob
-    out["avoided"] = -d["crisis_cost"]
-    for payer in PAYERS:
-        col = f"crisis_cost_{payer}"
-        out[f"avoided_{payer}"] = -d[col] if col in d else 0.0
-    out["wellbys"] = d["wellbys"]
-    out["wellbys_raw"] = d["wellbys_raw"]
-    out["people"] = d["people"]
-    out["crises"] = -d["crises"]
-    out["crises_pv"] = -d["crises_pv"]
-    out["net_public_cost"] = out["cost_ob"] - out["avoided"]
-    out["wellby_value"] = out["wellbys"] * values["central"]
-    out["benefits"] = out["wellby_value"] + out["avoided"]
-    for name, v in (("npv", values["central"]), ("npv_low", values["low"]),
-                    ("npv_high", values["high"])):
-        out[name] = out["wellbys"] * v + out["avoided"] - out["cost_ob"]
-    out["npv_ob_sensitivity"] = (out["wellby_value"] + out["avoided"] -
-                                 d["cost"] * (1.0 + p.optimism_bias_sensitivity))
-    return out
+    """From option-minus-comparator present values to every figure's parts
+    (:func:`hls_sim.valuation.figure_parts`)."""
+    return figure_parts(d, p, values, option, comparator)
 
 
 def npv(wellbys: float, avoided: float, cost: float, wellby_value: float,

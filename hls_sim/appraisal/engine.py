@@ -14,6 +14,10 @@ The steps, each a function that can be tested on its own:
 6. :func:`economic_case` - every option against the no-service arm and against each
    other, paired by replicate (common random numbers), with bootstrap intervals.
 
+Steps 1-5 on one run's outputs are :mod:`hls_sim.valuation` (model side, below the
+runner, so a view of single models can appraise them); this module adds the checks on
+an ensemble's arms and seeds, the appraisal period, and the intervals.
+
 Money is in £ of ``params.price_year``; WELLBYs are points of life satisfaction (0-10)
 times person-years. An appraisal year is 52 weeks (the model's convention).
 """
@@ -29,93 +33,35 @@ import pandas as pd
 from scipy import stats
 
 from ..analysis.compare import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
-from ..params import DOMAINS
-from ..params.appraisal import (
-    RESOURCE_LABELS,
-    RESOURCES,
-    WEEKS_PER_YEAR,
-    AppraisalParams,
-    parse_price_year,
+from ..params.appraisal import WEEKS_PER_YEAR, AppraisalParams
+from ..valuation import (  # the per-run arithmetic lives on the model side (the dashboard uses it)
+    CRISIS_COLUMNS,
+    PROVIDER_SPEND,
+    REQUIRED,
+    RUN_KEYS,
+    AppraisalError,
+    discount_factors,
+    ledger_rows,
+    paired_against,
+    price_index,
+    run_figures,
+    unit_costs,
+    uprate,
+    used_resources,
+    wellby_values,
+    yearly_sums,
 )
 
 BASELINE = "no_service"
 """The arm every option is appraised against: same place, people and shocks, no
 commissioned support."""
 
-CRISIS_COLUMNS = tuple(f"crises_{d}" for d in DOMAINS)
-PROVIDER_SPEND = ("direct", "assessment", "admin", "learning", "overhead", "bidding")
-REQUIRED = ("week", "wellbeing_sum", "people_in_place", "paid_to_providers", *CRISIS_COLUMNS)
-RUN_KEYS = ["scenario", "replicate"]
-
-
-class AppraisalError(ValueError):
-    """Input the appraisal cannot use: one line saying what was wrong and what is allowed."""
-
-
-# --- discounting and prices ---------------------------------------------------------------
-
-
-def discount_factors(n_years: int, schedule: list[tuple[int, float]]) -> np.ndarray:
-    """Discount factor for each year 0..n_years-1 (year 0 is not discounted).
-
-    ``schedule`` is ``[(first year of band, rate), ...]``; a year's rate is that of the
-    band it falls in, so with the Green Book schedule the factor for year 31 is the
-    factor for year 30 divided by 1.030 (years 0-30 at 3.5%, 31-75 at 3.0%, ...).
-    """
-    if n_years < 0:
-        raise AppraisalError(f"number of years must be >= 0, not {n_years}")
-    starts = np.array([b[0] for b in schedule])
-    rates = np.array([b[1] for b in schedule], dtype=float)
-    years = np.arange(n_years)
-    band = np.searchsorted(starts, years, side="right") - 1
-    growth = np.where(years == 0, 1.0, 1.0 + rates[band])
-    return 1.0 / np.cumprod(growth)
-
-
-def price_index(price_year: str, deflator: dict[int, float]) -> float:
-    """The deflator index for a price year: a calendar year's value, or for a financial
-    year (``"2013-14"``) 0.75 of its first calendar year plus 0.25 of the next."""
-    try:
-        first, financial = parse_price_year(price_year)
-    except ValueError as exc:
-        raise AppraisalError(str(exc)) from None
-    need = [first, first + 1] if financial else [first]
-    missing = [y for y in need if y not in deflator]
-    if missing:
-        span = f"{min(deflator)}-{max(deflator)}" if deflator else "none"
-        raise AppraisalError(
-            f"price year {price_year} needs the deflator for {', '.join(map(str, missing))}, "
-            f"which the table lacks (it has {span}); add it with appraisal.deflator")
-    if financial:
-        return 0.75 * deflator[first] + 0.25 * deflator[first + 1]
-    return float(deflator[first])
-
-
-def uprate(value: float, from_year: str, to_year: str, deflator: dict[int, float]) -> float:
-    """``value`` in ``from_year`` prices expressed in ``to_year`` prices."""
-    return value * price_index(to_year, deflator) / price_index(from_year, deflator)
-
-
-def wellby_values(p: AppraisalParams) -> dict[str, float]:
-    """The low, central and high value of a WELLBY in the reporting price year (£)."""
-    return {k: uprate(v, p.wellby_price_year, p.price_year, p.deflator)
-            for k, v in (("low", p.wellby_value_low), ("central", p.wellby_value),
-                         ("high", p.wellby_value_high))}
-
-
-def used_resources(p: AppraisalParams) -> list[str]:
-    """Resources some crisis uses (a resource no crisis uses needs no price)."""
-    return [r for r in RESOURCES
-            if any(res.get(r, 0.0) > 0 for res in p.resources_per_crisis.values())]
-
-
-def unit_costs(p: AppraisalParams) -> dict[str, float]:
-    """Each used resource's unit cost in the reporting price year (£ per unit)."""
-    out = {}
-    for r in used_resources(p):
-        cost, year = p.unit_cost(r)
-        out[r] = uprate(cost, year, p.price_year, p.deflator)
-    return out
+_ledger = ledger_rows  # the name hls_sim.appraisal.case uses
+__all__ = ["BASELINE", "CRISIS_COLUMNS", "PROVIDER_SPEND", "REQUIRED", "RUN_KEYS",
+           "AppraisalError", "appraisal_years", "discount_factors", "interval", "ledger",
+           "mean_stat", "paired_against", "price_index", "ratio_stat", "resolve_params",
+           "run_figures", "unit_costs", "uprate", "used_resources", "wellby_values",
+           "yearly_quantities"]
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -229,61 +175,12 @@ def appraisal_years(ts: pd.DataFrame, p: AppraisalParams) -> int:
 
 def yearly_quantities(results: Any, p: AppraisalParams, years: int | None = None
                       ) -> pd.DataFrame:
-    """Each run's appraisal years: one row per scenario, replicate and year.
-
-    Columns: ``paid`` and ``commissioning`` (£ in the reporting price year: the
-    model's money is uprated from ``money_price_year`` when that is set), one
-    ``units_<resource>`` per resource (expected services used by that year's crises),
-    ``cost_<resource>`` (£), ``crises``, ``people_weeks``, ``wellbys`` (life
-    satisfaction points x person-years), and ``spend_<category>`` for providers.
-    """
+    """Each run's appraisal years: one row per scenario, replicate and year (the
+    columns of :func:`hls_sim.valuation.yearly_sums`), over ``years`` years (default:
+    :func:`appraisal_years`); every run must cover them whole."""
     ts = _timeseries(results)
     years = appraisal_years(ts, p) if years is None else years
-    ts = ts[(ts["week"] >= 0) & (ts["week"] < years * WEEKS_PER_YEAR)].copy()
-    counts = ts.groupby(RUN_KEYS)["week"].nunique()
-    short = counts[counts < years * WEEKS_PER_YEAR]
-    if len(short):
-        (s, r), n = short.index[0], int(short.iloc[0])
-        raise AppraisalError(f"run {s} replicate {r} has {n} of the {years * WEEKS_PER_YEAR} "
-                             "weeks the appraisal period needs")
-    ts["year"] = ts["week"] // WEEKS_PER_YEAR
-    # Optional columns: absent, or absent from some arms (NaN after concatenation), is 0.
-    ts["commissioning"] = (pd.to_numeric(ts["spend_commissioning"], errors="coerce").fillna(0.0)
-                           if "spend_commissioning" in ts else 0.0)
-    for c in PROVIDER_SPEND:
-        col = f"spend_{c}"
-        ts[col] = pd.to_numeric(ts[col], errors="coerce").fillna(0.0) if col in ts else 0.0
-    sums = ["paid_to_providers", "commissioning", "wellbeing_sum", "people_in_place",
-            *CRISIS_COLUMNS, *(f"spend_{c}" for c in PROVIDER_SPEND)]
-    num = ts[sums].apply(pd.to_numeric, errors="coerce")
-    if not np.isfinite(num.to_numpy(float)).all():
-        bad = [c for c in sums if not np.isfinite(num[c].to_numpy(float)).all()]
-        raise AppraisalError(f"timeseries column(s) {', '.join(bad)} hold missing or "
-                             "non-numeric values")
-    if p.money_price_year is not None:
-        money = uprate(1.0, p.money_price_year, p.price_year, p.deflator)
-        for c in ["paid_to_providers", "commissioning", *(f"spend_{c}" for c in PROVIDER_SPEND)]:
-            num[c] = num[c] * money
-    num[RUN_KEYS + ["year"]] = ts[RUN_KEYS + ["year"]]
-    y = num.groupby(RUN_KEYS + ["year"], sort=True).sum().reset_index()
-    out = y[RUN_KEYS + ["year"]].copy()
-    out["paid"] = y["paid_to_providers"]
-    out["commissioning"] = y["commissioning"]
-    costs = unit_costs(p)
-    out["crises"] = y[list(CRISIS_COLUMNS)].sum(axis=1)
-    for r in RESOURCES:
-        units = sum(y[f"crises_{d}"] * p.resources_per_crisis.get(d, {}).get(r, 0.0)
-                    for d in DOMAINS)
-        out[f"units_{r}"] = units
-        out[f"cost_{r}"] = units * costs.get(r, 0.0)
-    out["people_weeks"] = y["people_in_place"]
-    # Life satisfaction is linear in wellbeing, so summing people's wellbeing over the
-    # weeks and converting once is exact: sum(ls0 + slope * w) = ls0 * n + slope * sum(w).
-    out["wellbys"] = (p.ls_at_0 * y["people_in_place"] +
-                      p.ls_per_wellbeing() * y["wellbeing_sum"]) / WEEKS_PER_YEAR
-    for c in PROVIDER_SPEND:
-        out[f"spend_{c}"] = y[f"spend_{c}"]
-    return out
+    return yearly_sums(ts, p, years * WEEKS_PER_YEAR)
 
 
 def ledger(results: Any, params: Any = None, baseline: str = BASELINE) -> pd.DataFrame:
@@ -300,83 +197,7 @@ def ledger(results: Any, params: Any = None, baseline: str = BASELINE) -> pd.Dat
     ts = _timeseries(results)
     _check_arms(ts, baseline)
     y = yearly_quantities(ts, p)
-    return _ledger(y, p)
-
-
-def _ledger(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
-    n = int(y["year"].max()) + 1
-    df_std = discount_factors(n, p.discount_schedule)
-    df_w = discount_factors(n, p.health_discount_schedule if p.wellby_discount == "health"
-                            else p.discount_schedule)
-    v = wellby_values(p)["central"]
-    yr = y["year"].to_numpy()
-    parts = []
-
-    def add(payer, item, kind, counted, qty, unit, value, dfs):
-        parts.append(pd.DataFrame({
-            "scenario": y["scenario"].to_numpy(), "replicate": y["replicate"].to_numpy(),
-            "year": yr, "payer": payer, "item": item, "kind": kind, "counted": counted,
-            "quantity": np.asarray(qty, float), "unit": unit,
-            "value": np.asarray(value, float), "discount_factor": dfs[yr],
-            "present_value": np.asarray(value, float) * dfs[yr]}))
-
-    add(p.commissioner, "contract payments", "commissioned service", True, y["paid"], "£",
-        y["paid"], df_std)
-    add(p.commissioner, "commissioning", "commissioned service", True, y["commissioning"],
-        "£", y["commissioning"], df_std)
-    for r in RESOURCES:
-        add(p.payers[r], RESOURCE_LABELS[r], "crisis services", True, y[f"units_{r}"],
-            "units", y[f"cost_{r}"], df_std)
-    add("residents", "life satisfaction", "wellbeing", True, y["wellbys"], "WELLBYs",
-        y["wellbys"] * v, df_w)
-    for c in PROVIDER_SPEND:
-        add("providers", f"providers' spending: {c}", "providers' spending", False,
-            y[f"spend_{c}"], "£", y[f"spend_{c}"], df_std)
-    return pd.concat(parts, ignore_index=True)
-
-
-def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
-    """Per run (scenario, replicate): present values the figures are built from.
-
-    Columns: cost (£, commissioner's spend, before optimism bias), crisis_cost (£, all
-    payers) and crisis_cost_<payer>, wellbys (discounted WELLBY level), wellbys_raw
-    (undiscounted), crises_pv (discounted count), crises (undiscounted), people (mean
-    people in the place per week).
-    """
-    n = int(y["year"].max()) + 1
-    df_std = discount_factors(n, p.discount_schedule)[y["year"].to_numpy()]
-    df_w = discount_factors(n, p.health_discount_schedule if p.wellby_discount == "health"
-                            else p.discount_schedule)[y["year"].to_numpy()]
-    crisis = sum(y[f"cost_{r}"] for r in RESOURCES)
-    cols = {
-        "cost": (y["paid"] + y["commissioning"]) * df_std,
-        "crisis_cost": crisis * df_std,
-        "wellbys": y["wellbys"] * df_w,
-        "wellbys_raw": y["wellbys"],
-        "crises_pv": y["crises"] * df_std,
-        "crises": y["crises"],
-        "people_weeks": y["people_weeks"],
-    }
-    for payer in sorted(set(p.payers.values())):
-        cols[f"crisis_cost_{payer}"] = sum(
-            (y[f"cost_{r}"] for r in RESOURCES if p.payers[r] == payer),
-            start=pd.Series(0.0, index=y.index)) * df_std
-    frame = pd.DataFrame(cols)
-    frame[RUN_KEYS] = y[RUN_KEYS]
-    out = frame.groupby(RUN_KEYS, sort=False).sum().reset_index()
-    out["people"] = out.pop("people_weeks") / (n * WEEKS_PER_YEAR)
-    return out
-
-
-def paired_against(runs: pd.DataFrame, option: str, comparator: str) -> pd.DataFrame:
-    """Option minus comparator, replicate by replicate (only replicates both ran)."""
-    a = runs[runs["scenario"] == option].set_index("replicate")
-    b = runs[runs["scenario"] == comparator].set_index("replicate")
-    common = a.index.intersection(b.index).sort_values()
-    num = [c for c in runs.columns if c not in RUN_KEYS]
-    d = a.loc[common, num] - b.loc[common, num]
-    d["people"] = b.loc[common, "people"]  # the same people: the comparator's count
-    return d.reset_index()
+    return ledger_rows(y, p)
 
 
 # --- intervals ------------------------------------------------------------------------
