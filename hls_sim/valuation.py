@@ -137,53 +137,74 @@ def yearly_sums(ts: pd.DataFrame, p: AppraisalParams, weeks: int) -> pd.DataFram
         AppraisalError: a run lacks some of the weeks, or a column holds missing or
             non-numeric values.
     """
-    ts = ts[(ts["week"] >= 0) & (ts["week"] < weeks)].copy()
-    counts = ts.groupby(RUN_KEYS)["week"].nunique()
-    short = counts[counts < weeks]
-    if len(short):
-        (s, r), n = short.index[0], int(short.iloc[0])
+    # Built from numpy columns, each frame made once: pandas' cost is per operation, and
+    # the dashboard appraises its worlds while a room watches.
+    keep = ((ts["week"] >= 0) & (ts["week"] < weeks)).to_numpy()
+    if not keep.all():
+        ts = ts[keep]
+    week = ts["week"].to_numpy().astype(np.int64)
+    run, runs = _codes(ts["scenario"], ts["replicate"])
+    have = np.bincount(np.unique(run * weeks + week) // weeks, minlength=len(runs))
+    if (have < weeks).any():
+        k = int(np.flatnonzero(have < weeks)[0])
+        (s, r), n = runs[k], int(have[k])
         raise AppraisalError(f"run {s} replicate {r} has {n} of the {weeks} "
                              "weeks the appraisal period needs")
-    ts["year"] = ts["week"] // WEEKS_PER_YEAR
-    # Optional columns: absent, or absent from some arms (NaN after concatenation), is 0.
-    ts["commissioning"] = (pd.to_numeric(ts["spend_commissioning"], errors="coerce").fillna(0.0)
-                           if "spend_commissioning" in ts else 0.0)
-    for c in PROVIDER_SPEND:
-        col = f"spend_{c}"
-        ts[col] = pd.to_numeric(ts[col], errors="coerce").fillna(0.0) if col in ts else 0.0
-    sums = ["paid_to_providers", "commissioning", "wellbeing_sum", "people_in_place",
-            *CRISIS_COLUMNS, *(f"spend_{c}" for c in PROVIDER_SPEND)]
-    num = ts[sums].apply(pd.to_numeric, errors="coerce")
-    if not np.isfinite(num.to_numpy(float)).all():
-        bad = [c for c in sums if not np.isfinite(num[c].to_numpy(float)).all()]
+    n_rows = len(ts)
+
+    def numeric(col: str, optional: bool) -> np.ndarray:
+        # Optional columns: absent, or absent from some arms (NaN after concatenation), is 0.
+        if col not in ts:
+            return np.zeros(n_rows)
+        x = ts[col]
+        x = (x.to_numpy(float) if x.dtype.kind in "fiub"
+             else pd.to_numeric(x, errors="coerce").to_numpy(float))
+        return np.nan_to_num(x, nan=0.0) if optional else x
+
+    money_cols = ["paid_to_providers", "commissioning", *(f"spend_{c}" for c in PROVIDER_SPEND)]
+    cols = {"paid_to_providers": numeric("paid_to_providers", False),
+            "commissioning": numeric("spend_commissioning", True),
+            "wellbeing_sum": numeric("wellbeing_sum", False),
+            "people_in_place": numeric("people_in_place", False),
+            **{c: numeric(c, False) for c in CRISIS_COLUMNS},
+            **{f"spend_{c}": numeric(f"spend_{c}", True) for c in PROVIDER_SPEND}}
+    bad = [c for c, x in cols.items() if not np.isfinite(x).all()]
+    if bad:
         raise AppraisalError(f"timeseries column(s) {', '.join(bad)} hold missing or "
                              "non-numeric values")
     if p.money_price_year is not None:
         money = uprate(1.0, p.money_price_year, p.price_year, p.deflator)
-        for c in ["paid_to_providers", "commissioning", *(f"spend_{c}" for c in PROVIDER_SPEND)]:
-            num[c] = num[c] * money
-    num[RUN_KEYS + ["year"]] = ts[RUN_KEYS + ["year"]]
-    num["weeks"] = 1.0
-    y = num.groupby(RUN_KEYS + ["year"], sort=True).sum().reset_index()
-    out = y[RUN_KEYS + ["year"]].copy()
-    out["paid"] = y["paid_to_providers"]
-    out["commissioning"] = y["commissioning"]
+        for c in money_cols:
+            cols[c] = cols[c] * money
+    cols["weeks"] = np.ones(n_rows)
+    # Rows in the order of the runs sorted by scenario and replicate, then by year.
+    order = sorted(range(len(runs)), key=lambda k: runs[k])
+    rank = np.empty(len(runs), np.int64)
+    rank[order] = np.arange(len(runs))
+    years = int(week.max()) // WEEKS_PER_YEAR + 1 if n_rows else 0
+    groups, row = np.unique(rank[run] * years + week // WEEKS_PER_YEAR, return_inverse=True)
+    v = {c: np.bincount(row, weights=x, minlength=groups.size) for c, x in cols.items()}
+    keys = [runs[order[k]] for k in groups // years] if years else []
+    out: dict[str, object] = {
+        "scenario": [k[0] for k in keys], "replicate": [k[1] for k in keys],
+        "year": (groups % years) if years else groups,
+        "paid": v["paid_to_providers"], "commissioning": v["commissioning"]}
     costs = unit_costs(p)
-    out["crises"] = y[list(CRISIS_COLUMNS)].sum(axis=1)
+    out["crises"] = sum(v[c] for c in CRISIS_COLUMNS)
     for r in RESOURCES:
-        units = sum(y[f"crises_{d}"] * p.resources_per_crisis.get(d, {}).get(r, 0.0)
+        units = sum(v[f"crises_{d}"] * p.resources_per_crisis.get(d, {}).get(r, 0.0)
                     for d in DOMAINS)
         out[f"units_{r}"] = units
         out[f"cost_{r}"] = units * costs.get(r, 0.0)
-    out["people_weeks"] = y["people_in_place"]
-    out["weeks"] = y["weeks"]
+    out["people_weeks"] = v["people_in_place"]
+    out["weeks"] = v["weeks"]
     # Life satisfaction is linear in wellbeing, so summing people's wellbeing over the
     # weeks and converting once is exact: sum(ls0 + slope * w) = ls0 * n + slope * sum(w).
-    out["wellbys"] = (p.ls_at_0 * y["people_in_place"] +
-                      p.ls_per_wellbeing() * y["wellbeing_sum"]) / WEEKS_PER_YEAR
+    out["wellbys"] = (p.ls_at_0 * v["people_in_place"] +
+                      p.ls_per_wellbeing() * v["wellbeing_sum"]) / WEEKS_PER_YEAR
     for c in PROVIDER_SPEND:
-        out[f"spend_{c}"] = y[f"spend_{c}"]
-    return out
+        out[f"spend_{c}"] = v[f"spend_{c}"]
+    return pd.DataFrame(out)
 
 
 def ledger_rows(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
@@ -229,40 +250,57 @@ def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
     people in the place per week).
     """
     n = int(y["year"].max()) + 1
-    df_std = discount_factors(n, p.discount_schedule)[y["year"].to_numpy()]
+    yr = y["year"].to_numpy()
+    df_std = discount_factors(n, p.discount_schedule)[yr]
     df_w = discount_factors(n, p.health_discount_schedule if p.wellby_discount == "health"
-                            else p.discount_schedule)[y["year"].to_numpy()]
-    crisis = sum(y[f"cost_{r}"] for r in RESOURCES)
+                            else p.discount_schedule)[yr]
+    v = {c: y[c].to_numpy(float) for c in y.columns if c not in RUN_KEYS}
+    crisis = sum(v[f"cost_{r}"] for r in RESOURCES)
     cols = {
-        "cost": (y["paid"] + y["commissioning"]) * df_std,
+        "cost": (v["paid"] + v["commissioning"]) * df_std,
         "crisis_cost": crisis * df_std,
-        "wellbys": y["wellbys"] * df_w,
-        "wellbys_raw": y["wellbys"],
-        "crises_pv": y["crises"] * df_std,
-        "crises": y["crises"],
-        "people_weeks": y["people_weeks"],
-        "weeks": y["weeks"],
+        "wellbys": v["wellbys"] * df_w,
+        "wellbys_raw": v["wellbys"],
+        "crises_pv": v["crises"] * df_std,
+        "crises": v["crises"],
+        "people_weeks": v["people_weeks"],
+        "weeks": v["weeks"],
     }
     for payer in sorted(set(p.payers.values())):
         cols[f"crisis_cost_{payer}"] = sum(
-            (y[f"cost_{r}"] for r in RESOURCES if p.payers[r] == payer),
-            start=pd.Series(0.0, index=y.index)) * df_std
-    frame = pd.DataFrame(cols)
-    frame[RUN_KEYS] = y[RUN_KEYS]
-    out = frame.groupby(RUN_KEYS, sort=False).sum().reset_index()
+            (v[f"cost_{r}"] for r in RESOURCES if p.payers[r] == payer),
+            start=np.zeros(len(y))) * df_std
+    run, runs = _codes(y["scenario"], y["replicate"])
+    out: dict[str, object] = {"scenario": [r[0] for r in runs],
+                              "replicate": [r[1] for r in runs]}
+    for c, x in cols.items():
+        out[c] = np.bincount(run, weights=x, minlength=len(runs))
     out["people"] = out.pop("people_weeks") / out.pop("weeks")
-    return out
+    return pd.DataFrame(out)
 
 
 def paired_against(runs: pd.DataFrame, option: str, comparator: str) -> pd.DataFrame:
     """Option minus comparator, replicate by replicate (only replicates both ran)."""
-    a = runs[runs["scenario"] == option].set_index("replicate")
-    b = runs[runs["scenario"] == comparator].set_index("replicate")
-    common = a.index.intersection(b.index).sort_values()
-    num = [c for c in runs.columns if c not in RUN_KEYS]
-    d = a.loc[common, num] - b.loc[common, num]
-    d["people"] = b.loc[common, "people"]  # the same people: the comparator's count
-    return d.reset_index()
+    scen = runs["scenario"].to_numpy()
+    reps = runs["replicate"].to_numpy()
+    a, b = np.flatnonzero(scen == option), np.flatnonzero(scen == comparator)
+    common, ia, ib = np.intersect1d(reps[a], reps[b], return_indices=True)
+    out: dict[str, object] = {"replicate": common}
+    for c in runs.columns:
+        if c not in RUN_KEYS:
+            x = runs[c].to_numpy(float)
+            out[c] = x[a[ia]] - x[b[ib]]
+    out["people"] = runs["people"].to_numpy(float)[b[ib]]  # the same people: the comparator's
+    return pd.DataFrame(out)
+
+
+def _codes(scenario: pd.Series, replicate: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """Each row's run as a number 0..k-1 (in order of first appearance) and the k runs'
+    (scenario, replicate)."""
+    keys = list(zip(scenario.tolist(), replicate.tolist(), strict=True))
+    index: dict[tuple, int] = {}
+    code = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    return code, list(index)
 
 
 def figure_parts(d: pd.DataFrame, p: AppraisalParams, values: dict[str, float], option: str,
@@ -274,26 +312,28 @@ def figure_parts(d: pd.DataFrame, p: AppraisalParams, values: dict[str, float], 
     columns are differences of those (they are linear), so every figure reads as
     "option A relative to option B".
     """
-    out = pd.DataFrame({"option": option, "comparator": comparator,
-                        "replicate": d["replicate"]})
+    x = {c: d[c].to_numpy(float) for c in d.columns if c != "replicate"}
+    zero = np.zeros(len(d))
     ob = 1.0 + p.optimism_bias
-    out["cost"] = d["cost"]
-    out["cost_ob"] = d["cost"] * ob
-    out["avoided"] = -d["crisis_cost"]
+    out: dict[str, object] = {"option": option, "comparator": comparator,
+                              "replicate": d["replicate"].to_numpy()}
+    out["cost"] = x["cost"]
+    out["cost_ob"] = cost_ob = x["cost"] * ob
+    out["avoided"] = avoided = -x["crisis_cost"]
     for payer in PAYERS:
         col = f"crisis_cost_{payer}"
-        out[f"avoided_{payer}"] = -d[col] if col in d else 0.0
-    out["wellbys"] = d["wellbys"]
-    out["wellbys_raw"] = d["wellbys_raw"]
-    out["people"] = d["people"]
-    out["crises"] = -d["crises"]
-    out["crises_pv"] = -d["crises_pv"]
-    out["net_public_cost"] = out["cost_ob"] - out["avoided"]
-    out["wellby_value"] = out["wellbys"] * values["central"]
-    out["benefits"] = out["wellby_value"] + out["avoided"]
+        out[f"avoided_{payer}"] = -x[col] if col in x else zero
+    out["wellbys"] = x["wellbys"]
+    out["wellbys_raw"] = x["wellbys_raw"]
+    out["people"] = x["people"]
+    out["crises"] = -x["crises"]
+    out["crises_pv"] = -x["crises_pv"]
+    out["net_public_cost"] = cost_ob - avoided
+    out["wellby_value"] = wellby_value = x["wellbys"] * values["central"]
+    out["benefits"] = wellby_value + avoided
     for name, v in (("npv", values["central"]), ("npv_low", values["low"]),
                     ("npv_high", values["high"])):
-        out[name] = out["wellbys"] * v + out["avoided"] - out["cost_ob"]
-    out["npv_ob_sensitivity"] = (out["wellby_value"] + out["avoided"] -
-                                 d["cost"] * (1.0 + p.optimism_bias_sensitivity))
-    return out
+        out[name] = x["wellbys"] * v + avoided - cost_ob
+    out["npv_ob_sensitivity"] = (wellby_value + avoided -
+                                 x["cost"] * (1.0 + p.optimism_bias_sensitivity))
+    return pd.DataFrame(out)

@@ -9,6 +9,7 @@ changed. A screenshot is saved as ``tests/_artifacts/dashboard.png`` (ignored by
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import socket
@@ -23,7 +24,7 @@ import pytest
 
 import hls_sim
 from hls_sim import ParameterError, scenarios
-from hls_sim.dashboard import charts, lots, network
+from hls_sim.dashboard import charts, lots, money, network
 from hls_sim.dashboard.controls import (
     BUDGET_PER_POST,
     GROUP_TITLES,
@@ -522,6 +523,100 @@ def test_value_added_is_each_world_against_the_same_people_without_services(twin
     assert twin.value_added(1)["wellbeing_52"] > 0
 
 
+# --- the money panel -----------------------------------------------------------------------
+
+
+def _appraised_by_the_engine(weeks: int):
+    """The economic case of plain runs (competitive, collaborative, no service) by the
+    appraisal engine that the report uses: the reference for the money panel."""
+    import pandas as pd
+
+    from hls_sim.appraisal import economic_case
+
+    frames = []
+    for regime in ("no_service", "competitive", "collaborative"):
+        ts = hls_sim.result.Result.from_model(plain_model(regime, weeks)).timeseries
+        frames.append(ts.assign(scenario=regime, replicate=0, seed=3))
+    return economic_case(pd.concat(frames, ignore_index=True), baseline="no_service")
+
+
+def test_money_panel_is_the_engines_economic_case_of_each_world(twin):
+    assert twin.economic_case() is None  # nothing run yet
+    for _ in range(60):
+        twin.step()
+    case = twin.economic_case()
+    assert case.weeks == 52  # the last quarter reached (weeks 0-51: one appraisal year)
+    ref = _appraised_by_the_engine(52)
+    figures = ref.figures[ref.figures["comparator"] == "no_service"].set_index(
+        ["option", "figure"])["mean"]
+    for world, regime in zip(case.worlds, ("competitive", "collaborative"), strict=True):
+        assert world.npv == pytest.approx(figures[(regime, "npv")])
+        assert world.bcr == pytest.approx(figures[(regime, "bcr")])
+        assert world.cost_per_wellby == pytest.approx(figures[(regime, "cost_per_wellby")])
+        assert world.cost == pytest.approx(figures[(regime, "cost")])
+        assert sum(world.avoided.values()) == pytest.approx(figures[(regime, "avoided")])
+        assert world.wellbys == pytest.approx(figures[(regime, "wellbys")])
+        assert world.crises_avoided == pytest.approx(figures[(regime, "crises_avoided")])
+        # Who pays and who benefits adds up to the net present value, as in the report.
+        payers = ref.payers[ref.payers["option"] == regime].set_index("payer")["net"]
+        assert world.avoided["NHS"] == pytest.approx(payers["NHS"])
+        assert world.wellby_value == pytest.approx(payers["residents"])
+        assert payers.sum() == pytest.approx(world.npv)
+    rows = dict(money.payer_rows(case, [True, True]))
+    assert rows["Net present value"] == [money.money(w.npv, signed=True) for w in case.worlds]
+    assert rows["The council (pays for the service)"][0].startswith("-£")
+    texts = money.figure_texts(case.worlds[1], True)
+    assert set(texts) == set(money.FIGURE_ROWS)
+    basis = money.basis_text(case, twin.n_weeks)
+    assert "weeks 0-51" in basis and "2024 prices" in basis and "no interval" in basis
+
+
+def test_money_panel_is_worked_out_once_a_quarter_and_for_each_new_world(twin):
+    for _ in range(14):
+        twin.step()
+    first = twin.economic_case()
+    assert first.weeks == 13
+    for _ in range(12):  # weeks 15-26: the same quarter, the same case (no work)
+        assert twin.economic_case() is first
+        twin.step()
+    assert twin.economic_case().weeks == 26
+    second = twin.economic_case()
+    # World A run again from week 0 as the no-service world: a new case, A is the baseline.
+    twin.restart_world(0, "no_service")
+    third = twin.economic_case()
+    assert third is not second and third.weeks == 26
+    assert third.worlds[0] is None and third.worlds[1] == second.worlds[1]
+    assert money.figure_texts(None, False) == {money.FIGURE_ROWS[0]:
+                                               "this is the no-service world"}
+    assert money.payer_rows(third, [False, True])[0][1][0] == "baseline"
+    # To the end of the run (80 weeks): the whole run, not the last quarter.
+    while twin.running:
+        twin.step()
+    assert twin.economic_case().weeks == 80 == twin.n_weeks
+    assert "the whole run" in money.basis_text(twin.economic_case(), twin.n_weeks)
+
+
+def test_money_panel_follows_the_places_appraisal_settings():
+    """A council's own settings (here a WELLBY worth twice as much and a one-year
+    appraisal period) change the panel as they change the report."""
+    base = TwinWorlds(seed=3, place=TINY)
+    own = TwinWorlds(seed=3, place={**TINY, "appraisal.wellby_value": 26000.0,
+                                    "appraisal.wellby_value_high": 30000.0,
+                                    "appraisal.appraisal_years": 1})
+    for _ in range(66):
+        base.step()
+        own.step()
+    a, b = base.economic_case(), own.economic_case()
+    assert (a.weeks, b.weeks) == (65, 52)  # 65: the quarter reached; 52: the period
+    short = TwinWorlds(seed=3, place=TINY)
+    for _ in range(52):
+        short.step()
+    ref = short.economic_case()
+    for w, r in zip(b.worlds, ref.worlds, strict=True):
+        assert w.wellby_value == pytest.approx(2 * r.wellby_value)
+        assert w.cost == pytest.approx(r.cost)
+
+
 # --- providers and lots ------------------------------------------------------------------
 
 # Reviews that fail often (rigorous, with any partner below average failing), break
@@ -636,6 +731,19 @@ def test_page_renders_and_redraws_on_the_server():
         assert "What just happened" in shown and f"Person {tw.person} has" in shown
         # Eleven line charts, spend, providers' practice, two lot maps, two networks.
         assert len(rc.find(EchartsFigure).widgets) == len(charts.CHARTS) + 1 + 1 + 2 + 2
+        assert "Money: is it worth it?" in shown
+        assert f"worked out every {money.APPRAISAL_EVERY} weeks" in shown
+        for _ in range(money.APPRAISAL_EVERY - 3):
+            tw.step()
+            force_update()
+        shown = text()
+        case = tw.economic_case()
+        assert case.weeks == money.APPRAISAL_EVERY
+        assert f"As of week {money.APPRAISAL_EVERY}" in shown
+        for world in case.worlds:  # each world's net present value, formatted
+            assert html.escape(money.money(world.npv, signed=True)) in shown
+        assert "Who pays (-) and who benefits (+)" in shown
+        assert "What is and is not counted" in shown and "Not counted" in shown
     finally:
         rc.close()
 
@@ -700,6 +808,7 @@ def page(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         pg = browser.new_page(viewport={"width": 1600, "height": 1200})
+        pg.set_default_timeout(WAIT)  # clicks, reads and waits without a timeout of their own
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
@@ -711,15 +820,48 @@ def page(server):
         browser.close()
 
 
+# Waits are for conditions on the page, never for a fixed time: on a busy machine the
+# server's redraw and the browser's drawing can each take seconds, and on a quiet one a
+# fixed wait is time lost. Timeouts are generous because they cost nothing when met.
+WAIT = 60_000
+
+
+def _week(pg) -> int:
+    """The week the page has drawn (the marker drawn last in each redraw)."""
+    return int(pg.locator(".hls-drawn").get_attribute("data-week"))
+
+
 def _step(pg, week: int) -> None:
     pg.get_by_role("button", name="Step").click()
-    pg.wait_for_selector(f'.hls-drawn[data-week="{week}"]', state="attached", timeout=30_000)
-    pg.wait_for_timeout(400)  # let the charts draw
+    pg.wait_for_selector(f'.hls-drawn[data-week="{week}"]', state="attached", timeout=WAIT)
+
+
+def _step_on(pg) -> int:
+    """Press Step once; the week the page reaches (however many weeks a step runs)."""
+    before = _week(pg)
+    pg.get_by_role("button", name="Step").click()
+    pg.wait_for_function(
+        "w => { const d = document.querySelector('.hls-drawn'); "
+        "return d !== null && +d.dataset.week > w; }", arg=before, timeout=WAIT)
+    return _week(pg)
 
 
 def _canvas(pg, selector: str) -> str:
-    pg.wait_for_selector(f"{selector} canvas", state="attached", timeout=30_000)
+    pg.wait_for_selector(f"{selector} canvas", state="attached", timeout=WAIT)
     return pg.eval_on_selector(f"{selector} canvas", "c => c.toDataURL()")
+
+
+def _canvas_changes(pg, selector: str, before: str) -> None:
+    """Wait until the chart in ``selector`` is drawn differently from ``before`` (the
+    browser draws a chart after the server has sent it)."""
+    pg.wait_for_function(
+        "([sel, old]) => { const c = document.querySelector(sel + ' canvas'); "
+        "return c !== null && c.toDataURL() !== old; }", arg=[selector, before], timeout=WAIT)
+
+
+def _drawn(pg) -> None:
+    """Two animation frames: whatever the charts were given is on the canvas."""
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 @needs_chromium
@@ -729,10 +871,10 @@ def test_browser_shows_both_worlds_and_every_chart(page):
     assert "World B" in legend and "collaborative" in legend
     assert "Week 0 of 260" in page.locator(".hls-week").inner_text()
     for key in [c.key for c in charts.CHARTS] + ["spend", "performance"]:
-        page.wait_for_selector(f".hls-chart-{key} canvas", state="attached", timeout=30_000)
+        page.wait_for_selector(f".hls-chart-{key} canvas", state="attached", timeout=WAIT)
     for side in "ab":
-        page.wait_for_selector(f".hls-network-{side} canvas", state="attached", timeout=30_000)
-        page.wait_for_selector(f".hls-lots-{side} canvas", state="attached", timeout=30_000)
+        page.wait_for_selector(f".hls-network-{side} canvas", state="attached", timeout=WAIT)
+        page.wait_for_selector(f".hls-lots-{side} canvas", state="attached", timeout=WAIT)
         assert page.locator(f".hls-ticker-{side}").count() == 1
         assert page.locator(f".hls-journey-{side}").inner_text().startswith("Person ")
     figures = page.locator(".hls-figures").inner_text()
@@ -757,10 +899,12 @@ def test_browser_step_and_change_a_lever(page):
     assert "Wellbeing of everyone this week\t+" in figures  # both worlds add to no service
     assert "from week 52" in figures  # nobody has been in the place a year yet
     for k, img in before.items():
-        assert _canvas(page, f".hls-chart-{k}") != img, f"chart {k} did not change"
-    assert _canvas(page, ".hls-network-a") != net_before
+        _canvas_changes(page, f".hls-chart-{k}", img)
+    _canvas_changes(page, ".hls-network-a", net_before)
     ticker = page.locator(".hls-ticker-a").inner_text()
     assert ticker != ticker_before and "Week 2" in ticker
+    money_text = page.locator(".hls-money").inner_text()
+    assert f"worked out every {money.APPRAISAL_EVERY} weeks" in money_text
 
     # Change a lever of World A: no pay on results, from next week.
     page.locator(".hls-show-levers").click()
@@ -773,7 +917,7 @@ def test_browser_step_and_change_a_lever(page):
         "'.hls-levers-a .hls-control-results_share').innerText.trim().endsWith(': 0')")
     page.locator(".hls-apply-a").click()
     message = page.locator(".hls-levers-a .v-alert")
-    message.wait_for(timeout=30_000)
+    message.wait_for(timeout=WAIT)
     assert "Applies from next week: Share of pay on reported results: 0.3 → 0" in \
         message.inner_text(), page.locator(".hls-levers-a").inner_text()
     _step(page, 4)
@@ -789,17 +933,39 @@ def test_browser_step_and_change_a_lever(page):
     slider.press("Home")
     for _ in range(25):
         slider.press("ArrowRight")
-    page.wait_for_timeout(300)
-    jump = int(float(slider.get_attribute("aria-valuenow")))
-    assert jump > 1
-    _step(page, 4 + jump)
-    assert f"Week {4 + jump} of 260" in page.locator(".hls-week").inner_text()
+    page.wait_for_function("el => +el.getAttribute('aria-valuenow') > 20",
+                           arg=slider.element_handle(), timeout=WAIT)
+    # The slider's value reaches the server as the keys are pressed; a Step pressed
+    # before the last of them arrives runs fewer weeks: step until a step runs many.
+    week = 4
+    for _ in range(5):
+        now = _step_on(page)
+        jump, week = now - week, now
+        if jump > 1:
+            break
+    assert jump > 1, "a Step ran one week with a render interval above 20"
+    assert f"Week {week} of 260" in page.locator(".hls-week").inner_text()
     slider.focus()
     slider.press("Home")  # back to one week a step
+
+    # The money panel: each world's economic case against no service, as of a quarter.
+    quarter = money.as_of(week, 260)
+    page.wait_for_selector(f'.hls-money-asof[data-weeks="{quarter}"]', state="attached",
+                           timeout=WAIT)
+    money_text = page.locator(".hls-money").inner_text()
+    for words in (f"As of week {quarter}", "Net present value", "Benefit-cost ratio",
+                  "Net public cost per WELLBY", "Who pays (-) and who benefits (+)",
+                  "The council (pays for the service)", "Residents (wellbeing",
+                  "What is and is not counted"):
+        assert words in money_text, (words, money_text)
+    page.locator(".hls-counted summary").click()  # what is counted, opened
+    page.locator(".hls-counted", has_text="Not counted.").wait_for(timeout=WAIT)
+
     page.locator(".hls-show-levers").click()  # hide the levers again for the picture
+    page.wait_for_selector(".hls-levers-a", state="detached", timeout=WAIT)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1600, "height": 3000})
-    page.wait_for_timeout(800)
+    page.set_viewport_size({"width": 1600, "height": 3400})
+    _drawn(page)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 50_000
     assert not page.errors, page.errors
@@ -808,36 +974,36 @@ def test_browser_step_and_change_a_lever(page):
 @needs_chromium
 def test_browser_play_pause_and_reset_with_another_place(page):
     def week() -> int:
-        return int(page.locator(".hls-drawn").get_attribute("data-week"))
+        return _week(page)
 
     start = week()
     page.get_by_role("button", name="▶").click()
     page.wait_for_function(  # (the marker is redrawn each week: read it when it is there)
         "() => { const d = document.querySelector('.hls-drawn'); "
-        f"return d !== null && +d.dataset.week >= {start + 3}; }}", timeout=60_000)
+        f"return d !== null && +d.dataset.week >= {start + 3}; }}", timeout=WAIT)
     page.get_by_role("button", name="❚❚").click()
-    # On a busy machine a step already under way when ❚❚ was pressed still lands: wait
-    # until the week holds still, then check that it stays so.
-    paused, deadline = week(), time.monotonic() + 30
-    while True:
-        page.wait_for_timeout(1000)
-        now = week()
-        if now == paused or time.monotonic() > deadline:
-            break
-        paused = now
-    page.wait_for_timeout(1500)
+    # Paused: the ▶ button is back. A step already under way when ❚❚ was pressed may
+    # still land; after it, the week holds still for longer than several play ticks
+    # (150 ms each; a step at this size takes well under a second even when busy).
+    page.get_by_role("button", name="▶").wait_for(timeout=WAIT)
+    paused, still_since = week(), time.monotonic()
+    deadline = still_since + 60
+    while time.monotonic() - still_since < 2.0 and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # a poll, not a wait for something to happen
+        if week() != paused:
+            paused, still_since = week(), time.monotonic()
     assert week() == paused > start
 
     # Run World B again from week 0 (with its own levers): it catches up to this week.
     page.locator(".hls-show-levers").click()
     page.locator(".hls-restart-b").click()
     message = page.locator(".hls-levers-b .v-alert")
-    message.wait_for(timeout=30_000)
+    message.wait_for(timeout=WAIT)
     assert f"World B ran again from week 0 as collaborative to week {paused}" in \
         message.inner_text()
     page.wait_for_function(
         "() => document.querySelector('.hls-ticker-b').innerText"
-        ".includes('World B was run again from week 0')", timeout=30_000)
+        ".includes('World B was run again from week 0')", timeout=WAIT)
     assert week() == paused
 
     # A shorter run for the place (applies at Reset), then Reset: both worlds rebuilt.
@@ -849,11 +1015,11 @@ def test_browser_play_pause_and_reset_with_another_place(page):
     page.get_by_role("button", name="Reset").click()
     page.wait_for_function(
         "() => document.querySelector('.hls-week').innerText.includes('Week 0 of 52')",
-        timeout=30_000)
+        timeout=WAIT)
     assert "levers changed" not in page.locator(".hls-legend").inner_text()
     # A new twin: the old world's message goes with it.
     page.wait_for_function("() => !document.querySelector('.hls-levers-b .v-alert')",
-                           timeout=15_000)
+                           timeout=WAIT)
     page.locator(".hls-show-levers").click()
     _step(page, 1)
     assert "Week 1 of 52" in page.locator(".hls-week").inner_text()
@@ -869,9 +1035,9 @@ def test_browser_levers_in_groups_and_a_no_service_world(page):
         page.locator(".hls-show-levers").click()
     card_a = page.locator(".hls-levers-a")
     page.locator(".hls-levers-a .hls-group-practice", has_text="how the work is done") \
-        .wait_for(timeout=30_000)
+        .wait_for(timeout=WAIT)
     page.locator(".hls-levers-a .hls-control-episode_limit_weeks",
-                 has_text="Longest support episode").wait_for(timeout=30_000)
+                 has_text="Longest support episode").wait_for(timeout=WAIT)
     text = card_a.inner_text()
     assert "Procurement: how the money is let and paid" in text
     assert "Practice: how the work is done" in text
@@ -882,38 +1048,38 @@ def test_browser_levers_in_groups_and_a_no_service_world(page):
     page.locator(".hls-levers-a .hls-control-review_rigour").hover()
     tip = page.locator(".v-tooltip .v-overlay__content, .v-tooltip__content",
                        has_text="soft review")
-    tip.first.wait_for(timeout=15_000)
+    tip.first.wait_for(timeout=WAIT)
     page.mouse.move(0, 0)
 
     # World A becomes the no-service world.
     page.locator(".hls-preset-a .v-select").click()
     page.get_by_role("option", name="no service").click()
-    page.wait_for_selector(".hls-levers-a .hls-no-service-note", timeout=15_000)
+    page.wait_for_selector(".hls-levers-a .hls-no-service-note", timeout=WAIT)
     assert page.locator(".hls-apply-a").is_disabled()
     page.locator(".hls-restart-a").click()
     message = page.locator(".hls-levers-a .v-alert")
-    message.wait_for(timeout=60_000)
+    message.wait_for(timeout=WAIT)
     assert "World A ran again from week 0 as no service" in message.inner_text()
     page.wait_for_function(
         "() => document.querySelector('.hls-legend').innerText"
-        ".includes('no commissioned support')", timeout=30_000)
+        ".includes('no commissioned support')", timeout=WAIT)
     page.locator(".hls-figures", has_text="this is the no-service world").wait_for(
-        timeout=30_000)
+        timeout=WAIT)
     page.locator(".hls-lots-a", has_text="Nothing is commissioned here").wait_for(
-        timeout=30_000)
+        timeout=WAIT)
     assert "World A: no service" in page.locator(".hls-lots-a").inner_text()
-    page.wait_for_selector(".hls-lots-b canvas", state="attached", timeout=30_000)
+    page.wait_for_selector(".hls-lots-b canvas", state="attached", timeout=WAIT)
 
     # World B: practice as in the competitive preset, procurement kept, from next week.
     page.locator(".hls-levers-b .hls-fill-practice .v-select").click()
     page.get_by_role("option", name="competitive").click()
     pending = page.locator(".hls-pending-b", has_text="Not yet applied")
-    pending.wait_for(timeout=15_000)
+    pending.wait_for(timeout=WAIT)
     assert "Longest support episode (weeks): 78 → 26" in pending.inner_text()
     assert "Contract length" not in pending.inner_text()  # procurement unchanged
     page.locator(".hls-apply-b").click()
     message = page.locator(".hls-levers-b .v-alert")
-    message.wait_for(timeout=30_000)
+    message.wait_for(timeout=WAIT)
     assert "Applies from next week: Longest support episode (weeks): 78 → 26" in \
         message.inner_text()
     week = int(page.locator(".hls-drawn").get_attribute("data-week"))

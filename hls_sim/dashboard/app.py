@@ -8,7 +8,9 @@ Run it with ``hls-sim dashboard`` (or ``solara run hls_sim.dashboard.app``). The
 * main area: this week's figures for both worlds and what each adds over no
   commissioned support, the levers of each world in their two groups (procurement and
   practice; change them from next week, or run a world again from week 0 with them),
-  twelve charts each showing both worlds, the providers (the practice of whoever holds
+  twelve charts each showing both worlds, the money panel (each world's economic case
+  against no service: net present value, benefit-cost ratio, cost per WELLBY, who pays
+  and who benefits, what is counted), the providers (the practice of whoever holds
   the work over time, and a map of who holds which lot), a network view of each world,
   an event ticker for each world, and one person's journey told in both worlds.
 
@@ -25,7 +27,7 @@ import solara
 from mesa.visualization import Slider, SolaraViz
 
 from ..params import ParameterError
-from . import charts, lots, network
+from . import charts, lots, money, network
 from .controls import (
     GROUP_PRESETS,
     GROUP_TITLES,
@@ -78,6 +80,13 @@ CSS = """
 .hls-group { font-size: 15px; margin: 10px 0 0 0; padding-top: 6px; border-top: 1px solid #e0e0e0; }
 .hls-figures tr.hls-subhead td { font-weight: 600; padding-top: 8px; text-align: left; }
 .hls-marks { color: #424242; font-size: 13px; }
+.hls-money table { border-collapse: collapse; font-size: 14px; width: 100%; }
+.hls-money td, .hls-money th { padding: 2px 8px; text-align: right; white-space: nowrap; }
+.hls-money td:first-child { white-space: normal; }
+.hls-money td:first-child, .hls-money th:first-child { text-align: left; }
+.hls-money tr.hls-npv td { font-weight: 600; border-top: 1px solid #bdbdbd; }
+.hls-counted { font-size: 13px; color: #424242; margin-top: 4px; }
+.hls-counted summary { cursor: pointer; color: #1565c0; }
 """
 
 
@@ -358,6 +367,53 @@ def Charts(twin: TwinWorlds, week: int, revision: int):
         ChartCard(None, charts.spend_option(twin))
 
 
+def _money_table(head: str, rows: list[tuple[str, list[str]]], npv_row: str = "") -> str:
+    out = [f"<table><tr><th>{html.escape(head)}</th>"]
+    out += [f'<th style="color:{charts.WORLD_COLOURS[i]}">{WORLD_NAMES[i]}</th>'
+            for i in range(2)]
+    out.append("</tr>")
+    for label, cells in rows:
+        cls = ' class="hls-npv"' if label == npv_row else ""
+        out.append(f"<tr{cls}><td>{html.escape(label)}</td>"
+                   + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    return "".join(out) + "</table>"
+
+
+@solara.component
+def Money(twin: TwinWorlds, case: money.MoneyCase | None, revision: int):
+    """The economic case of each world against no service, so far: the headline
+    appraisal figures, who pays and who benefits, and what is and is not counted."""
+    solara.HTML(tag="div", classes=["hls-section"], unsafe_innerHTML=(
+        "Money: is it worth it? <span class='hls-help'>(each world against no commissioned "
+        "support, appraised as HM Treasury's Green Book asks)</span>"))
+    commissions = [twin.commissions(i) for i in range(2)]
+    with solara.Column(gap="2px", classes=["hls-card", "hls-money"]):
+        # What tests and users can read: the week the case is worked out to.
+        solara.HTML(tag="div", classes=["hls-money-asof"],
+                    attributes={"data-weeks": str(case.weeks if case else 0)},
+                    unsafe_innerHTML="")
+        if case is None:
+            text = ("Both worlds are the no-service world: nothing is spent and nothing is "
+                    "added, so there is nothing to appraise." if not any(commissions) else
+                    f"The economic case is worked out every {money.APPRAISAL_EVERY} weeks: "
+                    "press ▶ or Step.")
+            solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=html.escape(text))
+            return
+        texts = [money.figure_texts(case.worlds[i], commissions[i]) for i in range(2)]
+        figures = [(k, [t.get(k, "") for t in texts]) for k in money.FIGURE_ROWS]
+        with solara.Columns([1, 1]):
+            solara.HTML(tag="div", classes=["hls-money-figures"], unsafe_innerHTML=(
+                _money_table(f"As of week {case.weeks}", figures,
+                             npv_row=money.FIGURE_ROWS[3])))
+            solara.HTML(tag="div", classes=["hls-money-payers"], unsafe_innerHTML=(
+                _money_table("Who pays (-) and who benefits (+)",
+                             money.payer_rows(case, commissions),
+                             npv_row="Net present value")))
+        solara.HTML(tag="div", classes=["hls-help"], unsafe_innerHTML=html.escape(
+            money.basis_text(case, twin.n_weeks)))
+        solara.HTML(tag="div", unsafe_innerHTML=money.COUNTED_HTML)
+
+
 @solara.component
 def LotMap(twin: TwinWorlds, i: int, week: int, revision: int):
     """Who holds which lot in world ``i``, coloured by the holder's practice."""
@@ -514,6 +570,8 @@ def Dashboard(twin_ref: solara.Reactive):
         Figures(twin, week, rev)
         Levers(twin)
         Charts(twin, week, rev)
+        # Worked out once a quarter: between quarters the same case, and no redraw.
+        Money(twin, twin.economic_case(), rev)
         Providers(twin, week, rev)
         Networks(twin, week, rev)
         Tickers(twin, week, rev)

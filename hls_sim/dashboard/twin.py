@@ -14,8 +14,9 @@ world can be re-configured while the run goes on:
 
 Behind the two worlds runs a third from the same seed, with no commissioned support at
 all (the ``no_service`` preset): :meth:`TwinWorlds.value_added` says what each world
-adds over it, for the same people meeting the same shocks. Either world may itself be
-the no-service world.
+adds over it, for the same people meeting the same shocks, and
+:meth:`TwinWorlds.economic_case` what that is worth in a Green Book appraisal (the money
+panel). Either world may itself be the no-service world.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from ..model import HLSModel
 from ..params import ParameterError, dotted_levers, flat_levers, make_params
+from . import money
 from .controls import (
     DASHBOARD_PLACE,
     NO_SERVICE,
@@ -85,6 +87,7 @@ class TwinWorlds(mesa.Model):
         self.week_entries: list[list[tuple]] = [[], []]
         self.revision = 0  # bumped whenever a world is replaced or re-configured
         self.step_listeners: list[Callable[[], None]] = []  # called after each step
+        self._money: tuple[tuple, money.MoneyCase | None] | None = None
         self.running = True
 
     # --- building --------------------------------------------------------------------
@@ -167,6 +170,22 @@ class TwinWorlds(mesa.Model):
             "crises": float(crises - without),
             "crises_without": float(without),
         }
+
+    def economic_case(self) -> money.MoneyCase | None:
+        """Each world's economic case against the no-service world (a Green Book
+        appraisal: :mod:`hls_sim.dashboard.money`), as of the last quarter reached
+        (:func:`money.as_of`) or the end of the run; worked out once per quarter and
+        world configuration, not at every redraw. None before the first quarter."""
+        with self._lock:
+            weeks = money.as_of(min(self.week, self.counterfactual.week), self.n_weeks)
+            # The worlds themselves (not their ids): a world run again is a new model.
+            key = (weeks, self.counterfactual, *self.worlds)
+            if self._money is None or self._money[0] != key:
+                commissions = [self.commissions(i) for i in range(len(self.worlds))]
+                case = (money.appraise(self.worlds, self.counterfactual, weeks, commissions)
+                        if weeks and any(commissions) else None)
+                self._money = (key, case)
+            return self._money[1]
 
     # --- stepping --------------------------------------------------------------------
 
