@@ -39,8 +39,9 @@ IS_NOT_IN_SUPPORT = status_mask(SEEKING, WAITING, CLOSED, DISENGAGED)
 IS_REACHABLE_IN_CRISIS = status_mask(CLOSED, DISENGAGED, SEEKING)
 
 # Independent random streams spawned from the run's seed. The people stream and the
-# organisation stream are exogenous (identical across regimes); behaviour uses the
-# Mesa model's own generator, seeded from the same seed.
+# organisation stream are exogenous (identical across regimes); every behavioural
+# decision draws from its own counter-based stream (``hls_sim.streams``), never from
+# the Mesa model's generator.
 STREAM_PEOPLE, STREAM_ORGS = 1, 2
 
 # Spill-over between domains (row = need that worsens, column = need that pushes it).

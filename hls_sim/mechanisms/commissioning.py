@@ -67,11 +67,18 @@ class Commissioning(Mechanism):
         n_lots = place.n_localities * N_DOMAINS
         # A partnership backbone is paid from the budget, so fewer posts are funded.
         funded = 1.0 - model.procurement.backbone_share
+        # Each lot owns a fixed block of post slots, sized as if the whole budget
+        # bought posts; a backbone leaves the end of each block unfunded. The same
+        # slot is then the same post (and the same practitioner) in every world of a
+        # comparison, whatever the backbone takes (common random numbers).
+        block = np.full(n_lots, place.n_practitioners // n_lots)
+        block[: place.n_practitioners % n_lots] += 1
+        block_start = np.concatenate(([0], np.cumsum(block)[:-1]))
         n_posts = int(round(place.n_practitioners * funded))
         posts_per_lot = np.full(n_lots, n_posts // n_lots)
         posts_per_lot[: n_posts % n_lots] += 1
+        posts_per_lot = np.minimum(posts_per_lot, block)
         value = int(round(money.budget_per_week * funded * 100 / n_lots))
-        cursor = 0
         holders = np.zeros(model.providers.n, int)
         for k in range(place.n_localities):
             for d in range(N_DOMAINS):
@@ -86,10 +93,9 @@ class Commissioning(Mechanism):
                              int(posts_per_lot[i]), value, value, int(posts_per_lot[i]),
                              0, end, priced_rate=money.results_success_rate_priced)
                 model.contracts.add(c)
-                sl = slice(cursor, cursor + c.posts)
+                sl = slice(block_start[i], block_start[i] + c.posts)
                 model.posts.contract[sl] = i
                 model.posts.org[sl] = org
-                cursor += c.posts
 
     def step(self, model: HLSModel) -> None:
         self.apply_switch(model)

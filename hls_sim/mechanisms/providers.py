@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class ProviderDecisions(Mechanism):
-    """Each open organisation, in random order: run or judge its trial; close if its
+    """Each open organisation, in a random order drawn afresh each week: run or judge its trial; close if its
     reserves are gone; leave the market if it has held no commissioned contract for
     ``market.exit_weeks_without_contract`` weeks (an organisation kept open only by
     charitable income is no longer a provider of these services)."""
@@ -41,6 +41,7 @@ class ProviderDecisions(Mechanism):
         self.effect_luck = self.stream(model, "trial_effect")
         self.judgement_luck = self.stream(model, "trial_judgement")
         self.tupe = self.stream(model, "tupe_transfer")
+        self.order_luck = self.stream(model, "organisation_order")
         self.last_held = np.zeros(n, np.int32)  # last week each held a contract
 
     def step(self, model: HLSModel) -> None:
@@ -53,8 +54,12 @@ class ProviderDecisions(Mechanism):
         self.u_domain = self.domain_luck.random(t, rows)
         self.z_effect = self.effect_luck.normal(t, rows)
         self.z_judgement = self.judgement_luck.normal(t, rows)
-        for org in model.organisations.shuffle():  # Mesa AgentSet, random order
-            o = org.index
+        # A random order over every provider row, drawn from this mechanism's own
+        # stream (not the AgentSet's shuffle, which draws from the model's shared
+        # generator): the same organisation goes first in both worlds of a comparison.
+        order = np.argsort(self.order_luck.random(t, rows), kind="stable")
+        for o in order:
+            o = int(o)
             if not prov.active[o]:
                 continue
             self.test_and_learn(model, o)
@@ -63,7 +68,9 @@ class ProviderDecisions(Mechanism):
                 ops.close_organisation(model, o, self.tupe, insolvent=True)
             elif model.contracts.held_by(o):
                 self.last_held[o] = t
-            elif t - self.last_held[o] >= exit_weeks:
+            elif t - max(int(self.last_held[o]), int(prov.entry_week[o])) >= exit_weeks:
+                # Counted from the later of its last contract and its entry: a new
+                # entrant has its first tender rounds to win work before it leaves.
                 self.trial_domain[o] = -1
                 ops.close_organisation(model, o, self.tupe, insolvent=False)
 

@@ -68,8 +68,10 @@ class StaffTurnover(Mechanism):
         self.fill = self.stream(model, "fill_vacancy")
         self.new_skill = self.stream(model, "new_hire_skill")
         posts = np.flatnonzero(model.posts.contract >= 0)
-        ops.hire(model, posts, stream(model.seed, STREAM_ORGS).standard_normal(
-            (posts.size, N_DOMAINS)))
+        # One draw per post slot (funded or not), so a slot's first practitioner is
+        # the same person in every world whatever the number of funded posts.
+        noise = stream(model.seed, STREAM_ORGS).standard_normal((model.posts.n, N_DOMAINS))
+        ops.hire(model, posts, noise[posts])
 
     def step(self, model: HLSModel) -> None:
         posts, wf, t = model.posts, model.params.workforce, model.week

@@ -260,8 +260,10 @@ class WorkforceParams(_Group):
         0.5, "share of a tender's insecurity at review rigour 1", "assumption",
         "how much a rigorous partnership review worries staff, against a tender",
         prior=(0.0, 1.0), ge=0.0, le=1.0)
-    vacancy_fill_weeks: float = P(10.0, "weeks", "assumption (Skills for Care vacancy data)",
-                                  "mean time to fill a vacant post", gt=0.0)
+    vacancy_fill_weeks: float = P(5.0, "weeks", "mechanism_evidence WF-04 (voluntary "
+                                  "sector mean 35 days to fill a vacancy, People Count "
+                                  "Third Sector 2014)", "mean time to fill a vacant post",
+                                  prior=(3.0, 10.0), gt=0.0)
     tupe_share: float = P(0.7, "share", "assumption (TUPE transfer on a lost lot)",
                           "share of staff on a lost lot who move to the winner", ge=0.0, le=1.0)
     meeting_hours: float = P(3.0, "hours per meeting", "assumption",
@@ -498,12 +500,13 @@ class MarketParams(_Group):
         0.5, "share of progress per unit of price shortfall", f"assumption; {EV} COMP-03 "
         "(price competition in the 1990s internal market went with slightly higher "
         "mortality; direction only)", "how much of a contract's price cut below its "
-        "specified value comes out of the quality of practice (supervision, training, "
-        "management) rather than out of reserves", prior=(0.0, 1.0), ge=0.0, le=2.0)
+        "specified value shows as lower quality of practice (supervision, training, "
+        "management); the cut also reaches the provider's reserves, which still pay each "
+        "post's full cost", prior=(0.0, 1.0), ge=0.0, le=2.0)
     drift_per_year: float = P(
         0.04, "share of effort per year", "assumption (no figure found)",
-        "erosion of a provider's effort and practice where nothing tests it (no tender in "
-        "prospect, soft reviews)", prior=(0.0, 0.1), ge=0.0, le=1.0)
+        "erosion of a provider's effort where nothing tests it (no tender in prospect, "
+        "soft reviews); its grown practice is not eroded by this lever", prior=(0.0, 0.1), ge=0.0, le=1.0)
     meeting_challenge: float = P(
         0.25, "share of drift undone per learning meeting", "assumption (HLS claims "
         "learning meetings hold partners to account: seeds 000, 001; size assumed)",
@@ -561,15 +564,15 @@ class ProcurementLevers(_Group):
         "gamed)", prior=(0.0, 0.8), ge=0.0, le=1.0)
     savings_use: Literal["return", "reinvest"] = P(
         "return", "-", "issue 13", "what happens to the saving when a lot is won below its "
-        "value: returned to the commissioner's wider budget, or reinvested in more posts on "
-        "that lot (the lot keeps its value; the winner's price per post buys more)")
+        "value: returned to the commissioner's wider budget, or reinvested in more posts "
+        "on the same lot at the winning bid's price per post")
     review_threshold: float = P(
         0.1, "share below an average provider's performance", "assumption",
         "a partner a review sees this far below average loses its lot to a tender",
         prior=(0.05, 0.3), ge=0.0, le=1.0)
     review_rigour: float = P(
-        0.0, "0-1", "assumption (soft reviews are the reported norm: COL-04, COL-05 find "
-        "partnerships' reviews centred on process)", "how much a partnership review sees a "
+        0.0, "0-1", "assumption (COL-04: research on partnership working centres on process "
+        "rather than outcomes, so soft reviews are taken as the norm)", "how much a partnership review sees a "
         "partner's true performance (0: always renew; 1: the weakest partners lose their "
         "lots to a tender)", prior=(0.0, 1.0), ge=0.0, le=1.0)
     break_clause_weeks: int = P(
@@ -579,7 +582,8 @@ class ProcurementLevers(_Group):
     backbone_share: float = P(
         0.0, "share of the budget", f"assumption; {EV} COST-02 (partnership co-ordination "
         "cost: not found)", "share of the budget spent on partnership governance and a "
-        "backbone team instead of on posts", prior=(0.0, 0.05), ge=0.0, le=0.5)
+        "backbone team instead of on posts (set at the start; after a regime switch the "
+        "posts let earlier stay, so the backbone is paid on top of them)", prior=(0.0, 0.05), ge=0.0, le=0.5)
 
 
 class PracticeLevers(_Group):
