@@ -75,6 +75,18 @@ def test_decision_tree_finds_the_planted_box():
     assert "class: 1" in text
 
 
+def test_no_box_when_the_outcome_holds_everywhere_or_nowhere():
+    """A side that wins at every sampled point (or at none) has no box: PRIM is not asked
+    (EMA Workbench refuses an outcome without both values), and the tree's one leaf says
+    'everywhere'."""
+    x, _, _ = planted_data(n=200)
+    for y in (np.ones(200, dtype=int), np.zeros(200, dtype=int)):
+        traj, stats, limits = prim_boxes(x, y)
+        assert traj.empty and stats.empty and limits.empty
+    tree, _ = tree_boxes(x, np.ones(200, dtype=int))
+    assert tree["rule"].tolist() == ["everywhere"] and tree["coverage"].iloc[0] == 1.0
+
+
 def test_interest_direction():
     y = np.array([-1.0, 0.0, 0.5, 2.0])
     assert interest(y, "above", 0.5).tolist() == [0, 0, 1, 1]

@@ -97,7 +97,8 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, boxes: i
             x[c] = x[c].astype(float)
     y = np.asarray(y, dtype=int)
     traj_rows, stat_rows, limit_rows = [], [], []
-    if y.sum() == 0:
+    if y.sum() == 0 or y.all():
+        # nowhere, or everywhere: there is no box to find (EMA's PRIM needs both 0 and 1)
         return (pd.DataFrame(traj_rows), pd.DataFrame(stat_rows), pd.DataFrame(limit_rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
