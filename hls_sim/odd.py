@@ -68,14 +68,20 @@ def preset_comments() -> dict[str, dict[str, str]]:
 def render_parameter_table() -> str:
     """Markdown for the ODD: every parameter (dotted name, default, unit, source,
     meaning), then each lever's value under every regime preset, group by group."""
-    rows = [[r["name"], r["default"], r["unit"], r["source"], r["description"]]
-            for r in params.parameter_table()]
+    rows = [[r["name"], r["default"], r["unit"], _prior(r["prior"]), r["source"],
+             r["description"]] for r in params.parameter_table()]
     parts = [
         f"All {len(rows)} parameters with their defaults. Set any of them by dotted name, "
         "e.g. `hls_sim.run({\"regime\": \"competitive\", \"place.n_people\": 2000})` "
         "or `hls_sim.run(\"competitive\", place__n_people=2000)`.",
         "",
-        _table(["parameter", "default", "unit", "source", "meaning"], rows, {0, 1}),
+        "A *prior range* is the range the shipped experiments (`experiments/`) explore for "
+        "a magnitude that rests on an assumption or on evidence from another setting "
+        "(`priors: all` in an experiment file draws every one of them); its source says "
+        "which.",
+        "",
+        _table(["parameter", "default", "unit", "prior range", "source", "meaning"], rows,
+               {0, 1}),
         "",
         "Regime presets. A preset sets the two groups of levers, procurement (how the "
         "money is let and paid) and practice (how the work is done); every other "
@@ -99,6 +105,11 @@ def render_parameter_table() -> str:
                                extra.get("source", ""), "; ".join(notes)])
     parts.append(_table(header, lever_rows, {0, *range(2, 2 + len(names))}))
     return "\n".join(parts)
+
+
+def _prior(prior: list[float] | None) -> str:
+    """A prior range as the ODD shows it ("" where there is none)."""
+    return "" if not prior else f"{prior[0]:g} - {prior[1]:g}"
 
 
 def _resolve(path: str | Path) -> Path:

@@ -70,6 +70,20 @@ def planted(a: float, b: float, c: float, seed: int) -> dict[str, float]:
     return {"gap": (1.0 if inside else 0.0) + 0.1 * c + noise}
 
 
+def planted_both_sides(a: float, b: float, c: float, seed: int) -> dict[str, float]:
+    """A gap that one side wins inside one planted box (a in [0.2, 0.5], b >= 0.6: +1)
+    and the other side wins inside another (a >= 0.7, b <= 0.3: -1), near zero elsewhere,
+    with seeded noise: two-sided discovery should find each box for its own question."""
+    noise = np.random.default_rng(seed).normal(0.0, 0.05)
+    if 0.2 <= a <= 0.5 and b >= 0.6:
+        base = 1.0
+    elif a >= 0.7 and b <= 0.3:
+        base = -1.0
+    else:
+        base = 0.0
+    return {"gap": base + 0.1 * (c - 0.5) + noise}
+
+
 class WealthAgent(mesa.Agent):
     def __init__(self, model: WealthModel):
         super().__init__(model)

@@ -75,6 +75,18 @@ def test_decision_tree_finds_the_planted_box():
     assert "class: 1" in text
 
 
+def test_no_box_when_the_outcome_holds_everywhere_or_nowhere():
+    """A side that wins at every sampled point (or at none) has no box: PRIM is not asked
+    (EMA Workbench refuses an outcome without both values), and the tree's one leaf says
+    'everywhere'."""
+    x, _, _ = planted_data(n=200)
+    for y in (np.ones(200, dtype=int), np.zeros(200, dtype=int)):
+        traj, stats, limits = prim_boxes(x, y)
+        assert traj.empty and stats.empty and limits.empty
+    tree, _ = tree_boxes(x, np.ones(200, dtype=int))
+    assert tree["rule"].tolist() == ["everywhere"] and tree["coverage"].iloc[0] == 1.0
+
+
 def test_interest_direction():
     y = np.array([-1.0, 0.0, 0.5, 2.0])
     assert interest(y, "above", 0.5).tolist() == [0, 0, 1, 1]
@@ -118,3 +130,59 @@ discover:
         assert (out / "figures" / f"{stem}.png").is_file() and \
             (out / "figures" / f"{stem}.svg").is_file()
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_discover_asks_both_sides_and_finds_each_planted_box(tmp_path):
+    """One file, two questions (above and below): each gets its own PRIM box, the
+    shares of the space where each side wins (and neither does) are counted, and the
+    report and the terminal say both."""
+    exp = tmp_path / "both.yaml"
+    exp.write_text("""\
+description: Where does each side win? (two planted boxes)
+model: tests.sa_models:planted_both_sides
+factors:
+  a: [0, 1]
+  b: [0, 1]
+  c: [0, 1]
+outputs: [gap]
+method: latin
+sample: {N: 600}
+seed: 3
+discover:
+  output: gap
+  above: 0.5
+  above_label: one side wins
+  below: -0.5
+  below_label: the other side wins
+""")
+    out = tmp_path / "out"
+    proc = subprocess.run([HLS_SIM, "discover", str(exp), "--workers", "2", "-q", "--out",
+                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "one side wins" in proc.stdout and "the other side wins" in proc.stdout
+    assert "shares of the sampled space" in proc.stdout
+    limits = pd.read_csv(out / "discovery" / "prim_limits.csv")
+    above = limits[(limits["question"] == "above") & (limits["box"] == 1)].set_index("factor")
+    below = limits[(limits["question"] == "below") & (limits["box"] == 1)].set_index("factor")
+    assert abs(above.loc["a", "lower"] - 0.2) < 0.05 and abs(above.loc["a", "upper"] - 0.5) < 0.05
+    assert abs(above.loc["b", "lower"] - 0.6) < 0.05
+    assert abs(below.loc["a", "lower"] - 0.7) < 0.05 and abs(below.loc["b", "upper"] - 0.3) < 0.05
+    # The shares are direct counts of the sample points on each side.
+    points = pd.read_parquet(out / "outputs" / "points.parquet")
+    summary = json.loads((out / "discovery" / "summary.json").read_text())
+    sides = {q["direction"]: q for q in summary["questions"]}
+    assert sides["above"]["n_interest"] == int((points["gap"] >= 0.5).sum())
+    assert sides["below"]["n_interest"] == int((points["gap"] <= -0.5).sum())
+    assert summary["n_neither"] == 600 - sides["above"]["n_interest"] - \
+        sides["below"]["n_interest"]
+    assert 0.05 < sides["above"]["share"] < 0.2 and 0.03 < sides["below"]["share"] < 0.15
+    # Reading back gives one result per question; the report has a section for each.
+    from hls_sim.analysis.discovery import load_results
+    back = load_results(out)
+    assert [r.direction for r in back] == ["above", "below"]
+    assert back[1].label == "the other side wins" and len(back[1].box_stats) >= 1
+    html = (out / "report.html").read_text()
+    assert "one side wins" in html and "the other side wins" in html and "neither" in html
+    for side in ("above", "below"):
+        assert (out / "figures" / f"prim_boxes_{side}.png").is_file()
+        assert (out / "discovery" / f"tree_{side}.txt").is_file()

@@ -21,6 +21,7 @@ import hls_sim
 from hls_sim import experiments
 from hls_sim.analysis import sensitivity
 from hls_sim.experiments import ExperimentFileError
+from hls_sim.params import LEVER_GROUPS, parameter_table
 from hls_sim.report import write_report
 from tests import sa_models
 
@@ -293,6 +294,8 @@ HEAD = """\
 description: bad
 model: tests.sa_models:ishigami
 """
+QUICK = "description: bad\nscenario: quick.yaml\n"
+QUICK_TAIL = "outputs: [wellbeing_mean]\nmethod: morris\nsample: {N: 2}\n"
 GOOD_FACTORS = "factors:\n  x1: [0, 1]\n  x2: [0, 1]\n  x3: [0, 1]\n"
 
 
@@ -348,6 +351,20 @@ GOOD_FACTORS = "factors:\n  x1: [0, 1]\n  x2: [0, 1]\n  x3: [0, 1]\n"
      "  tax: [0, 1]\n  give_prob: [0, 1]\noutputs: [ginny]\nmethod: morris\nsample: {N: 4}\n",
      7, "unknown reporter of tests.sa_models:WealthModel: 'ginny'; did you mean 'gini'?"),
     ("description: bad\nfactors: [x1\n", 3, "malformed YAML"),
+    (HEAD + GOOD_FACTORS + "outputs: [y]\nmethod: sobol\nsample: {N: 8}\npriors: all\n", 10,
+     "priors: is for hls_sim"),
+    (QUICK + "priors: {exclude: [support.handoff_los]}\n" + QUICK_TAIL, 3,
+     "unknown parameter with a prior range 'support.handoff_los'; did you mean "
+     "'support.handoff_loss'?"),
+    (QUICK + "priors: {groups: [suport]}\n" + QUICK_TAIL, 3,
+     "unknown parameter group 'suport'; did you mean 'support'?"),
+    (QUICK + "factors:\n  people.shock_size: prior\n  support.handoff_loss: prior\n"
+     + QUICK_TAIL, 4, "factor people.shock_size: people.shock_size has no documented prior "
+     "range"),
+    (QUICK + "factors:\n  people.shock_size@nope: [0, 1]\n  support.handoff_loss: prior\n"
+     + QUICK_TAIL, 4, "unknown arm in factor people.shock_size@nope: 'nope'"),
+    (QUICK + "factors:\n  people.shock_size@quick: {bounds: [0, 1], arms: [quick]}\n"
+     "  support.handoff_loss: prior\n" + QUICK_TAIL, 4, "give arms: or '@quick', not both"),
 ])
 def test_bad_experiment_files_are_refused_with_file_and_line(tmp_path, text, line, message):
     path = write(tmp_path / "bad.yaml", text)
@@ -403,11 +420,72 @@ def test_help_has_examples():
 
 def test_shipped_experiments_are_valid():
     names = experiments.available()
-    for name in ("morris_screening", "sobol_regime_gap", "when_collaboration_wins"):
+    for name in ("morris_screening", "sobol_regime_gap", "who_wins", "who_wins_procurement"):
         spec = experiments.load(names[name])
         X = experiments.prepare(spec)
         assert spec.description and len(X) > 0
-    assert experiments.load(names["when_collaboration_wins"]).discover is not None
+    for name in ("who_wins", "who_wins_procurement"):  # both sides asked
+        d = experiments.load(names[name]).discover
+        assert [q["direction"] for q in d["questions"]] == ["above", "below"]
+    # The screening covers every magnitude with a prior range and levers in both arms.
+    morris = experiments.load(names["morris_screening"])
+    priors = {r["name"] for r in parameter_table() if r["prior"]
+              and r["name"].split(".")[0] not in LEVER_GROUPS}
+    assert priors <= {f.parameter for f in morris.factors}
+    assert {a for f in morris.factors for a in (f.arms or ())} == {"competitive",
+                                                                  "collaborative"}
+
+
+def test_priors_all_draws_every_documented_prior_and_lever_at_arm_sets_one_arm(tmp_path):
+    """`priors: all` adds each non-lever parameter with a prior range, over that range,
+    in every arm; a factor listed by hand wins; `bounds: prior` takes a lever's range;
+    `parameter@arm` sets the parameter in that arm only."""
+    path = write(tmp_path / "p.yaml", """\
+description: priors
+scenario: quick.yaml
+arms:
+  competitive: {}
+  collaborative: {regime: collaborative}
+priors: {exclude: [market.price_creep]}
+factors:
+  support.handoff_loss: [0.2, 0.3]
+  practice.episode_limit_weeks@competitive: [13, 52]
+  practice.episode_limit_weeks@collaborative: [52, 104]
+  procurement.review_rigour@collaborative: prior
+outputs:
+  - {name: gap, metric: wellbeing_change_52, difference: [collaborative, competitive]}
+method: morris
+sample: {N: 2}
+""")
+    spec = experiments.load(path)
+    table = {r["name"]: r["prior"] for r in parameter_table() if r["prior"]}
+    by_name = {f.name: f for f in spec.factors}
+    expected = {n for n in table if n.split(".")[0] not in LEVER_GROUPS} - \
+        {"market.price_creep", "support.handoff_loss"}
+    drawn = {n for n, f in by_name.items() if f.prior and f.arms is None}
+    assert drawn == expected
+    for n in expected:
+        assert list(by_name[n].bounds) == table[n] and by_name[n].arms is None
+    assert by_name["support.handoff_loss"].bounds == (0.2, 0.3)  # by hand wins
+    rigour = by_name["procurement.review_rigour@collaborative"]
+    assert list(rigour.bounds) == table["procurement.review_rigour"] and rigour.prior
+    assert rigour.arms == ("collaborative",) and rigour.parameter == \
+        "procurement.review_rigour"
+    X = experiments.prepare(spec)
+    runs = experiments.DesignEnsemble(spec, X).runs()
+    values = experiments.DesignEnsemble(spec, X).values()
+    for r in runs[:8]:
+        over = dict(r.overrides)
+        want = values[r.sample][f"practice.episode_limit_weeks@{r.scenario}"]
+        assert over["practice.episode_limit_weeks"] == want
+        assert ("procurement.review_rigour" in over) == (r.scenario == "collaborative")
+        assert over["learning.meeting_learning_gain"] == \
+            values[r.sample]["learning.meeting_learning_gain"]  # same in both arms
+    # The manifest records the ranges drawn, so --resume rebuilds these factors.
+    manifest = experiments.DesignEnsemble(spec, X).to_manifest()["design"]
+    assert manifest["priors"]["support.coverage_exponent"] == \
+        table["support.coverage_exponent"]
+    assert manifest["factor_ranges"]["procurement.review_rigour@collaborative"]["prior"]
 
 
 @pytest.mark.parametrize("tail, line, message", [
@@ -420,6 +498,16 @@ def test_shipped_experiments_are_valid():
     ("replicates: 2.0\n", 10, "invalid replicates=2.0: allowed a whole number >= 1"),
     ("discover: {output: y, above: 0, boxs: 2}\n", 10,
      "unknown discover setting 'boxs'; did you mean 'boxes'?"),
+    ("discover: {output: y, above: 0, below: 0.5}\n", 10,
+     "discover: below=0.5 must be less than above=0"),
+    ("discover: {output: y}\n", 10, "discover needs above: T, below: T or both"),
+    ("discover: {output: y, below: 0, above_label: wins}\n", 10,
+     "discover: above_label names the question of above: T, which is not given"),
+    ("discover: {output: y, above: 1, above_label: 3}\n", 10,
+     "invalid discover.above_label=3"),
+    ("priors: some\n", 10, "priors must be a mapping of settings (exclude, groups, group), "
+     "or 'all'"),
+    ("priors: {exclud: []}\n", 10, "unknown priors setting 'exclud'; did you mean 'exclude'?"),
 ])
 def test_the_file_s_shape_is_checked_by_its_pydantic_schema(tmp_path, tail, line, message):
     """Keys, types and ranges come from hls_sim.design.schema (pydantic): one line with

@@ -1,8 +1,12 @@
 """Scenario discovery: for which factor ranges is an output above (or below) a threshold?
 
 The cases of interest are the sample points where the output (e.g. collaborative minus
-competitive wellbeing) is at least the threshold. Two maintained methods describe where
-they lie, in the factors' own units:
+competitive wellbeing) is at least the threshold (``above``), or at most another
+(``below``). A file may ask both at once: "where does collaboration win by more than X"
+and "where does competition win by more than Y" are two questions about one output,
+each with its own boxes, and the shares of the sampled space where each side wins (and
+where neither does) are reported together. Two maintained methods describe where the
+cases lie, in the factors' own units:
 
 * PRIM, the Patient Rule Induction Method, as implemented in EMA Workbench
   (``ema_workbench.analysis.prim``): boxes found by peeling away thin slices of the
@@ -62,6 +66,12 @@ class DiscoveryResults:
     box_limits: pd.DataFrame
     tree: pd.DataFrame
     tree_text: str
+    label: str = ""
+
+    @property
+    def share(self) -> float:
+        """The share of the sample points (with results) that are of interest."""
+        return self.n_interest / self.n_points if self.n_points else float("nan")
 
 
 def interest(y: np.ndarray, direction: str, threshold: float) -> np.ndarray:
@@ -87,7 +97,8 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, boxes: i
             x[c] = x[c].astype(float)
     y = np.asarray(y, dtype=int)
     traj_rows, stat_rows, limit_rows = [], [], []
-    if y.sum() == 0:
+    if y.sum() == 0 or y.all():
+        # nowhere, or everywhere: there is no box to find (EMA's PRIM needs both 0 and 1)
         return (pd.DataFrame(traj_rows), pd.DataFrame(stat_rows), pd.DataFrame(limit_rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -222,8 +233,9 @@ def _qp(values: Any) -> float:
     return max(vals) if vals else float("nan")
 
 
-def discover(outs: DesignOutputs) -> DiscoveryResults:
-    """PRIM and a decision tree on a design's outputs (``discover:`` of its file)."""
+def discover(outs: DesignOutputs) -> list[DiscoveryResults]:
+    """PRIM and a decision tree on a design's outputs, for each question of the file's
+    ``discover:`` section (``above``, ``below``, or both: one result each)."""
     from ..runner.ensemble import EnsembleError
 
     spec = outs.spec
@@ -234,38 +246,66 @@ def discover(outs: DesignOutputs) -> DiscoveryResults:
     y_all = outs.Y[d["output"]].to_numpy(dtype=float)
     keep = ~np.isnan(y_all)
     x = outs.values.loc[keep].reset_index(drop=True)
-    y = interest(y_all[keep], d["direction"], d["threshold"])
-    if len(y) < 20:
-        raise EnsembleError(f"{outs.root}: only {len(y)} sample points have results; "
-                              "scenario discovery needs many (hundreds)")
-    traj, stats, limits = prim_boxes(x, y, density=d["density"], boxes=d["boxes"],
-                                     peel_alpha=d["peel_alpha"], paste_alpha=d["paste_alpha"],
-                                     mass_min=d["mass_min"])
-    tree, text = tree_boxes(x, y, depth=d["tree_depth"], min_leaf=d["tree_min_leaf"])
-    sign = ">=" if d["direction"] == "above" else "<="
-    question = (f"For which factor ranges is {d['output']} {sign} {d['threshold']:g}?")
-    return DiscoveryResults(question, d["output"], d["direction"], d["threshold"], len(y),
-                            int(y.sum()), traj, stats, limits, tree, text)
+    if int(keep.sum()) < 20:
+        raise EnsembleError(f"{outs.root}: only {int(keep.sum())} sample points have "
+                              "results; scenario discovery needs many (hundreds)")
+    questions = d.get("questions") or [{"direction": d["direction"],
+                                        "threshold": d["threshold"], "label": ""}]
+    out = []
+    for q in questions:
+        y = interest(y_all[keep], q["direction"], q["threshold"])
+        traj, stats, limits = prim_boxes(x, y, density=d["density"], boxes=d["boxes"],
+                                         peel_alpha=d["peel_alpha"],
+                                         paste_alpha=d["paste_alpha"],
+                                         mass_min=d["mass_min"])
+        tree, text = tree_boxes(x, y, depth=d["tree_depth"], min_leaf=d["tree_min_leaf"])
+        sign = ">=" if q["direction"] == "above" else "<="
+        question = f"For which factor ranges is {d['output']} {sign} {q['threshold']:g}?"
+        out.append(DiscoveryResults(question, d["output"], q["direction"], q["threshold"],
+                                    len(y), int(y.sum()), traj, stats, limits, tree, text,
+                                    q.get("label") or ""))
+    return out
 
 
-def write(res: DiscoveryResults, root: Path) -> Path:
-    """Write ``discovery/``: the PRIM trajectory, boxes and limits, the tree, a summary."""
+TABLES = {"prim_trajectory.csv": "trajectory", "prim_boxes.csv": "box_stats",
+          "prim_limits.csv": "box_limits", "tree_boxes.csv": "tree"}
+"""The tables of ``discovery/`` and the attribute each holds (a ``question`` column,
+``above`` or ``below``, says which question a row answers)."""
+
+
+def write(results: DiscoveryResults | list[DiscoveryResults], root: Path) -> Path:
+    """Write ``discovery/``: the PRIM trajectories, boxes and limits and the trees' boxes
+    (one table each, a ``question`` column saying which side), each tree as text
+    (``tree.txt``, or ``tree_above.txt`` and ``tree_below.txt`` when both are asked), and
+    ``summary.json`` (each question, its share of the sample, and where neither side
+    holds)."""
+    results = [results] if isinstance(results, DiscoveryResults) else list(results)
     d = Path(root) / "discovery"
     d.mkdir(parents=True, exist_ok=True)
-    write_atomic(d / "prim_trajectory.csv", res.trajectory.to_csv(index=False))
-    write_atomic(d / "prim_boxes.csv", res.box_stats.to_csv(index=False))
-    write_atomic(d / "prim_limits.csv", res.box_limits.to_csv(index=False))
-    write_atomic(d / "tree_boxes.csv", res.tree.to_csv(index=False))
-    write_atomic(d / "tree.txt", res.tree_text)
-    write_atomic(d / "summary.json", json.dumps(
-        {"question": res.question, "output": res.output, "direction": res.direction,
-         "threshold": res.threshold, "n_points": res.n_points,
-         "n_interest": res.n_interest}, indent=2) + "\n")
+    for file, attr in TABLES.items():
+        frames = [getattr(r, attr).assign(question=r.direction) for r in results]
+        frames = [f for f in frames if len(f)]
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        write_atomic(d / file, table.to_csv(index=False))
+    for r in results:
+        name = "tree.txt" if len(results) == 1 else f"tree_{r.direction}.txt"
+        write_atomic(d / name, r.tree_text)
+    questions = [{"question": r.question, "label": r.label, "output": r.output,
+                  "direction": r.direction, "threshold": r.threshold,
+                  "n_points": r.n_points, "n_interest": r.n_interest, "share": r.share}
+                 for r in results]
+    summary = {**questions[0], "questions": questions}
+    if len(results) == 2:  # the rest of the sampled space: neither side wins by its margin
+        n = results[0].n_points
+        summary["n_neither"] = n - sum(r.n_interest for r in results)
+        summary["share_neither"] = summary["n_neither"] / n if n else float("nan")
+    write_atomic(d / "summary.json", json.dumps(summary, indent=2) + "\n")
     return d
 
 
-def load_results(root: str | Path) -> DiscoveryResults | None:
-    """Read what :func:`write` wrote (None if the folder has no discovery)."""
+def load_results(root: str | Path) -> list[DiscoveryResults] | None:
+    """Read what :func:`write` wrote: one result per question (None if the folder has
+    no discovery)."""
     d = Path(root) / "discovery"
     if not (d / "summary.json").is_file():
         return None
@@ -277,14 +317,29 @@ def load_results(root: str | Path) -> DiscoveryResults | None:
         except pd.errors.EmptyDataError:
             return pd.DataFrame()
 
-    return DiscoveryResults(s["question"], s["output"], s["direction"], s["threshold"],
-                            s["n_points"], s["n_interest"], csv("prim_trajectory.csv"),
-                            csv("prim_boxes.csv"), csv("prim_limits.csv"),
-                            csv("tree_boxes.csv"), (d / "tree.txt").read_text())
+    tables = {file: csv(file) for file in TABLES}
+    questions = s.get("questions") or [s]
+    out = []
+    for q in questions:
+        parts = {}
+        for file, attr in TABLES.items():
+            t = tables[file]
+            if "question" in t.columns:
+                t = t[t["question"] == q["direction"]].drop(columns="question")
+            parts[attr] = t.reset_index(drop=True)
+        tree = d / ("tree.txt" if len(questions) == 1 else f"tree_{q['direction']}.txt")
+        out.append(DiscoveryResults(q["question"], q["output"], q["direction"],
+                                    q["threshold"], q["n_points"], q["n_interest"],
+                                    parts["trajectory"], parts["box_stats"],
+                                    parts["box_limits"], parts["tree"],
+                                    tree.read_text() if tree.is_file() else "",
+                                    q.get("label", "")))
+    return out
 
 
-def discover_folder(path: str | Path) -> tuple[DiscoveryResults, DesignOutputs]:
-    """Read a design's results folder, run PRIM and the tree, write ``discovery/``."""
+def discover_folder(path: str | Path) -> tuple[list[DiscoveryResults], DesignOutputs]:
+    """Read a design's results folder, run PRIM and the tree for each question, write
+    ``discovery/``."""
     from ..design import design_outputs
     from .sensitivity import write_outputs
 

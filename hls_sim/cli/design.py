@@ -105,10 +105,26 @@ def sensitivity_text(res) -> str:
     return "\n".join(lines)
 
 
-def discovery_text(res) -> str:
-    """PRIM boxes and the tree's rules, for the terminal."""
+def discovery_text(results) -> str:
+    """PRIM boxes and the tree's rules of each question, for the terminal; with both an
+    above and a below question, the shares of the sample where each holds and where
+    neither does."""
+    if not isinstance(results, list):
+        results = [results]
+    text = [_one_question(r) for r in results]
+    if len(results) == 2:
+        n = results[0].n_points
+        neither = n - sum(r.n_interest for r in results)
+        text.append("\nshares of the sampled space: " + "; ".join(
+            f"{r.label or r.question} {r.share:.0%}" for r in results) +
+            f"; neither {neither / n:.0%}" if n else "")
+    return "\n".join(text)
+
+
+def _one_question(res) -> str:
     sign = ">=" if res.direction == "above" else "<="
-    lines = [f"\n{res.question}", f"{res.n_interest} of {res.n_points} sample points have "
+    head = f"\n{res.label}: {res.question}" if res.label else f"\n{res.question}"
+    lines = [head, f"{res.n_interest} of {res.n_points} sample points ({res.share:.0%}) have "
              f"{res.output} {sign} {res.threshold:g}"]
     if not len(res.box_stats):
         lines.append("PRIM: no box denser than the data as a whole (the cases of interest are "

@@ -41,7 +41,7 @@ EXAMPLES = {
           hls-sim sensitivity --resume results/sobol_regime_gap-20261121-101500""",
     "discover": """\
         examples:
-          hls-sim discover experiments/when_collaboration_wins.yaml
-          hls-sim discover when_collaboration_wins --workers 2 --out results/wins
+          hls-sim discover experiments/who_wins.yaml                 # both sides
+          hls-sim discover who_wins_procurement --workers 2 --out results/wins
           hls-sim discover --resume results/wins             # finish, then find the boxes""",
 }

@@ -8,6 +8,7 @@ import copy
 import difflib
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -15,12 +16,13 @@ import yaml
 
 from .. import scenarios as scenario_files
 from .. import sizes
-from ..params import GROUPS, LEVER_GROUPS, ParameterError, make_params
+from ..params import GROUPS, LEVER_GROUPS, ParameterError, make_params, parameter_table
 from ..runner.models import model_adapter, summary_metrics
 from ..scenarios import Scenario, find_named, read_yaml
 from . import schema
 from .spec import (
     ANALYZE_SETTINGS,
+    ARM_MARK,
     DEFAULT_NOISE,
     DISTRIBUTIONS,
     FACTOR_KEYS,
@@ -28,6 +30,7 @@ from .spec import (
     MUST_MATCH,
     NAME,
     OUTPUT_KEYS,
+    PRIOR,
     SAMPLE_SETTINGS,
     SHIPPED_DIR,
     ExperimentFileError,
@@ -86,7 +89,8 @@ def from_manifest(design: dict[str, Any]) -> ExperimentSpec:
             _line_map(yaml.compose(text), (), lines)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         pass
-    return _Parser(design["raw"], path, lines, base_content=design.get("base_content")).parse()
+    return _Parser(design["raw"], path, lines, base_content=design.get("base_content"),
+                   priors_resolved=design.get("priors")).parse()
 
 
 # --------------------------------------------------------------------------- parsing
@@ -94,11 +98,16 @@ def from_manifest(design: dict[str, Any]) -> ExperimentSpec:
 
 class _Parser:
     def __init__(self, raw: dict[str, Any], path: Path | None, lines: dict[tuple, int],
-                 base_content: dict[str, Any] | None = None):
+                 base_content: dict[str, Any] | None = None,
+                 priors_resolved: dict[str, list[float]] | None = None):
         self.raw = raw
         self.path = path
         self.lines = lines
         self.base_content = base_content
+        # On --resume: the prior ranges the design was drawn from (recorded in its
+        # manifest), not today's, so the factors are the ones its sample has.
+        self.priors_resolved = priors_resolved
+        self.priors_used: dict[str, list[float]] = {}
 
     def err(self, path: tuple, message: str) -> ExperimentFileError:
         return ExperimentFileError(f"{_where(self.path, self.lines, path)}: {message}")
@@ -146,7 +155,8 @@ class _Parser:
             model=model, model_kind=kind, steps=steps, base=base, constants=constants,
             arms=arms, arm_params=arm_params, factors=factors, outputs=outputs, method=method,
             sample=sample, analyze=analyze, replicates=replicates, reduce=reduce, seed=seed,
-            seeds=seeds, noise=noise, checks=checks, discover=discover, lines=self.lines)
+            seeds=seeds, noise=noise, checks=checks, discover=discover,
+            priors_used=dict(self.priors_used), lines=self.lines)
 
     # -- pieces -----------------------------------------------------------------------
 
@@ -282,25 +292,41 @@ class _Parser:
     def factors(self, kind: str, model: str, arms: dict[str, dict[str, Any]],
                 arm_params: dict[str, dict[str, Any]], method: str) -> list[Factor]:
         factors = self.raw.get("factors")
-        if not isinstance(factors, dict) or not factors:
+        if factors is None and self.raw.get("priors") is not None:
+            factors = {}
+        if not isinstance(factors, dict) or (not factors and self.raw.get("priors") is None):
             raise self.err(("factors",), "factors must be a mapping of name: bounds or "
                            "settings, with at least two factors")
+        factors = {**factors, **self.prior_factors(kind, factors)}
         if len(factors) < 2:
-            raise self.err(("factors",), "a sensitivity analysis needs at least two factors")
+            raise self.err(("factors",) if "factors" in self.raw else ("priors",),
+                           "a sensitivity analysis needs at least two factors")
         accepted = None if kind == "hls_sim" else _arguments(model, kind)
         out = []
         for name, value in factors.items():
             at = ("factors", name)
             if not isinstance(name, str):
                 raise self.err(at, f"factor {name!r} is not a name")
+            param, mark, arm = name.partition(ARM_MARK)
+            if mark:
+                if arm not in arms:
+                    raise self.unknown(at, arm, list(arms), f"arm in factor {name}:")
+                if isinstance(value, dict) and value.get("arms") is not None:
+                    raise self.err(at + ("arms",), f"factor {name} names its arm after "
+                                   f"'{ARM_MARK}': give arms: or '{ARM_MARK}{arm}', not both")
+                value = {"bounds": value} if isinstance(value, list | str) else \
+                    {**value} if isinstance(value, dict) else value
+                if isinstance(value, dict):
+                    value["arms"] = [arm]
             spec_type = None
             if kind == "hls_sim":
-                spec_type = _field_type(name)
+                spec_type = _field_type(param)
                 if spec_type is None:
-                    raise self.unknown(at, name, _factor_names(), "parameter")
-            elif accepted is not None and name not in accepted:
-                raise self.unknown(at, name, sorted(accepted), f"argument of {model}:")
-            out.append(self.factor(name, value, at, spec_type, arms))
+                    raise self.unknown(at, param, _factor_names(), "parameter")
+            elif accepted is not None and param not in accepted:
+                raise self.unknown(at, param, sorted(accepted), f"argument of {model}:")
+            f = self.factor(name, value, at, spec_type, arms, param)
+            out.append(replace(f, param=param) if mark else f)
         groups = [f.group for f in out if f.group]
         if groups and method not in ("sobol", "morris"):
             raise self.err(("factors",), f"groups are for sobol and morris only; {method} "
@@ -309,10 +335,58 @@ class _Parser:
             raise self.err(("factors",), "groups: at least two groups are needed")
         return out
 
+    def prior_factors(self, kind: str, listed: dict[str, Any]) -> dict[str, Any]:
+        """The factors ``priors:`` adds: every parameter outside the lever groups with a
+        documented prior range (uniform over it, in every arm), unless listed by hand or
+        excluded. The lines of errors about them point at ``priors:``."""
+        value = self.raw.get("priors")
+        if value is None:
+            return {}
+        if kind != "hls_sim":
+            raise self.err(("priors",), "priors: is for hls_sim (its parameters document "
+                           "prior ranges); list another model's factors with their bounds")
+        settings = schema.PriorsSection.model_validate({} if value == "all" else value)
+        table = _prior_table() if self.priors_resolved is None else \
+            {k: list(v) for k, v in self.priors_resolved.items()}
+        groups_known = [g for g in GROUPS if g not in LEVER_GROUPS]
+        for g in settings.groups or []:
+            if g not in groups_known:
+                raise self.unknown(("priors", "groups"), g, groups_known, "parameter group")
+        for name in settings.exclude:
+            if name not in table:
+                raise self.unknown(("priors", "exclude"), name, sorted(table),
+                                   "parameter with a prior range")
+        out: dict[str, Any] = {}
+        by_hand = {str(n).partition(ARM_MARK)[0] for n in listed}
+        for name in table:
+            group = name.partition(".")[0]
+            if group in LEVER_GROUPS or name in by_hand or name in settings.exclude:
+                continue
+            if (group not in settings.groups) if settings.groups is not None else \
+                    group == "appraisal":  # appraisal values do not change a run
+                continue
+            out[name] = {"bounds": PRIOR}
+            if settings.group == "parameter_group":
+                out[name]["group"] = group
+            if ("priors",) in self.lines:
+                self.lines.setdefault(("factors", name), self.lines[("priors",)])
+        return out
+
     def factor(self, name: str, value: Any, at: tuple, field_type: Any,
-               arms: dict[str, dict[str, Any]]) -> Factor:
-        if isinstance(value, list):
+               arms: dict[str, dict[str, Any]], param: str | None = None) -> Factor:
+        param = param or name
+        if isinstance(value, list | str):
             value = {"bounds": value}
+        prior = isinstance(value, dict) and value.get("bounds") == PRIOR
+        if prior:
+            table = _prior_table() if self.priors_resolved is None else \
+                self.priors_resolved
+            if param not in table:
+                raise self.err(at, f"factor {name}: {param} has no documented prior range "
+                               "(give bounds: [lower, upper]); parameters with one: see "
+                               "docs/ODD.md")
+            value = {**value, "bounds": list(table[param])}
+            self.priors_used[param] = list(table[param])
         if not isinstance(value, dict):
             raise self.err(at, f"factor {name}: give bounds [lower, upper] or a mapping with "
                            f"bounds/dist/levels/group/arms, not {value!r}")
@@ -362,13 +436,15 @@ class _Parser:
                 for b in bounds):
             raise self.err(at + ("bounds",) if "bounds" in value else at,
                            f"factor {name}: {dist} needs bounds: [{', '.join(want)}]"
-                           + (" (and optionally a location)" if dist == "weibull" else ""))
+                           + (" (and optionally a location)" if dist == "weibull" else "")
+                           + (" or bounds: prior (the parameter's documented prior range)"
+                              if dist == "unif" else ""))
         b = [float(x) for x in bounds]
         problem = _bad_distribution(dist, b)
         if problem:
             raise self.err(at + ("bounds",), f"factor {name}: {problem}")
         integer = field_type is int
-        return Factor(name, dist, tuple(b), group, arm_list, None, integer)
+        return Factor(name, dist, tuple(b), group, arm_list, None, integer, prior=prior)
 
     def outputs(self, kind: str, model: str, arms: dict[str, dict[str, Any]],
                 factors: list[Factor], arm_params: dict[str, dict[str, Any]],
@@ -432,7 +508,7 @@ class _Parser:
     def reporters(self, model: str, params: dict[str, Any], factors: list[Factor],
                   steps: int | None) -> set[str]:
         """The Mesa model's model reporters, from one model built at the factors' middles."""
-        kwargs = {**params, **{f.name: _middle(f) for f in factors}}
+        kwargs = {**params, **{f.parameter: _middle(f) for f in factors}}
         try:
             return model_adapter(model, steps).outputs(kwargs) or set()
         except ValueError as exc:
@@ -551,13 +627,34 @@ class _Parser:
             if "output" not in value:
                 raise self.err(("discover",), "discover needs output: one of the outputs")
             raise self.unknown(("discover", "output"), out["output"], names, "output")
-        if ("above" in value) == ("below" in value):
-            raise self.err(("discover",), "discover needs exactly one of above: T or below: T "
-                           "(the cases of interest: output >= T, or output <= T)")
-        side = "above" if "above" in value else "below"
-        out["direction"] = side
-        out["threshold"] = float(value[side])
-        out.pop("above", None), out.pop("below", None)
+        if "above" not in value and "below" not in value:
+            raise self.err(("discover",), "discover needs above: T, below: T or both (the "
+                           "cases of interest: output >= T, output <= T; with both, each "
+                           "side is a question of its own)")
+        if "above" in value and "below" in value and value["below"] >= value["above"]:
+            raise self.err(("discover", "below"), f"discover: below={value['below']!r} must "
+                           f"be less than above={value['above']!r} (the two questions are "
+                           "the two ends of the output: output >= above, output <= below)")
+        for side in ("above", "below"):
+            key = f"{side}_label"
+            if key in value and side not in value:
+                raise self.err(("discover", key), f"discover: {key} names the question of "
+                               f"{side}: T, which is not given")
+        questions = []
+        for side in ("above", "below"):
+            if side not in value:
+                continue
+            sign = ">=" if side == "above" else "<="
+            label = out.get(f"{side}_label") or \
+                f"{out['output']} {sign} {float(value[side]):g}"
+            questions.append({"direction": side, "threshold": float(value[side]),
+                              "label": label})
+        out["questions"] = questions
+        # the first question, for readers of a one-sided section
+        out["direction"], out["threshold"] = questions[0]["direction"], \
+            questions[0]["threshold"]
+        for key in ("above", "below", "above_label", "below_label"):
+            out.pop(key, None)
         return out
 
 
@@ -575,6 +672,14 @@ def arm_content(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, An
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _prior_table() -> dict[str, list[float]]:
+    """Every parameter outside the lever groups with a documented prior range (low,
+    high), in the order of the parameter table; levers with a prior range are listed
+    too (for ``bounds: prior``) but :func:`_Parser.prior_factors` leaves them out: a
+    lever is set per arm, by hand."""
+    return {r["name"]: list(r["prior"]) for r in parameter_table() if r["prior"]}
 
 
 def _factor_names() -> list[str]:

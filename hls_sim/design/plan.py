@@ -51,14 +51,14 @@ class DesignEnsemble:
 
     def runs(self) -> list[RunSpec]:
         probed = set(noise_points(self.spec, self.n_points))
-        applies = {arm: [f.name for f in self.spec.factors if f.applies_to(arm)]
-                   for arm in self.arms}
+        applies = {arm: [(f.name, f.parameter) for f in self.spec.factors
+                         if f.applies_to(arm)] for arm in self.arms}
         out = []
         for i, vals in enumerate(self.values()):
             for k in self.replicates_at(i, probed):
                 seed = seed_for(self.spec, i, k)
                 for arm in self.arms:
-                    over = tuple((n, vals[n]) for n in applies[arm])
+                    over = tuple((p, vals[n]) for n, p in applies[arm])
                     out.append(RunSpec(arm, k, seed, (), over, i))
         return out
 
@@ -99,6 +99,15 @@ class DesignEnsemble:
                 "method": spec.method, "factors": spec.factor_names,
                 "outputs": spec.output_names, "n_points": self.n_points,
                 "runs_planned": len(runs), "samples_sha256": samples_hash(self.X),
+                # the prior ranges drawn from (so --resume rebuilds these factors even if
+                # a later version documents other ranges), and every factor as sampled
+                "priors": spec.priors_used,
+                "factor_ranges": {f.name: {
+                    "parameter": f.parameter, "dist": f.dist,
+                    "bounds": None if f.levels is not None else list(f.bounds),
+                    "levels": list(f.levels) if f.levels is not None else None,
+                    "group": f.group, "arms": list(f.arms) if f.arms else None,
+                    "prior": f.prior} for f in spec.factors},
             },
         }
 

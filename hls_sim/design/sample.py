@@ -45,7 +45,7 @@ def check_values(spec: ExperimentSpec, X: np.ndarray) -> None:
                 continue
             for v in values:
                 try:
-                    make_params({**params, f.name: v})
+                    make_params({**params, f.parameter: v})
                 except ParameterError as exc:
                     raise ExperimentFileError(
                         f"{spec.where('factors', f.name)}: factor {f.name} reaches {v!r} in "

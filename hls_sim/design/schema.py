@@ -44,6 +44,8 @@ class DiscoverSection(_Section):
     output: str | None = None
     above: float | None = None
     below: float | None = None
+    above_label: str | None = None
+    below_label: str | None = None
     density: float = Field(0.8, gt=0.0, le=1.0)
     boxes: int = Field(2, ge=1)
     peel_alpha: float = Field(0.05, gt=0.0, le=0.5)
@@ -51,6 +53,19 @@ class DiscoverSection(_Section):
     mass_min: float = Field(0.05, gt=0.0, le=0.5)
     tree_depth: int = Field(3, ge=1)
     tree_min_leaf: float = Field(0.05, gt=0.0, le=0.5)
+
+
+class PriorsSection(_Section):
+    """Factors drawn from the parameters' documented prior ranges (``priors: all`` is
+    ``priors: {}``): every parameter outside the two lever groups that has a prior range,
+    uniform over it, the same value in every arm (a feature of the world, not of how it
+    is commissioned)."""
+
+    exclude: list[str] = Field(default_factory=list,
+                               description="parameters to leave at their defaults")
+    groups: list[str] | None = Field(None, description="only these parameter groups")
+    group: Literal["parameter_group"] | None = Field(
+        None, description="'parameter_group': Sobol and Morris indices per parameter group")
 
 
 class FactorSection(_Section):
@@ -96,6 +111,7 @@ class ExperimentFile(_Section):
     noise: Any = None
     checks: Any = None
     discover: Any = None
+    priors: Any = None
 
     @field_validator("description")
     @classmethod
@@ -106,9 +122,9 @@ class ExperimentFile(_Section):
 
 
 SECTIONS: dict[str, type[_Section]] = {"noise": NoiseSection, "checks": ChecksSection,
-                                        "discover": DiscoverSection}
+                                        "discover": DiscoverSection, "priors": PriorsSection}
 WHAT = {(): "key", ("noise",): "noise setting", ("checks",): "check",
-        ("discover",): "discover setting"}
+        ("discover",): "discover setting", ("priors",): "priors setting"}
 EXPLAIN = {  # what the value of a key is, where a type error needs words
     "reduce": "how replicates at a sample point are combined",
     "seeds": "'common': replicate k uses the same seed at every sample point",
@@ -123,11 +139,14 @@ def problem(data: dict[str, Any]) -> tuple[tuple, str] | None:
         return found
     for name, section in SECTIONS.items():
         value = data.get(name)
-        if value is None or (name == "noise" and value is False):
+        if value is None or (name == "noise" and value is False) or \
+                (name == "priors" and value == "all"):
             continue
         if not isinstance(value, dict):
-            what = "{points: P, replicates: R} (extra replicates at P sample points), or " \
-                "false" if name == "noise" else "of settings"
+            what = {"noise": "{points: P, replicates: R} (extra replicates at P sample "
+                    "points), or false",
+                    "priors": "of settings (exclude, groups, group), or 'all' (every "
+                    "parameter with a documented prior range)"}.get(name, "of settings")
             return (name,), f"{name} must be a mapping {what}"
         found = _first(section, value, (name,))
         if found:

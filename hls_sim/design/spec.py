@@ -60,6 +60,11 @@ DISTRIBUTIONS = {  # SALib's distributions: the numbers its "bounds" entry holds
     "weibull": ("shape", "scale"),
 }
 FACTOR_KEYS = ("bounds", "dist", "levels", "group", "arms")
+PRIOR = "prior"
+"""A factor's bounds given as ``prior``: the parameter's documented prior range."""
+ARM_MARK = "@"
+"""``parameter@arm``: a factor that sets a parameter in one arm only (so one parameter can
+be varied separately, over different ranges, in each arm)."""
 OUTPUT_KEYS = ("name", "metric", "arm", "difference")
 DEFAULT_NOISE = NoiseSection().model_dump()
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -81,6 +86,10 @@ class Factor:
         arms: the arms it applies to (None: every arm).
         levels: for a factor taking a few values: the values (sampled evenly).
         integer: round sampled values to whole numbers (integer parameters).
+        param: the parameter (or argument) the factor sets, when its name is not the
+            parameter's: ``practice.discretion@collaborative`` sets
+            ``practice.discretion`` in the ``collaborative`` arm only.
+        prior: the bounds came from the parameter's documented prior range.
     """
 
     name: str
@@ -90,6 +99,13 @@ class Factor:
     arms: tuple[str, ...] | None = None
     levels: tuple[Any, ...] | None = None
     integer: bool = False
+    param: str | None = None
+    prior: bool = False
+
+    @property
+    def parameter(self) -> str:
+        """The parameter (or model argument) this factor sets."""
+        return self.param or self.name
 
     def value(self, u: float) -> Any:
         """The model's value for a sampled value ``u``."""
@@ -151,6 +167,7 @@ class ExperimentSpec:
     noise: dict[str, int] | None
     checks: dict[str, float]
     discover: dict[str, Any] | None
+    priors_used: dict[str, list[float]] = field(default_factory=dict)
     lines: dict[tuple, int] = field(default_factory=dict, repr=False)
 
     @property

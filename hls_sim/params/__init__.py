@@ -149,14 +149,22 @@ class SupportParams(_Group):
     progress_per_week: float = P(0.07, "severity/week", "assumption",
                                  "fall in need severity per week from a practitioner's whole "
                                  "effort at full skill, relationship, engagement and coverage", ge=0.0, le=1.0)
-    coverage_exponent: float = P(0.5, "-", "assumption (holistic work: brief mechanism 5)",
+    coverage_exponent: float = P(0.5, "-", "assumption (holistic work: brief mechanism 5); "
+                                 f"prior 0-1: no mechanism-level figure found ({EV} COL-04: "
+                                 "partnership working shows little outcome effect; REL-03 "
+                                 "measures a whole model, Housing First, not this form)",
                                  "how strongly progress depends on the share of a person's "
-                                 "need burden worked on together", ge=0.0)
-    relationship_weeks: float = P(8.0, "weeks", "assumption (relationships take weeks)",
-                                  "time constant for a relationship to build", gt=0.0)
-    relationship_floor: float = P(0.3, "share", "assumption",
+                                 "need burden worked on together (0: not at all; 1: in "
+                                 "proportion)", prior=(0.0, 1.0), ge=0.0)
+    relationship_weeks: float = P(8.0, "weeks", "assumption (relationships take weeks); "
+                                  "prior 4-16 weeks: one to four months, no figure found",
+                                  "time constant for a relationship to build",
+                                  prior=(4.0, 16.0), gt=0.0)
+    relationship_floor: float = P(0.3, "share", f"assumption; prior 0.1-0.8: {EV} REL-01 "
+                                  "gives the direction only (continuity went with lower "
+                                  "mortality in 18 of 22 studies; no pooled size)",
                                   "share of full effect a practitioner has with no relationship yet",
-                                  ge=0.0, le=1.0)
+                                  prior=(0.1, 0.8), ge=0.0, le=1.0)
     direct_hours_per_case: float = P(3.5, "hours/week", "assumption, informed by Homeless "
                                      "Link (2017) Housing First in England: caseloads of 5-7",
                                      "direct work each person on a caseload needs", gt=0.0)
@@ -166,8 +174,10 @@ class SupportParams(_Group):
                                  gt=0.0, lt=1.0)
     refer_on_threshold: float = P(0.45, "severity 0-1", "assumption",
                                   "an out-of-scope need this severe is referred on", gt=0.0, le=1.0)
-    handoff_loss: float = P(0.30, "probability", "assumption (assess-do-refer; " + SEED_SCOT + ")",
-                            "chance a cold hand-off loses the person", ge=0.0, le=1.0)
+    handoff_loss: float = P(0.30, "probability", "assumption (assess-do-refer; " + SEED_SCOT +
+                            "); prior 0.1-0.5: no figure found for this population",
+                            "chance a cold hand-off loses the person", prior=(0.1, 0.5),
+                            ge=0.0, le=1.0)
     warm_trust: float = P(0.5, "trust 0-1", "assumption",
                           "trust between two organisations above which a hand-off is warm",
                           ge=0.0, le=1.0)
@@ -177,16 +187,21 @@ class SupportParams(_Group):
                                     "engagement lost each week on a waiting list", ge=0.0)
     handoff_engagement_loss: float = P(0.10, "per hand-off", "assumption",
                                        "engagement lost when told to start again elsewhere", ge=0.0)
-    creaming_strength: float = P(1.0, "-", "assumption (creaming and parking, brief mechanism 4)",
-                                 "how far payment on results reorders waiting lists by "
-                                 "expected success", ge=0.0)
-    parking_strength: float = P(0.8, "-", "assumption (brief mechanism 4)",
+    creaming_strength: float = P(1.0, "-", "assumption (creaming and parking, brief mechanism "
+                                 f"4); prior 0-2: {EV} PBR-06 finds creaming widespread but "
+                                 "gives no size", "how far payment on results reorders waiting "
+                                 "lists by expected success", prior=(0.0, 2.0), ge=0.0)
+    parking_strength: float = P(0.8, "-", f"assumption (brief mechanism 4); prior 0.2-1, "
+                                f"bounded by {EV} PBR-06 (Work Programme contractors spent "
+                                "£630 per harder-to-help participant against £1,360 bid: "
+                                "about half; the results share behind it differs)",
                                 "how far payment on results reduces effort on the "
-                                "least likely to succeed", ge=0.0, le=1.0)
+                                "least likely to succeed", prior=(0.2, 1.0), ge=0.0, le=1.0)
     gaming_propensity: float = P(0.35, "probability at full pressure",
-                                 "assumption (brief mechanism 7)",
+                                 "assumption (brief mechanism 7); prior 0-0.6: no measured "
+                                 "rate of misrecorded outcomes found",
                                  "chance an unmet measure is recorded as met when pay depends on it",
-                                 ge=0.0, le=1.0)
+                                 prior=(0.0, 0.6), ge=0.0, le=1.0)
     results_effort: float = P(
         0.2, "share of progress at full results pay", f"assumption, bounded by {EV} PBR-04 "
         "(in-treatment abstinence rose, OR 1.5, in drug-recovery PbR areas while starts and "
@@ -284,11 +299,16 @@ class LearningParams(_Group):
                              ge=0.0, le=1.0)
     practice_learning_per_week: float = P(0.004, "per week", "assumption",
                                           "skill gained per week of working a domain", ge=0.0)
-    reflection_learning: float = P(0.05, "per learning meeting", SEED_CORNWALL + "; size assumed",
+    reflection_learning: float = P(0.05, "per learning meeting", SEED_CORNWALL + "; size "
+                                   f"assumed, prior 0-0.1 (none to double; {EV} COL-04: no "
+                                   "outcome figure for partnership learning)",
                                    "pull of each practitioner's skill towards the place's "
-                                   "shared knowledge at a learning meeting", ge=0.0, le=1.0)
-    meeting_learning_gain: float = P(0.06, "per meeting", SEED_CORNWALL + "; size assumed",
-                                     "system learning gained at a learning meeting", ge=0.0)
+                                   "shared knowledge at a learning meeting", prior=(0.0, 0.1),
+                                   ge=0.0, le=1.0)
+    meeting_learning_gain: float = P(0.06, "per meeting", SEED_CORNWALL + "; size assumed, "
+                                     f"prior 0-0.12 (none to double; {EV} COL-04)",
+                                     "system learning gained at a learning meeting",
+                                     prior=(0.0, 0.12), ge=0.0)
     system_learning_decay: float = P(0.003, "per week", "assumption",
                                      "forgetting of place learning", ge=0.0, le=1.0)
     trial_rate_per_year: float = P(2.0, "trials/organisation/year",
@@ -333,9 +353,11 @@ class LearningParams(_Group):
     best_practice_quantile: float = P(0.9, "quantile", "assumption",
                                       "the place's shared knowledge: this quantile of "
                                       "practitioners' skill in each domain", ge=0.0, le=1.0)
-    new_hire_pull: float = P(0.5, "share of gap per unit of system learning", "assumption",
+    new_hire_pull: float = P(0.5, "share of gap per unit of system learning", "assumption; "
+                             "prior 0-1 (its whole range: no figure found for induction into "
+                             "a place's practice)",
                              "how far a new hire starts towards the place's shared knowledge",
-                             ge=0.0, le=1.0)
+                             prior=(0.0, 1.0), ge=0.0, le=1.0)
     spread_rate: float = P(0.3, "share of gap per meeting at full trust", "assumption",
                            "how much of the gap to the best partner's grown practice a "
                            "learning meeting closes", ge=0.0, le=1.0)
@@ -757,7 +779,8 @@ def parameter_names() -> list[str]:
 
 
 def parameter_table() -> list[dict[str, Any]]:
-    """One row per parameter: name, default, unit, source, description (for docs/ODD.md)."""
+    """One row per parameter: name, default, unit, source, description and prior range
+    (low, high; None where the parameter has none) (for docs/ODD.md)."""
     rows = []
     for group, cls in GROUPS.items():
         for fname, field in cls.model_fields.items():
@@ -768,6 +791,7 @@ def parameter_table() -> list[dict[str, Any]]:
                 "unit": extra.get("unit", ""),
                 "source": extra.get("source", ""),
                 "description": field.description or "",
+                "prior": extra.get("prior"),
             })
     return rows
 

@@ -39,9 +39,13 @@ def factor_info(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
     table = {r["name"]: r for r in parameter_table()} if manifest.get("model") == \
         "hls_sim" else {}
     out = {}
-    for name, value in (raw.get("factors") or {}).items():
-        spec = value if isinstance(value, dict) else {"bounds": value}
-        row = table.get(name, {})
+    # Every factor as sampled (with those priors: added), where the manifest has them.
+    ranges = design.get("factor_ranges") or {
+        name: value if isinstance(value, dict) else {"bounds": value}
+        for name, value in (raw.get("factors") or {}).items()}
+    for name, spec in ranges.items():
+        spec = {k: v for k, v in spec.items() if v is not None}
+        row = table.get(spec.get("parameter") or str(name).partition("@")[0], {})
         source = str(row.get("source", ""))
         rng = (f"levels {spec['levels']}" if "levels" in spec else
                f"{spec.get('dist', 'unif')} {spec.get('bounds')}")
@@ -50,7 +54,8 @@ def factor_info(manifest: dict[str, Any]) -> dict[str, dict[str, str]]:
                      "default": "" if not row else repr(row.get("default")),
                      "assumed": "yes" if "assum" in source.lower() else
                      ("no" if source else ""),
-                     "range": rng, "group": spec.get("group") or "",
+                     "range": rng + (" (its prior range)" if spec.get("prior") else ""),
+                     "group": spec.get("group") or "",
                      "arms": ", ".join(spec["arms"]) if isinstance(spec.get("arms"), list)
                      else (spec.get("arms") or "all")}
     return out
@@ -232,23 +237,31 @@ def write_report(results_dir: str | Path) -> Path:
         add(sensitivity_figures.convergence(sres.convergence, sres.method, names),
             "convergence", f"Convergence: {sensitivity_figures.INDEX_LABEL[sens.MAIN_INDEX[sres.method]]} "
             "at N/4, N/2 and N, with intervals: flat lines have converged", "sensitivity")
-    boxes_words: list[str] = []
+    discoveries: list[dict[str, Any]] = []
+    sides: list[str] = []
     if dres is not None:
         points = pd.read_parquet(root / "outputs" / "points.parquet")
-        y = disc.interest(points[dres.output].to_numpy(dtype=float), dres.direction,
-                          dres.threshold)
-        y = np.where(points[dres.output].isna(), 0, y)
-        add(sensitivity_figures.prim_tradeoff(dres.trajectory, raw.get("discover", {}).get(
-            "density", 0.8)), "prim_tradeoff", "PRIM's peeling trajectory: each point a box, "
-            "from everything (coverage 1) to small, dense boxes; the star is the box chosen",
-            "discovery")
-        add(sensitivity_figures.prim_boxes(dres.box_limits, dres.box_stats), "prim_boxes",
-            "PRIM boxes: the range of each restricted factor within the sampled range",
-            "discovery")
-        add(sensitivity_figures.prim_scatter(points, y, dres.box_limits), "prim_scatter",
-            "Every sample point, red where the outcome of interest holds, with the first box",
-            "discovery")
-        boxes_words = box_sentences(dres, info)
+        density = raw.get("discover", {}).get("density", 0.8)
+        for q in dres:
+            tag = "" if len(dres) == 1 else f"_{q.direction}"
+            section = f"discovery-{q.direction}"
+            y = disc.interest(points[q.output].to_numpy(dtype=float), q.direction,
+                              q.threshold)
+            y = np.where(points[q.output].isna(), 0, y)
+            add(sensitivity_figures.prim_tradeoff(q.trajectory, density), f"prim_tradeoff{tag}",
+                "PRIM's peeling trajectory: each point a box, from everything (coverage 1) "
+                "to small, dense boxes; the star is the box chosen", section)
+            add(sensitivity_figures.prim_boxes(q.box_limits, q.box_stats), f"prim_boxes{tag}",
+                "PRIM boxes: the range of each restricted factor within the sampled range",
+                section)
+            add(sensitivity_figures.prim_scatter(points, y, q.box_limits), f"prim_scatter{tag}",
+                "Every sample point, red where the outcome of interest holds, with the first "
+                "box", section)
+            discoveries.append({"direction": q.direction, "label": q.label,
+                                "question": q.question, "words": box_sentences(q, info),
+                                "prim": _prim_table(q),
+                                "tree": q.tree.to_dict("records") if len(q.tree) else []})
+        sides = sides_sentences(dres)
 
     html = TEMPLATES.get_template("sensitivity_report.html.j2").render(
         title=f"hls_sim sensitivity: {m.get('name')}", manifest=m, design=design, raw=raw,
@@ -257,9 +270,7 @@ def write_report(results_dir: str | Path) -> Path:
         checks=sres.checks if sres is not None else [],
         noise=sres.noise.to_dict("records") if sres is not None else [],
         method=sres.method if sres is not None else design.get("method"),
-        figures=figs, discovery=dres, boxes_words=boxes_words,
-        prim=_prim_table(dres), tree=dres.tree.to_dict("records") if dres is not None
-        and len(dres.tree) else [],
+        figures=figs, discoveries=discoveries, sides_words=sides,
         results_dir=str(root), command=" ".join(m.get("sessions", [{}])[0].get("command", []))
         or "(python API)", timings=m.get("timings", {}), failures=m.get("failures", []),
         arms=m.get("scenarios", []), isnan=_isnan,
@@ -322,6 +333,19 @@ def box_sentences(d: disc.DiscoveryResults, info: dict[str, dict[str, str]]) -> 
                    f"region holds {b['coverage']:.0%} of all the cases where it holds "
                    f"(coverage), from {int(b['n'])} points.")
     return out
+
+
+def sides_sentences(results: list[disc.DiscoveryResults]) -> list[str]:
+    """With an above and a below question: how much of the sampled space each side
+    holds, and how much neither."""
+    if len(results) != 2:
+        return []
+    n = results[0].n_points
+    neither = n - sum(r.n_interest for r in results)
+    parts = [f"{escape(r.label or r.question)}: {r.n_interest} of {n} points "
+             f"(<b>{r.share:.0%}</b>)" for r in results]
+    return ["Both sides of one question. " + "; ".join(parts) +
+            f"; neither by its margin: {neither} ({neither / n:.0%})." if n else ""]
 
 
 def _prim_table(d: disc.DiscoveryResults | None) -> list[dict[str, Any]]:
