@@ -231,8 +231,9 @@ def yearly_quantities(results: Any, p: AppraisalParams, years: int | None = None
                       ) -> pd.DataFrame:
     """Each run's appraisal years: one row per scenario, replicate and year.
 
-    Columns: ``paid`` and ``commissioning`` (£ in the reporting price year: the
-    model's money is uprated from ``money_price_year`` when that is set), one
+    Columns: ``paid``, ``commissioning`` and ``backbone`` (the commissioner's spending,
+    £ in the reporting price year: the model's money is uprated from
+    ``money_price_year`` when that is set), one
     ``units_<resource>`` per resource (expected services used by that year's crises),
     ``cost_<resource>`` (£), ``crises``, ``people_weeks``, ``wellbys`` (life
     satisfaction points x person-years), and ``spend_<category>`` for providers.
@@ -248,12 +249,16 @@ def yearly_quantities(results: Any, p: AppraisalParams, years: int | None = None
                              "weeks the appraisal period needs")
     ts["year"] = ts["week"] // WEEKS_PER_YEAR
     # Optional columns: absent, or absent from some arms (NaN after concatenation), is 0.
-    ts["commissioning"] = (pd.to_numeric(ts["spend_commissioning"], errors="coerce").fillna(0.0)
-                           if "spend_commissioning" in ts else 0.0)
+    # The commissioner's own spending besides contract payments: running tenders and
+    # reviews, and a partnership's backbone team (paid from the budget, so it is the
+    # commissioner's cost as much as the contracts are).
+    for col, src in (("commissioning", "spend_commissioning"), ("backbone", "spend_backbone")):
+        ts[col] = pd.to_numeric(ts[src], errors="coerce").fillna(0.0) if src in ts else 0.0
     for c in PROVIDER_SPEND:
         col = f"spend_{c}"
         ts[col] = pd.to_numeric(ts[col], errors="coerce").fillna(0.0) if col in ts else 0.0
-    sums = ["paid_to_providers", "commissioning", "wellbeing_sum", "people_in_place",
+    sums = ["paid_to_providers", "commissioning", "backbone", "wellbeing_sum",
+            "people_in_place",
             *CRISIS_COLUMNS, *(f"spend_{c}" for c in PROVIDER_SPEND)]
     num = ts[sums].apply(pd.to_numeric, errors="coerce")
     if not np.isfinite(num.to_numpy(float)).all():
@@ -262,13 +267,15 @@ def yearly_quantities(results: Any, p: AppraisalParams, years: int | None = None
                              "non-numeric values")
     if p.money_price_year is not None:
         money = uprate(1.0, p.money_price_year, p.price_year, p.deflator)
-        for c in ["paid_to_providers", "commissioning", *(f"spend_{c}" for c in PROVIDER_SPEND)]:
+        for c in ["paid_to_providers", "commissioning", "backbone",
+                  *(f"spend_{c}" for c in PROVIDER_SPEND)]:
             num[c] = num[c] * money
     num[RUN_KEYS + ["year"]] = ts[RUN_KEYS + ["year"]]
     y = num.groupby(RUN_KEYS + ["year"], sort=True).sum().reset_index()
     out = y[RUN_KEYS + ["year"]].copy()
     out["paid"] = y["paid_to_providers"]
     out["commissioning"] = y["commissioning"]
+    out["backbone"] = y["backbone"]
     costs = unit_costs(p)
     out["crises"] = y[list(CRISIS_COLUMNS)].sum(axis=1)
     for r in RESOURCES:
@@ -324,6 +331,8 @@ def _ledger(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
         y["paid"], df_std)
     add(p.commissioner, "commissioning", "commissioned service", True, y["commissioning"],
         "£", y["commissioning"], df_std)
+    add(p.commissioner, "partnership backbone", "commissioned service", True, y["backbone"],
+        "£", y["backbone"], df_std)
     for r in RESOURCES:
         add(p.payers[r], RESOURCE_LABELS[r], "crisis services", True, y[f"units_{r}"],
             "units", y[f"cost_{r}"], df_std)
@@ -338,7 +347,8 @@ def _ledger(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
 def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
     """Per run (scenario, replicate): present values the figures are built from.
 
-    Columns: cost (£, commissioner's spend, before optimism bias), crisis_cost (£, all
+    Columns: cost (£, commissioner's spend: contract payments, commissioning and a
+    partnership's backbone, before optimism bias), crisis_cost (£, all
     payers) and crisis_cost_<payer>, wellbys (discounted WELLBY level), wellbys_raw
     (undiscounted), crises_pv (discounted count), crises (undiscounted), people (mean
     people in the place per week).
@@ -349,7 +359,7 @@ def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
                             else p.discount_schedule)[y["year"].to_numpy()]
     crisis = sum(y[f"cost_{r}"] for r in RESOURCES)
     cols = {
-        "cost": (y["paid"] + y["commissioning"]) * df_std,
+        "cost": (y["paid"] + y["commissioning"] + y["backbone"]) * df_std,
         "crisis_cost": crisis * df_std,
         "wellbys": y["wellbys"] * df_w,
         "wellbys_raw": y["wellbys"],
