@@ -69,8 +69,6 @@ def comparison(loaded: list, args: argparse.Namespace):
         arms, arm, note = loaded, None, "it was left out (--skip-no-service)"
     else:
         arms, arm, note = with_no_service(loaded)
-        if note:
-            print(f"hls-sim: no no-service arm: {note}", file=sys.stderr)
     if arm is not None:
         own = [s for s in arms if s.name != arm]
         differ = [s.name for s in own if s.params.appraisal != own[0].params.appraisal]
@@ -105,6 +103,8 @@ def comparison(loaded: list, args: argparse.Namespace):
               file=sys.stderr)
         decompose = {"by": by, "a": a.name, "b": b.name, "replicates": reps, "runs": runs,
                      "new_runs": runs - reused}
+    if note and not args.skip_no_service:  # said once everything has been checked
+        print(f"hls-sim: no no-service arm: {note}", file=sys.stderr)
     return ComparisonEnsemble(arms, replicates=args.replicates, seed=args.seed,
                               question=getattr(args, "question", None),
                               kind="compare" if args.many else "run",

@@ -253,8 +253,8 @@ def _decomposition_table(dec) -> pd.DataFrame:
         vals = dec.values[dec.values["outcome"] == t.outcome]
         for v in vals.itertuples(index=False):
             row[labels[v.player]] = _iv(fmt, v.mean, v.ci_low, v.ci_high)
-        row["acting together"] = _iv(fmt, t.interaction_mean, t.interaction_ci_low,
-                                     t.interaction_ci_high)
+        row["interaction (already within the shares)"] = _iv(
+            fmt, t.interaction_mean, t.interaction_ci_low, t.interaction_ci_high)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -211,13 +211,17 @@ def _drivers(f: Findings, o: Outcome, out: list[str]) -> None:
     if len(dec.players) > 1:
         from ..analysis.decompose import share_is_clear
 
-        if share_is_clear(t):
-            text += (f"; {abs(t['interaction_share']):.0%} of the change is the levers "
-                     f"acting together ({'more' if t['interaction_share'] > 0 else 'less'} "
-                     "than the sum of their separate effects)")
+        apart = _fmt(o, t["solo_sum_mean"], signed=True)
+        if share_is_clear(t) and t["interaction_share"] < 0:
+            text += (f"; changed one at a time, the groups would add {apart} between them, "
+                     "more than together: their effects overlap")
+        elif share_is_clear(t) and t["interaction_share"] > 0:
+            text += (f"; changed one at a time, they would add only {apart} between them: "
+                     f"{t['interaction_share']:.0%} of the change comes from changing them "
+                     "together")
         else:
-            text += (f"; the levers acting together add {_fmt(o, t['interaction_mean'], True)}"
-                     f"{_between(o, t['interaction_ci_low'], t['interaction_ci_high'])}")
+            text += (f"; changed one at a time, they would add {apart} between them (the "
+                     "difference from changing them together is not clear)")
     how = ("every combination of the two options' settings run"
            if dec.method == "exact" else f"{dec.permutations} sampled orderings of the levers")
     out.append(f"{text} (Shapley decomposition by {dec.by}, {how}).")
