@@ -106,6 +106,7 @@ def comparison(loaded: list, args: argparse.Namespace):
     if note and not args.skip_no_service:  # said once everything has been checked
         print(f"hls-sim: no no-service arm: {note}", file=sys.stderr)
     return ComparisonEnsemble(arms, replicates=args.replicates, seed=args.seed,
+                              name="-vs-".join(s.name for s in loaded),  # the options
                               question=getattr(args, "question", None),
                               kind="compare" if args.many else "run",
                               people_replicates=args.keep_people, no_service_arm=arm,

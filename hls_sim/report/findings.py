@@ -100,7 +100,8 @@ def findings(results_dir: str | Path) -> Findings:
         arm_note = f"no run of the {arm} arm finished"
         arm = None
     if arm is None and arm_note is None:
-        arm_note = "it was left out (--skip-no-service)"
+        arm_note = ("it was left out (--skip-no-service)" if "no_service_arm" in m
+                    else "none was run with these results")
     options = [s for s in options_of(m) if s in present]
     if not options and arm is not None:  # only the arm ran: it is the option
         options, arm = [arm], None
