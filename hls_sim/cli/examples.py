@@ -29,7 +29,7 @@ EXAMPLES = {
           hls-sim report results/competitive-vs-collaborative-20261121-101500""",
     "demo": """\
         example:
-          hls-sim demo                  # DEMO_HELP; prints the report's path""",
+          hls-sim demo                  # a minute or two on two quiet cores; prints the report's path""",
     "dashboard": """\
         examples:
           hls-sim dashboard                         # then open http://127.0.0.1:8765
