@@ -367,7 +367,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, case, match):
     a = lever_scenario("A")
     b = lever_scenario("B", **B_LEVERS)
     many = scenarios.from_overrides("M", {**dotted_levers(B_LEVERS),
-                                          "place.n_people": 11, "place.n_weeks": 3,
+                                          "place.n_people": 11, "place.n_weeks": 8,
                                           "place.burn_in_weeks": 1, "people.shock_size": 0.5,
                                           "people.drift_per_week": 0.003,
                                           "support.assessment_hours": 2.0})
