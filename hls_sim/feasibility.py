@@ -11,6 +11,8 @@ run (or as a ``MemoryError`` from numpy, or as results that mean nothing):
 * **values that contradict each other**: more than the whole contract paid on results
   and activity, new hires more skilled outside their specialism than in it, a
   practitioner's week taken up entirely by admin and reflection;
+* **an economic case that cannot be made**: an appraisal period longer than the run, a
+  price year the deflator table does not cover;
 * **sizes the machine cannot hold**: the memory one run needs, estimated from people,
   weeks, posts and organisations *before* anything is allocated, against the memory
   available (times the runs held at once by parallel workers).
@@ -64,6 +66,7 @@ def check(params: Params, *, runs_at_once: int = 1,
     check_magnitudes(params)
     check_weeks(params)
     check_contradictions(params)
+    check_appraisal(params)
     check_memory(params, runs_at_once=runs_at_once, available=available)
 
 
@@ -163,6 +166,42 @@ def check_contradictions(params: Params) -> None:
                 f"{wf.hours_per_week:g} contracted hours (workforce.hours_per_week): no time "
                 "would be left to work with anyone; allowed less than the contracted hours",
                 param="workforce.fixed_admin_hours")
+
+
+def check_appraisal(params: Params) -> None:
+    """The economic case's settings read with the run: an appraisal period the run
+    covers, and a deflator with every price year in use (checked here, before the runs,
+    rather than found when the comparison's economic case is computed)."""
+    from .params.appraisal import RESOURCES, WEEKS_PER_YEAR, parse_price_year
+
+    a, weeks = params.appraisal, params.place.n_weeks
+    whole = weeks // WEEKS_PER_YEAR
+    if a.appraisal_years is not None and a.appraisal_years > whole:
+        raise FeasibilityError(
+            f"appraisal.appraisal_years={a.appraisal_years} is longer than the run "
+            f"(place.n_weeks={weeks}: {whole} whole year(s) of {WEEKS_PER_YEAR} weeks); "
+            f"allowed 1-{whole}, or unset for every whole year of the run"
+            if whole else
+            f"appraisal.appraisal_years={a.appraisal_years} is longer than the run "
+            f"(place.n_weeks={weeks}: not one whole year of {WEEKS_PER_YEAR} weeks); "
+            "allowed unset, or a run of at least 52 weeks", param="appraisal.appraisal_years")
+    used = [r for r in RESOURCES
+            if any(res.get(r, 0.0) > 0 for res in a.resources_per_crisis.values())]
+    years = {"appraisal.price_year": a.price_year,
+             "appraisal.wellby_price_year": a.wellby_price_year,
+             **{f"appraisal.unit_cost_{r}_price_year": a.unit_cost(r)[1] for r in used}}
+    if a.money_price_year is not None:
+        years["appraisal.money_price_year"] = a.money_price_year
+    for name, year in years.items():
+        first, financial = parse_price_year(year)
+        missing = [y for y in ([first, first + 1] if financial else [first])
+                   if y not in a.deflator]
+        if missing:
+            raise FeasibilityError(
+                f"{name}={year!r} needs the deflator for {', '.join(map(str, missing))}, "
+                f"which appraisal.deflator lacks (it has {min(a.deflator)}-{max(a.deflator)}); "
+                "allowed a deflator covering every price year in use",
+                param="appraisal.deflator")
 
 
 def estimate_bytes(params: Params) -> float:

@@ -244,13 +244,14 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
         out[f"spend_{k}_total"] = v
     out["spend_total"] = total_spend
     out["paid_to_providers_total"] = ledger["paid"] / 100.0
-    # What commissioning cost the public purse, whole run: payments to providers, the
-    # partnership backbone paid from the budget, and the commissioner's own costs
-    # (tenders, reviews, monitoring, learning meetings, lots changing hands). Savings a
-    # regime returns to the wider budget (underspend) are not a cost.
-    out["commissioner_own_costs_total"] = ledger["commissioning"] / 100.0
-    out["commissioning_cost_total"] = (ledger["paid"] + ledger["backbone"] +
-                                       ledger["commissioning"]) / 100.0
+    # What the commissioner spends, whole run: contract payments, running tenders and
+    # reviews, and a partnership's backbone team (paid from the budget, not to a
+    # provider's contract). The economic case's cost is this, week by week.
+    # Savings a regime returns to the wider budget (underspend) are not a cost.
+    out["commissioning_total"] = ledger["commissioning"] / 100.0
+    out["backbone_total"] = ledger["backbone"] / 100.0
+    out["commissioner_costs_total"] = (ledger["paid"] + ledger["commissioning"]
+                                       + ledger["backbone"]) / 100.0
     out["budget_total"] = ledger["budget"] / 100.0
     out["underspend_total"] = ledger["underspend"] / 100.0
     out["reserves_end"] = float(ts["reserves_total"].iloc[-1])

@@ -65,6 +65,9 @@ def shrink(params: Params) -> Params:
     }
     if params.switch_week is not None:
         over["switch_week"] = min(round(params.switch_week * stretch), weeks - 1)
+    if params.appraisal.appraisal_years is not None:  # the shorter run's whole years
+        over["appraisal.appraisal_years"] = max(1, min(params.appraisal.appraisal_years,
+                                                       weeks // 52))
     return make_params(params, **{k.replace(".", "__"): v for k, v in over.items()})
 
 

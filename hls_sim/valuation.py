@@ -124,9 +124,11 @@ def yearly_sums(ts: pd.DataFrame, p: AppraisalParams, weeks: int) -> pd.DataFram
 
     ``ts`` has one row per run and week: columns scenario, replicate, week,
     wellbeing_sum, people_in_place, paid_to_providers, crises_<domain>, and optionally
-    spend_commissioning and spend_<category> (absent is 0).
+    spend_commissioning, spend_backbone and spend_<category> (absent is 0).
 
-    Columns: ``paid`` and ``commissioning`` (£ in the reporting price year: the
+    Columns: ``paid``, ``commissioning`` and ``backbone`` (the commissioner's spending:
+    contract payments, running tenders and reviews, and a partnership's backbone team,
+    paid from the budget but to no contract; £ in the reporting price year: the
     model's money is uprated from ``money_price_year`` when that is set), one
     ``units_<resource>`` per resource (expected services used by that year's crises),
     ``cost_<resource>`` (£), ``crises``, ``people_weeks``, ``weeks`` (weeks in the
@@ -161,9 +163,10 @@ def yearly_sums(ts: pd.DataFrame, p: AppraisalParams, weeks: int) -> pd.DataFram
              else pd.to_numeric(x, errors="coerce").to_numpy(float))
         return np.nan_to_num(x, nan=0.0) if optional else x
 
-    money_cols = ["paid_to_providers", "commissioning", *(f"spend_{c}" for c in PROVIDER_SPEND)]
+    money_cols = ["paid_to_providers", "commissioning", "backbone", *(f"spend_{c}" for c in PROVIDER_SPEND)]
     cols = {"paid_to_providers": numeric("paid_to_providers", False),
             "commissioning": numeric("spend_commissioning", True),
+            "backbone": numeric("spend_backbone", True),
             "wellbeing_sum": numeric("wellbeing_sum", False),
             "people_in_place": numeric("people_in_place", False),
             **{c: numeric(c, False) for c in CRISIS_COLUMNS},
@@ -188,7 +191,8 @@ def yearly_sums(ts: pd.DataFrame, p: AppraisalParams, weeks: int) -> pd.DataFram
     out: dict[str, object] = {
         "scenario": [k[0] for k in keys], "replicate": [k[1] for k in keys],
         "year": (groups % years) if years else groups,
-        "paid": v["paid_to_providers"], "commissioning": v["commissioning"]}
+        "paid": v["paid_to_providers"], "commissioning": v["commissioning"],
+        "backbone": v["backbone"]}
     costs = unit_costs(p)
     out["crises"] = sum(v[c] for c in CRISIS_COLUMNS)
     for r in RESOURCES:
@@ -230,6 +234,8 @@ def ledger_rows(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
         y["paid"], df_std)
     add(p.commissioner, "commissioning", "commissioned service", True, y["commissioning"],
         "£", y["commissioning"], df_std)
+    add(p.commissioner, "partnership backbone", "commissioned service", True, y["backbone"],
+        "£", y["backbone"], df_std)
     for r in RESOURCES:
         add(p.payers[r], RESOURCE_LABELS[r], "crisis services", True, y[f"units_{r}"],
             "units", y[f"cost_{r}"], df_std)
@@ -244,7 +250,8 @@ def ledger_rows(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
 def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
     """Per run (scenario, replicate): present values the figures are built from.
 
-    Columns: cost (£, commissioner's spend, before optimism bias), crisis_cost (£, all
+    Columns: cost (£, commissioner's spend: contract payments, commissioning and a
+    partnership's backbone, before optimism bias), crisis_cost (£, all
     payers) and crisis_cost_<payer>, wellbys (discounted WELLBY level), wellbys_raw
     (undiscounted), crises_pv (discounted count), crises (undiscounted), people (mean
     people in the place per week).
@@ -257,7 +264,7 @@ def run_figures(y: pd.DataFrame, p: AppraisalParams) -> pd.DataFrame:
     v = {c: y[c].to_numpy(float) for c in y.columns if c not in RUN_KEYS}
     crisis = sum(v[f"cost_{r}"] for r in RESOURCES)
     cols = {
-        "cost": (v["paid"] + v["commissioning"]) * df_std,
+        "cost": (v["paid"] + v["commissioning"] + v["backbone"]) * df_std,
         "crisis_cost": crisis * df_std,
         "wellbys": v["wellbys"] * df_w,
         "wellbys_raw": v["wellbys"],

@@ -136,6 +136,44 @@ def test_hand_worked_ledger_rows():
                  2) == -56_014.10
 
 
+def test_the_partnership_backbone_is_the_commissioners_cost():
+    """The backbone is paid from the commissioner's budget, not to a contract: it is a
+    cost of the option like the payments (it was left out before)."""
+    with_backbone = hand_results()
+    with_backbone.loc[with_backbone["scenario"] == "option", "spend_backbone"] = 20.0
+    case = economic_case(with_backbone, params=HAND)
+    f = case.figures.set_index(["option", "figure"])["mean"]
+    # £20 a week = £1,040 a year for 3 years: 1,040 x 2.899694275 = 3,015.68 more cost
+    assert round(f[("option", "cost")], 2) == round(150_834.10 + 3_015.68, 2)
+    assert round(f[("option", "npv")], 2) == round(-56_014.10 - 3_015.68, 2)
+    led = ledger(with_backbone, HAND).set_index(["scenario", "year", "payer", "item"])
+    assert led.loc[("option", 2, "council", "partnership backbone"), "value"] == 1_040
+    council = case.payers.set_index(["option", "payer"]).loc[("option", "council")]
+    assert round(council["pays"], 2) == round(150_834.10 + 3_015.68, 2)
+
+
+def test_the_commissioners_cost_in_the_ledger_is_the_models_own_total():
+    """On real runs: the ledger's undiscounted commissioner rows over the whole run are
+    the summary's commissioner_costs_total (payments + commissioning + backbone)."""
+    import hls_sim
+
+    place = {"place.n_people": 300, "place.n_weeks": 104, "place.n_organisations": 6,
+             "place.n_practitioners": 12, "place.n_localities": 2,
+             "place.burn_in_weeks": 8, "money.budget_per_week": 8_700.0}
+    runs = {name: hls_sim.run({"regime": name, **place}, seed=4)
+            for name in ("no_service", "collaborative")}
+    ts = pd.concat([r.timeseries.assign(scenario=n, replicate=0, seed=4)
+                    for n, r in runs.items()], ignore_index=True)
+    led = ledger(ts, AppraisalParams())
+    council = led[(led["payer"] == "council") & (led["scenario"] == "collaborative")]
+    summary = runs["collaborative"].summary
+    assert summary["backbone_total"] > 0  # the partnership preset pays a backbone team
+    assert council["value"].sum() == pytest.approx(summary["commissioner_costs_total"],
+                                                   abs=0.01)
+    assert council.loc[council["item"] == "partnership backbone", "value"].sum() == \
+        pytest.approx(summary["backbone_total"], abs=0.01)
+
+
 def test_wellbys_at_the_health_rate_when_chosen():
     p = HAND.model_copy(update={"wellby_discount": "health"})
     case = economic_case(hand_results(), params=p)

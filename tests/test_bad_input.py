@@ -47,6 +47,12 @@ BAD = {
                                            "  skill_specialist: 0.4\n",
     "all_admin": "extends: {q}\nworkforce:\n  fixed_admin_hours: 30\npractice:\n"
                  "  reporting_burden: 1.5\n",
+    # The economic case's settings (issue 15), refused before the runs, not after them.
+    "appraisal_longer_than_the_run": "extends: {q}\nappraisal:\n  appraisal_years: 5\n",
+    "price_year_the_deflator_lacks": "extends: {q}\nappraisal:\n  price_year: '2031'\n",
+    "wellby_values_out_of_order": "extends: {q}\nappraisal:\n  wellby_value_low: 20000\n",
+    "negative_unit_cost": "extends: {q}\nappraisal:\n  unit_cost_police_incident: -5\n",
+    "bad_discount_schedule": "extends: {q}\nappraisal:\n  discount_schedule: [[5, 0.035]]\n",
 }
 
 

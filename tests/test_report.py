@@ -99,12 +99,13 @@ def test_one_scenario_gets_the_whole_report(tmp_path, replicates):
     assert "Traceback" not in proc.stderr
     html = (out / "report.html").read_text()
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) == 4
-    for stem in ("timeseries", "distributions", "complexity", "spend"):
+    assert len(images) == 5  # the four figures, and who pays against the no-service arm
+    for stem in ("timeseries", "distributions", "complexity", "spend", "who_pays"):
         assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
     for o in HEADLINE:
         assert o.label.replace("&", "&amp;") in html
-    assert " − " not in html  # no comparison columns
+    # No comparison columns but the value added over the no-service arm.
+    assert set(re.findall(r"(\w+) − (\w+)", html)) == {("tiny", "no_service")}
     assert "<h3>Person " in html
     assert "place.n_people" in html  # what the scenario sets away from the defaults
     if replicates == 1:

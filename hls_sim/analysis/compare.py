@@ -75,7 +75,11 @@ HEADLINE: tuple[Outcome, ...] = (
     Outcome("Learning", "trust_mean", "Trust between organisations (0-1)", "{:.2f}",
             "higher"),
     Outcome("Learning", "system_learning", "System learning (0-1)", "{:.2f}", "higher"),
-    Outcome("Money", "spend_total", "Total spend (£m)", "{:.1f}", "", 1e-6),
+    Outcome("Money", "commissioner_costs_total",
+            "Commissioner costs: contracts, commissioning, backbone (£m)", "{:.2f}", "",
+            1e-6),
+    Outcome("Money", "spend_total", "Spending by providers, all income (£m)", "{:.1f}", "",
+            1e-6),
     Outcome("Money", "reporting_cost_share", "Reporting cost / contract value", "{:.3f}",
             "lower"),
     Outcome("Money", "bidding_cost_share", "Bidding cost / value tendered", "{:.3f}", "lower"),
@@ -88,6 +92,76 @@ HEADLINE: tuple[Outcome, ...] = (
             "{:+.2f}", "lower"),
 )
 """The outcomes a comparison leads with, grouped by who or what they are about."""
+
+
+VALUE_ADDED: tuple[Outcome, ...] = (
+    *(o for o in HEADLINE if o.metric in (
+        "wellbeing_change_52", "wellbeing_change_104", "improved_share_52",
+        "crisis_free_weeks_52", "weeks_to_first_help", "helped_within_52_share",
+        "wellbeing_mean")),
+    Outcome("People", "crises_total", "Crises over the whole run", "{:,.0f}", "lower"),
+    *(o for o in HEADLINE if o.metric == "commissioner_costs_total"),
+)
+"""What each option adds over no service: per-person outcomes at fixed horizons from
+first contact (everyone counted, served or not), crises, and what the commissioner
+spends."""
+
+
+def value_added(summary: pd.DataFrame, no_service: str, options: list[str] | None = None,
+                outcomes: tuple[Outcome, ...] = VALUE_ADDED) -> pd.DataFrame:
+    """Each option's value added over the no-service arm: the paired difference (option
+    minus no service, replicate by replicate on the same seeds) with its bootstrap 95%
+    interval, per outcome (long form).
+
+    Columns: option, metric, label, no_service (median of the arm), option_median,
+    diff_mean, ci_low, ci_high, pairs, share_higher, verdict, and the formatted
+    ``level`` and ``added`` strings.
+    """
+    present = list(summary["scenario"].drop_duplicates())
+    options = [o for o in (options or present) if o in present and o != no_service]
+    outs = [o for o in outcomes if o.metric in summary.columns]
+    if no_service not in present or not options or not outs:
+        return pd.DataFrame(columns=["option", "metric", "label", "no_service",
+                                     "option_median", "diff_mean", "ci_low", "ci_high",
+                                     "pairs", "share_higher", "verdict", "level", "added"])
+    sub = summary[summary["scenario"].isin([no_service, *options])]
+    # An outcome the runs could not measure (a two-year horizon in a two-year run) is
+    # left out rather than shown as a row of n/a.
+    outs = [o for o in outs if np.isfinite(sub[o.metric].to_numpy(float)).any()]
+    metrics = [o.metric for o in outs]
+    diffs = paired_differences(sub, no_service, metrics).set_index(["scenario", "metric"])
+    med = sub.groupby("scenario")[metrics].median()
+    rows = []
+    for option in options:
+        for o in outs:
+            d = diffs.loc[(option, o.metric)]
+            added = (f"{_fmt(o, d['diff_mean'], signed=True)} "
+                     f"[{_fmt(o, d['ci_low'], signed=True)}, {_fmt(o, d['ci_high'], signed=True)}]"
+                     if np.isfinite(d["ci_low"]) else _fmt(o, d["diff_mean"], signed=True))
+            rows.append({"option": option, "metric": o.metric, "label": o.label,
+                         "no_service": float(med.loc[no_service, o.metric]),
+                         "option_median": float(med.loc[option, o.metric]),
+                         "diff_mean": d["diff_mean"], "ci_low": d["ci_low"],
+                         "ci_high": d["ci_high"], "pairs": d["pairs"],
+                         "share_higher": d["share_higher"], "verdict": verdict(o, d),
+                         "level": _fmt(o, float(med.loc[no_service, o.metric])),
+                         "added": added})
+    return pd.DataFrame(rows)
+
+
+def value_added_table(va: pd.DataFrame, no_service: str = "no_service") -> pd.DataFrame:
+    """:func:`value_added` for reading: one row per outcome, the no-service level, then
+    each option's value added [95% interval] and its verdict."""
+    if va.empty:
+        return pd.DataFrame()
+    rows = []
+    for _, g in va.groupby("metric", sort=False):
+        row = {"outcome": g["label"].iloc[0], f"{no_service} (median)": g["level"].iloc[0]}
+        for r in g.itertuples(index=False):
+            row[f"{r.option} - {no_service}"] = r.added
+            row[f"verdict ({r.option})"] = r.verdict
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def bands(timeseries: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:

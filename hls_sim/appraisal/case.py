@@ -172,7 +172,8 @@ def economic_case(results: Any, baseline: str = BASELINE, params: Any = None,
     Args:
         results: EnsembleResults (or its timeseries DataFrame) with columns scenario,
             replicate, week, wellbeing_sum, people_in_place, crises_<domain>,
-            paid_to_providers (and optionally seed, spend_commissioning, spend_<category>).
+            paid_to_providers (and optionally seed, spend_commissioning, spend_backbone,
+            spend_<category>).
         baseline: the no-service arm (same place, people and shocks, no commissioned
             support), run on the same seeds.
         params: AppraisalParams, Params, a dict of overrides, or None (the scenarios'
@@ -274,7 +275,7 @@ def _by_year(y: pd.DataFrame, p: AppraisalParams, wellby_value: float, options: 
     """Per option, year and payer: mean undiscounted difference from no service."""
     from ..params.appraisal import RESOURCES
 
-    cols = {p.commissioner: y["paid"] + y["commissioning"]}
+    cols = {p.commissioner: y["paid"] + y["commissioning"] + y["backbone"]}
     frame = pd.DataFrame({k: y[k] for k in (*RUN_KEYS, "year")})
     frame[f"pay_{p.commissioner}"] = cols[p.commissioner]
     for payer in PAYERS:

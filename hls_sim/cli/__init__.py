@@ -23,7 +23,16 @@ from .dashboard import cmd_dashboard
 from .design import cmd_design
 from .examples import EXAMPLES
 from .options import _non_negative, _Parser, _positive
-from .scenarios import DEMO_REPLICATES, cmd_demo, cmd_list, cmd_report, cmd_run, cmd_validate
+from .scenarios import (
+    DECOMPOSE_MODES,
+    DEMO_DECOMPOSE_REPLICATES,
+    DEMO_REPLICATES,
+    cmd_demo,
+    cmd_list,
+    cmd_report,
+    cmd_run,
+    cmd_validate,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "the first K replicates of each scenario only (default: all)")
     g.add_argument("--no-report", action="store_true", help="skip the HTML report")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    g.add_argument("--skip-no-service", action="store_true",
+                   help="leave out the no-service arm (the same place, people and shocks "
+                        "with no commissioned support, run by default on the same seeds so "
+                        "each option's value added and economic case can be stated)")
 
     p = command("run", "Run one scenario many times and report on it", [execution])
     p.add_argument("scenario", nargs="?", metavar="SCENARIO",
@@ -92,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", nargs="*", metavar="SCENARIO",
                    help="two or more scenarios; the first is the baseline")
     p.add_argument("--question", help="the question the comparison answers (for the report)")
+    p.add_argument("--decompose", choices=DECOMPOSE_MODES, metavar="{groups,levers}",
+                   help="split the difference between two options into what each lever group "
+                        "(procurement, practice) or each lever makes (Shapley values, on the "
+                        "same seeds); prints how many runs it needs before running")
     p.set_defaults(handler=cmd_run, many=True)
 
     p = command("validate", "Check scenario files without running them")
@@ -110,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_non_negative, default=0, metavar="S")
     p.add_argument("--workers", type=_positive, metavar="N")
     p.add_argument("--out", type=Path, metavar="DIR")
+    p.add_argument("--decompose-replicates", type=_non_negative,
+                   default=DEMO_DECOMPOSE_REPLICATES, metavar="N",
+                   help="replicates of the decomposition into procurement and practice "
+                        f"levers (default {DEMO_DECOMPOSE_REPLICATES}; 0: none)")
     p.set_defaults(handler=cmd_demo)
 
     design = _Parser(add_help=False)

@@ -7,9 +7,10 @@ from pathlib import Path
 from .scenario_report import write_report as write_scenario_report
 
 
-def write_report(results_dir: str | Path) -> Path:
+def write_report(results_dir: str | Path, found=None) -> Path:
     """Write the report of any results folder: a scenario comparison, or a sensitivity
-    analysis or scenario discovery (``hls-sim sensitivity`` / ``discover``)."""
+    analysis or scenario discovery (``hls-sim sensitivity`` / ``discover``). ``found``:
+    a comparison's :class:`~hls_sim.report.findings.Findings`, if already computed."""
     import json
 
     manifest = Path(results_dir) / "manifest.json"
@@ -21,7 +22,7 @@ def write_report(results_dir: str | Path) -> Path:
         from .sensitivity_report import write_report as write_sensitivity_report
 
         return write_sensitivity_report(results_dir)
-    return write_scenario_report(results_dir)
+    return write_scenario_report(results_dir, found)
 
 
 __all__ = ["write_report", "write_scenario_report"]
