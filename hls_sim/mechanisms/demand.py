@@ -33,7 +33,13 @@ def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     pp = model.params.people
     sig = needs > pp.need_threshold
     # Written as in-place updates of one array: this runs over every person each week.
-    out = np.multiply(needs, sig) @ (pp.spillover_per_week * SPILLOVER_T)
+    # The spill-over is a matrix product written out in a fixed order (term k = 0, 1,
+    # ...), not left to BLAS, so the compiled kernels reproduce it bit for bit.
+    spill = np.multiply(needs, sig)
+    weights = pp.spillover_per_week * SPILLOVER_T
+    out = spill[:, 0:1] * weights[0]
+    for k in range(1, weights.shape[0]):
+        out += spill[:, k:k + 1] * weights[k]
     out += pp.drift_per_week * sig
     out -= pp.natural_recovery_per_week * needs
     return out
