@@ -12,6 +12,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m hls_sim.kernels  # compile the model's kernels once (cached on disk)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 SPILLOVER_T = np.ascontiguousarray(SPILLOVER.T)
 
 
+def spill_weights(model: HLSModel) -> np.ndarray:
+    """Spill-over per week between domains (row: need that pushes, column: need
+    pushed), for the compiled kernels; the same numbers ``untreated_change`` uses."""
+    return model.params.people.spillover_per_week * SPILLOVER_T
+
+
 def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     """Weekly change in needs nobody works on: drift of significant needs, spill-over
     from related needs, minus ordinary recovery (severity per week)."""
@@ -77,6 +83,10 @@ class LifeShocks(Mechanism):
         who, domain = model.people.shocks.in_week(model.week)
         if who.size == 0:
             return
+        if model.kernels is not None:
+            model.kernels.life_shocks(who, domain, model.people.status, model.people.needs,
+                                      float(model.params.people.shock_size))
+            return
         present = IS_PRESENT[model.people.status[who]]
         who, domain = who[present], domain[present]
         needs = model.people.needs
@@ -91,6 +101,13 @@ class NeedDrift(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         people = model.people
+        if model.kernels is not None:
+            pp = model.params.people
+            model.kernels.need_drift(people.status, people.needs, model.n_arrived,
+                                     float(pp.need_threshold), spill_weights(model),
+                                     float(pp.drift_per_week),
+                                     float(pp.natural_recovery_per_week))
+            return
         idx = np.flatnonzero(IS_NOT_IN_SUPPORT[people.status[: model.n_arrived]])
         if idx.size:
             needs = people.needs[idx]
@@ -117,6 +134,18 @@ class Crises(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
+        if model.kernels is not None:
+            hit, out = model.kernels.crises(
+                people.status, people.needs, model.n_arrived, np.uint64(self.luck.base(t)),
+                float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
+                people.crises, people.crises_h52, people.crises_h104, people.engagement,
+                float(pp.dropout_engagement + pp.crisis_engagement_margin), self.by_domain)
+            model.tally.crises = int(hit.size)
+            if hit.size:
+                model.log.people_event(t, "crisis", hit)
+            if out.size:
+                ops.refer(model, out, via="crisis")
+            return
         idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
         self.by_domain[:] = 0
         if idx.size == 0:
