@@ -81,6 +81,8 @@ class EventLog:
 def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
     if x is None:
         return np.full(n, -1)
+    if isinstance(x, np.ndarray):  # the common case first: np.isscalar costs more
+        return x
     if np.isscalar(x):
         return np.full(n, x)
     return np.asarray(x)

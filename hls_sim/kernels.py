@@ -928,6 +928,113 @@ def trust_sum(trust, active):
     return pairwise_sum(sub, 0, a * a)
 
 
+# --- money and the market ----------------------------------------------------------------
+
+@njit
+def contract_payments(value, posts, priced_rate, active, rate, used, block, results_share,
+                      activity_share, cap_share, cap):
+    """``money.contract_payments``: this week's payment to each contract (pence)."""
+    n_c = value.size
+    pay = np.zeros(n_c, np.int64)
+    for c in range(n_c):
+        if not active[c]:
+            continue
+        results = min(cap_share, rate[c] / priced_rate[c])
+        activity = min(cap_share, used[c] / (max(posts[c], 1) * cap))
+        pay[c] = int(value[c] * (block + results_share * results + activity_share * activity))
+    return pay
+
+
+@njit
+def used_places(status, contract, n, n_c):
+    used = np.zeros(n_c, np.int64)
+    for i in range(n):
+        if status[i] == IN_SUPPORT:
+            used[contract[i]] += 1
+    return used
+
+
+@njit
+def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_worked,
+          hours_admin, hours_assess, hours_learn, posts_org, funder_share, learning_cost,
+          monitoring_pence, overhead_rate, fixed_pence, reserves):
+    """The week's accounts (``Money.step``), in whole pence: reserves move in place.
+    Returns (direct, assessment, admin, learning, overhead, reporting, other income),
+    each summed over organisations; admin and reporting include monitoring returns."""
+    n_org = reserves.size
+    income = np.zeros(n_org, np.int64)
+    for c in range(pay.size):
+        income[c_org[c]] += pay[c]
+    direct = np.zeros(n_org, np.int64)
+    assess = np.zeros(n_org, np.int64)
+    admin = np.zeros(n_org, np.int64)
+    learn = np.zeros(n_org, np.int64)
+    reporting = 0
+    for p in range(filled.size):
+        if not filled[p]:
+            continue
+        worked = max(hours_worked[p], 1e-12)
+        a = np.int64(math.floor(salary * hours_admin[p] / worked))
+        s = np.int64(math.floor(salary * hours_assess[p] / worked))
+        ln = np.int64(math.floor(salary * hours_learn[p] / worked))
+        o = posts_org[p]
+        direct[o] += salary - a - s - ln
+        assess[o] += s
+        admin[o] += a
+        learn[o] += ln
+        reporting += np.int64(math.floor(a * funder_share))
+    n_contracts = np.zeros(n_org, np.int64)
+    for c in range(c_org.size):
+        if c_active[c]:
+            n_contracts[c_org[c]] += 1
+    totals = np.zeros(7, np.int64)
+    for o in range(n_org):
+        if active_org[o]:
+            learn[o] += learning_cost[o]
+        staff_total = direct[o] + assess[o] + admin[o] + learn[o]
+        monitoring = n_contracts[o] * monitoring_pence
+        overhead = np.int64(math.floor(overhead_rate * staff_total)) + (
+            fixed_pence if active_org[o] else 0)
+        spend = staff_total + monitoring + overhead
+        other = other_pence if active_org[o] else 0
+        if active_org[o]:
+            reserves[o] += income[o] + other - spend
+        totals[0] += direct[o]
+        totals[1] += assess[o]
+        totals[2] += admin[o] + monitoring
+        totals[3] += learn[o]
+        totals[4] += overhead
+        totals[5] += monitoring
+        totals[6] += other
+        learning_cost[o] = 0
+    totals[5] += reporting
+    return totals
+
+
+@njit
+def contract_factor(lettings, award, price_ratio, moved_week, week, contestability,
+                    squeeze, mobilisation_weeks, mobilisation_loss):
+    """``support.contract_factor``: per contract, the multiplier on its practitioners'
+    progress (a tender in prospect, a price squeeze, a new holder mobilising)."""
+    n_c = lettings.size
+    out = np.empty(n_c)
+    for c in range(n_c):
+        if award == 0:
+            tender = True
+        elif award == 1:
+            tender = lettings[c] == 0
+        else:
+            tender = False
+        f = 1.0 + contestability * (1.0 if tender else 0.0)
+        shortfall = clip01(1.0 - price_ratio[c])
+        f *= max(1.0 - squeeze * shortfall, 0.0)
+        if mobilisation_weeks > 0:
+            since = week - moved_week[c]
+            f *= 1.0 - mobilisation_loss * clip01(1.0 - since / mobilisation_weeks)
+        out[c] = f
+    return out
+
+
 # --- warming the cache --------------------------------------------------------------------
 
 def warm(verbose: bool = False) -> float:

@@ -46,11 +46,13 @@ class ProviderDecisions(Mechanism):
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
         exit_weeks = model.params.market.exit_weeks_without_contract
+        trials = model.practice.test_and_learn
         for org in model.organisations.shuffle():  # Mesa AgentSet, random order
             o = org.index
             if not prov.active[o]:
                 continue
-            self.test_and_learn(model, o)
+            if trials or self.trial_domain[o] >= 0:  # else test_and_learn does nothing
+                self.test_and_learn(model, o)
             if prov.reserves[o] < 0:
                 self.trial_domain[o] = -1
                 ops.close_organisation(model, o, self.tupe, insolvent=True)

@@ -33,6 +33,12 @@ def contract_factor(model: HLSModel) -> np.ndarray:
     contracts, mk = model.contracts, model.params.market
     if len(contracts) == 0:
         return np.ones(1)
+    if model.kernels is not None:
+        code = {"price_quality": 0, "alliance": 1}.get(model.procurement.award, 2)
+        return model.kernels.contract_factor(
+            contracts.lettings, code, contracts.price_ratio, contracts.moved_week, model.week,
+            float(mk.contestability_effort), float(mk.squeeze_quality_loss),
+            int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
     factor = 1.0 + mk.contestability_effort * contestable(model)
     shortfall = np.clip(1.0 - contracts.price_ratio, 0.0, 1.0)
     factor *= np.clip(1.0 - mk.squeeze_quality_loss * shortfall, 0.0, None)
@@ -125,7 +131,7 @@ class Support(Mechanism):
         people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
         pp, lp, prov = model.params.people, model.params.learning, model.providers
         pe = K.post_effect(posts.skill, posts.org, posts.contract, prov.practice,
-                           prov.performance, contract_factor(model).astype(float))
+                           prov.performance, contract_factor(model))
         penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
         who, w = K.support(
             people.status, model.n_arrived, people.practitioner, people.contract,
