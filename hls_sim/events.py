@@ -65,8 +65,8 @@ class EventLog:
             return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
                                  "practitioner": [], "detail": []})
         sizes = np.array([len(c[2]) for c in self._chunks])
-        kinds, kind_codes = np.unique([c[1] for c in self._chunks], return_inverse=True)
-        details, detail_codes = np.unique([c[5] for c in self._chunks], return_inverse=True)
+        kinds, kind_codes = _codes([c[1] for c in self._chunks])
+        details, detail_codes = _codes([c[5] for c in self._chunks])
         return pd.DataFrame({
             "week": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int32),
             "event": pd.Categorical.from_codes(np.repeat(kind_codes, sizes), kinds.tolist()),
@@ -76,6 +76,15 @@ class EventLog:
             "detail": pd.Categorical.from_codes(np.repeat(detail_codes, sizes),
                                                 details.tolist()),
         })
+
+
+def _codes(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for a list of strings, through a dict
+    (sorting the few distinct values, not every entry): categories sorted by code point
+    as numpy sorts them, and each entry's code."""
+    uniq = sorted(set(values))
+    index = {v: i for i, v in enumerate(uniq)}
+    return np.array(uniq, dtype=str), np.array([index[v] for v in values], np.intp)
 
 
 def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:

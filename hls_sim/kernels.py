@@ -190,14 +190,15 @@ def wellbeing_of_rows(needs, who):
 
 
 @njit
-def untreated_row(needs, i, thr, weights, drift, recovery, out):
-    """``demand.untreated_change`` for person ``i`` into ``out`` (length ND)."""
+def untreated_row(needs, i, thr, weights, drift, recovery, out, spill):
+    """``demand.untreated_change`` for person ``i`` into ``out`` (length ND); ``spill``
+    is scratch space for the significant needs (length ND)."""
+    for k in range(ND):
+        spill[k] = needs[i, k] if needs[i, k] > thr else 0.0
     for j in range(ND):
-        x0 = needs[i, 0] if needs[i, 0] > thr else 0.0
-        acc = x0 * weights[0, j]
+        acc = spill[0] * weights[0, j]
         for k in range(1, ND):
-            xk = needs[i, k] if needs[i, k] > thr else 0.0
-            acc += xk * weights[k, j]
+            acc += spill[k] * weights[k, j]
         out[j] = acc
     for j in range(ND):
         out[j] += drift if needs[i, j] > thr else 0.0
@@ -216,9 +217,10 @@ def clip01(x):
 def need_drift(status, needs, n, thr, weights, drift, recovery):
     """NeedDrift: untreated needs of everyone not in support drift and spill over."""
     out = np.empty(ND)
+    spill = np.empty(ND)
     for i in range(n):
         if _NOT_IN_SUPPORT[status[i]]:
-            untreated_row(needs, i, thr, weights, drift, recovery, out)
+            untreated_row(needs, i, thr, weights, drift, recovery, out, spill)
             for j in range(ND):
                 needs[i, j] = clip01(needs[i, j] + out[j])
 
@@ -248,11 +250,16 @@ def crises(status, needs, n, base, hazard, exponent, week, arrival_week, crises_
     for i in range(n):
         if not _PRESENT[status[i]]:
             continue
+        u = uniform(base, i)
+        # Needs are in [0, 1], so hazard x worst ** exponent <= hazard: a draw at or
+        # above the hazard cannot be a crisis (skips the power for most people).
+        if exponent >= 0.0 and not u < hazard:
+            continue
         worst = needs[i, 0]
         for d in range(1, ND):
             if needs[i, d] > worst:
                 worst = needs[i, d]
-        if uniform(base, i) < hazard * npow(worst, exponent):
+        if u < hazard * npow(worst, exponent):
             hit[m] = i
             m += 1
     hit = hit[:m]
@@ -578,6 +585,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     nd = np.empty(ND)
     w = np.empty(ND)
     uc = np.empty(ND)
+    spill = np.empty(ND)
     for k in range(m):
         i = who[k]
         p = practitioner[i]
@@ -604,7 +612,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
                   * time_factor[p] * attendance)
         focus_sum = wn  # row_sum(w * needs), the same terms in the same order
         denom = max(focus_sum, 1e-12)
-        untreated_row(needs, i, thr, weights, drift, recovery, uc)
+        untreated_row(needs, i, thr, weights, drift, recovery, uc, spill)
         for d in range(ND):
             share = (w[d] * nd[d]) / denom
             progress = effect * share * post_effect[p, d]
@@ -926,6 +934,61 @@ def trust_sum(trust, active):
         for y in range(a):
             sub[x * a + y] = trust[active[x], active[y]]
     return pairwise_sum(sub, 0, a * a)
+
+
+@njit
+def exits(out, status, practitioner, caseload, relationship, run_weeks, contract, exit_week,
+          wellbeing_end, needs, week, exited):
+    """Exits: people leave the place (``operations.release`` without a reason, then
+    their exit is recorded)."""
+    for k in range(out.size):
+        i = out[k]
+        if status[i] == IN_SUPPORT:
+            p = practitioner[i]
+            if p >= 0:
+                caseload[p] -= 1
+            practitioner[i] = -1
+            relationship[i] = 0.0
+            run_weeks[i] = 0
+    for k in range(out.size):
+        i = out[k]
+        contract[i] = -1
+        status[i] = exited
+        exit_week[i] = week
+        wellbeing_end[i] = wellbeing_row(needs, i)
+
+
+@njit
+def horizon_outcomes(lo, hi, status, needs, column, exited):
+    """PersonOutcomes: wellbeing of people who arrived in one week, at a horizon."""
+    for i in range(lo, hi):
+        if status[i] != exited:
+            column[i] = wellbeing_row(needs, i)
+
+
+@njit
+def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effort, decay,
+                     practice, spread_gain):
+    """EffortAndDrift: untested organisations lose effort; grown practice fades."""
+    if drift > 0 and c_active.size:
+        tested = np.zeros(effort.size, np.bool_)
+        for c in range(c_active.size):
+            if award == 0:
+                tender = True
+            elif award == 1:
+                tender = lettings[c] == 0
+            else:
+                tender = False
+            if c_active[c] and tender:
+                tested[c_org[c]] = True
+        for o in range(effort.size):
+            if prov_active[o] and not tested[o]:
+                effort[o] *= 1.0 - drift
+    if decay > 0:
+        for o in range(practice.shape[0]):
+            for d in range(practice.shape[1]):
+                practice[o, d] -= decay * (practice[o, d] - 1.0)
+                spread_gain[o, d] *= 1.0 - decay
 
 
 # --- money and the market ----------------------------------------------------------------

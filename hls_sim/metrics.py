@@ -207,24 +207,28 @@ def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
 
 
 def timeseries(model: HLSModel) -> pd.DataFrame:
-    """One row per week: every level, plus the windowed rates."""
+    """One row per week: every level, plus the windowed rates.
+
+    Built as numpy columns and turned into a DataFrame once (infinities replaced by NaN
+    in numpy): column by column pandas work cost more than the rest of a small run."""
     rec = model.recorder
     weeks = model.week
     order = [k for k in LEVELS if k in rec.levels] + [k for k in rec.levels if k not in LEVELS]
-    df = pd.DataFrame({k: rec.levels[k][:weeks] for k in order})
-    df.insert(0, "week", np.arange(weeks))
+    cols: dict[str, np.ndarray] = {"week": np.arange(weeks)}
+    for k in order:
+        cols[k] = rec.levels[k][:weeks]
     c = {k: v[:weeks].astype(float) for k, v in rec.counts.items()}
 
     leavers = _rolling_sum(c["leavers"], TURNOVER_WINDOW)
     headcount = _rolling_sum(c["headcount"], TURNOVER_WINDOW)
     span = np.minimum(np.arange(1, weeks + 1), TURNOVER_WINDOW)
     with np.errstate(invalid="ignore", divide="ignore"):
-        df["practitioner_turnover_annual"] = leavers / (headcount / span) * (52.0 / span)
+        cols["practitioner_turnover_annual"] = leavers / (headcount / span) * (52.0 / span)
         closures = _rolling_sum(c["closures"], SUCCESS_WINDOW)
-        df["reported_success_rate"] = _rolling_sum(c["reported_successes"],
-                                                   SUCCESS_WINDOW) / closures
-        df["verified_success_rate"] = _rolling_sum(c["verified_successes"],
-                                                   SUCCESS_WINDOW) / closures
+        cols["reported_success_rate"] = _rolling_sum(c["reported_successes"],
+                                                     SUCCESS_WINDOW) / closures
+        cols["verified_success_rate"] = _rolling_sum(c["verified_successes"],
+                                                     SUCCESS_WINDOW) / closures
         # Re-referral: of the cases closed in the 13 weeks ending 52 weeks ago (whose
         # year of follow-up is complete), the share that came back within the year.
         closed = model.tally.closed_by_week[:weeks].astype(float)
@@ -234,12 +238,13 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
         lag = 52
         if weeks > lag:
             rate[lag:] = bk[: weeks - lag] / cl[: weeks - lag]
-        df["rereferral_12m_rate"] = rate
-    for col in df.columns:
-        if df[col].dtype.kind == "f":
-            df[col] = df[col].replace([np.inf, -np.inf], np.nan)
-    front = [c for c in TIMESERIES_COLUMNS if c in df.columns]
-    return df[front + [c for c in df.columns if c not in front]]
+        cols["rereferral_12m_rate"] = rate
+    for k, v in cols.items():
+        if v.dtype.kind == "f":
+            inf = np.isinf(v)
+            cols[k] = np.where(inf, np.nan, v) if inf.any() else v
+    front = [k for k in TIMESERIES_COLUMNS if k in cols]
+    return pd.DataFrame({k: cols[k] for k in front + [k for k in cols if k not in front]})
 
 
 def burn_in(model: HLSModel) -> int:

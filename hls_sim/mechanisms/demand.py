@@ -189,10 +189,16 @@ class Exits(Mechanism):
         lo, hi = people.leave_starts[t], people.leave_starts[t + 1]
         out = people.leaving_order[lo:hi]
         if out.size:
-            ops.release(model, out, None)
-            people.status[out] = EXITED
-            people.exit_week[out] = t
-            people.wellbeing_end[out] = people.wellbeing(out)
+            if model.kernels is not None:
+                model.kernels.exits(out, people.status, people.practitioner,
+                                    model.posts.caseload, people.relationship,
+                                    people.run_weeks, people.contract, people.exit_week,
+                                    people.wellbeing_end, people.needs, t, EXITED)
+            else:
+                ops.release(model, out, None)
+                people.status[out] = EXITED
+                people.exit_week[out] = t
+                people.wellbeing_end[out] = people.wellbeing(out)
             model.log.people_event(t, "exited", out)
             agents = model.person_agents
             for i in out:
