@@ -32,6 +32,10 @@ PHRASES = {
 class EventLog:
     """Append-only log: week, event, person, organisation, practitioner post, detail."""
 
+    keeps_events = True
+    """Whether the log keeps what it is given: mechanisms skip preparing entries (who,
+    which organisation, which practitioner) for a log that keeps nothing."""
+
     def __init__(self) -> None:
         self._chunks: list[tuple] = []
 
@@ -76,6 +80,25 @@ class EventLog:
             "detail": pd.Categorical.from_codes(np.repeat(detail_codes, sizes),
                                                 details.tolist()),
         })
+
+
+class NullLog(EventLog):
+    """A log that keeps nothing, for runs whose events nobody reads (a sensitivity
+    design keeps only summaries): mechanisms see ``keeps_events`` False and skip
+    preparing entries, which is a noticeable part of a small run's week."""
+
+    keeps_events = False
+
+    def people_event(self, *args, **kwargs) -> None:
+        pass
+
+    def org_event(self, *args, **kwargs) -> None:
+        pass
+
+
+def keeps_events(log) -> bool:
+    """Whether ``log`` keeps entries (any log without the flag is assumed to)."""
+    return getattr(log, "keeps_events", True)
 
 
 def _codes(values: list[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .agents import Organisation, Practitioner
 from .contracts import Contract
+from .events import keeps_events
 from .params import N_DOMAINS, Params, PracticeLevers
 from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
 from .streams import Stream
@@ -95,11 +96,12 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
             REREFERRAL_WINDOW, via != "hand-off", people.status, people.contract,
             people.wait_since, people.priority, people.referrals, people.closed_week,
             people.rereferrals, tally.rereferred_by_closure_week)
-        if rr.any():
-            model.log.people_event(t, "rereferred", who[rr])
         tally.referrals += who.size
-        model.log.people_event(t, "referred", who, org=model.contracts.org[contract],
-                               detail=via)
+        if keeps_events(model.log):
+            if rr.any():
+                model.log.people_event(t, "rereferred", who[rr])
+            model.log.people_event(t, "referred", who, org=model.contracts.org[contract],
+                                   detail=via)
         return
     if via != "hand-off":
         cw = people.closed_week[who]
@@ -192,10 +194,12 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     posts.vacant_since[post] = t
     posts.stress[post] = 0.0
     posts.caseload[post] = 0
+    logging = keeps_events(model.log)
     for p in post:
         agent = posts.agent[p]
-        model.log.org_event(t, "practitioner_left", int(posts.org[p]),
-                            f"practitioner {p} {reason}")
+        if logging:
+            model.log.org_event(t, "practitioner_left", int(posts.org[p]),
+                                f"practitioner {p} {reason}")
         if agent is not None:
             agent.remove()
         posts.agent[p] = None
@@ -208,9 +212,10 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
         on_caseload = np.isin(people.practitioner[:n], post)
         who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
     if who.size:
-        model.log.people_event(t, "lost_practitioner", who,
-                               org=model.contracts.org[people.contract[who]],
-                               practitioner=people.practitioner[who], detail=reason)
+        if logging:
+            model.log.people_event(t, "lost_practitioner", who,
+                                   org=model.contracts.org[people.contract[who]],
+                                   practitioner=people.practitioner[who], detail=reason)
         people.practitioner[who] = -1
         people.relationship[who] = 0.0
         people.run_weeks[who] = 0

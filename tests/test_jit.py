@@ -97,3 +97,24 @@ def test_npow_is_numpys_power(x, e):
     if x == 0.0 and e < 0:
         return
     assert npow(x, e) == (np.array([x]) ** e)[0]
+
+
+def test_a_log_that_keeps_nothing_changes_no_result():
+    """Mechanisms skip preparing log entries for a NullLog (a sensitivity worker's); the
+    run's weekly figures and summary must not move."""
+    from hls_sim import metrics
+    from hls_sim.events import NullLog
+    from hls_sim.model import HLSModel
+    from hls_sim.result import people_frame
+
+    case = CASES["competitive_tight_s3"]
+    full = run_case("competitive_tight_s3")
+    model = HLSModel(case["scenario"], seed=case["seed"])
+    model.log = NullLog()
+    model.run()
+    ts = metrics.timeseries(model)
+    pd.testing.assert_frame_equal(ts, full.timeseries, check_exact=True)
+    summary = metrics.summary(model, ts, people_frame(model))
+    assert summary.keys() == full.summary.keys()
+    assert all(v == full.summary[k] or (v != v and full.summary[k] != full.summary[k])
+               for k, v in summary.items())

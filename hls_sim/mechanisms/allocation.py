@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..events import keeps_events
 from ..params import N_DOMAINS
 from ..state import DISENGAGED, IN_SUPPORT, WAITING
 from .base import Mechanism
@@ -140,5 +141,7 @@ class Allocation(Mechanism):
             people.practitioners_seen, people.engagement, float(sp.assessment_engagement_cost),
             posts.caseload, tally.assessments_by_post, people.wait_since))
         tally.assessments += who.size
-        model.log.people_event(t, "assessed", who, org=model.contracts.org[people.contract[who]],
-                               practitioner=post)
+        if keeps_events(model.log):
+            model.log.people_event(t, "assessed", who,
+                                   org=model.contracts.org[people.contract[who]],
+                                   practitioner=post)

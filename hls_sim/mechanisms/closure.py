@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
+from ..events import keeps_events
 from ..state import CLOSED, DISENGAGED, IN_SUPPORT, row_max
 from .base import Mechanism
 
@@ -140,12 +141,14 @@ class Closure(Mechanism):
         perf = model.performance
         K.record_performance(contract, org, reported, float(perf.decay), perf.c_closures,
                              perf.c_reported, perf.o_closures, perf.o_reported)
-        for kind, mask in (("closed_measure_met", kept_measure), ("closed_time_limit",
-                           ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
-                           ("dropped_out", dropout)):
-            if mask.any():
-                model.log.people_event(t, kind, who[mask], org=org[mask],
-                                       practitioner=people.practitioner[who[mask]])
+        logging = keeps_events(model.log)
+        if logging:
+            for kind, mask in (("closed_measure_met", kept_measure), ("closed_time_limit",
+                               ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
+                               ("dropped_out", dropout)):
+                if mask.any():
+                    model.log.people_event(t, kind, who[mask], org=org[mask],
+                                           practitioner=people.practitioner[who[mask]])
         ops.end_support(model, who)
 
         # Referral on: a severe need outside the contract's scope goes to another service.
@@ -166,10 +169,11 @@ class Closure(Mechanism):
                 people.handoffs, float(model.params.learning.trust_handoff_gain))
             kept = ~lost
             ops.refer(model, persons[kept], via="hand-off", contract=target[kept])
-            for kind, mask in (("warm_handoff", kept & warm), ("cold_handoff", kept & ~warm),
-                               ("lost_in_handoff", lost)):
-                if mask.any():
-                    model.log.people_event(t, kind, persons[mask], org=to_org[mask])
+            if logging:
+                for kind, mask in (("warm_handoff", kept & warm),
+                                   ("cold_handoff", kept & ~warm), ("lost_in_handoff", lost)):
+                    if mask.any():
+                        model.log.people_event(t, kind, persons[mask], org=to_org[mask])
             onward[cand[kept]] = True
             lost_any[cand[lost]] = True
         tally.closed_by_week[t] += K.closure_finish(who, dropout | lost_any, onward,
