@@ -59,6 +59,8 @@ PRESETS = ("competitive", "collaborative")
 TARGET_SECONDS = 1.5  # the earlier target (issue 2), still printed
 TARGET_RATIO = 5.0  # issue 14: person-weeks/s at least 5x the yardstick's agent-steps/s
 TARGET_QUICK_SECONDS = 0.06  # issue 14: one quick.yaml run in a warm worker
+TINY = {"place__n_people": 100, "place__n_weeks": 520, "place__n_organisations": 6,
+        "place__n_practitioners": 8, "place__n_localities": 1}  # fixed per-week cost
 QUICK = Path(hls_sim.__file__).resolve().parent.parent / "scenarios" / "quick.yaml"
 BOLTZMANN_AGENTS = 10_000
 BOLTZMANN_SECONDS = 1.5  # aim for roughly this much time per yardstick repetition
@@ -270,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = calibrate_boltzmann_steps(BOLTZMANN_AGENTS, BOLTZMANN_SECONDS)
     hls_runs: dict[str, list[dict[str, float]]] = {}
     quick_runs: dict[str, list[dict[str, float]]] = {}
+    tiny_runs: dict[str, list[float]] = {}
     b_seconds: list[float] = []
     for seed in range(args.repeats):
         for m in paths:
@@ -280,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
             for q in range(args.quick_runs):
                 quick_runs.setdefault(mode_name(m), []).append(
                     time_quick(quick, seed * args.quick_runs + q))
+            start = time.perf_counter()
+            hls_sim.run("competitive", seed=seed, **TINY)
+            tiny_runs.setdefault(mode_name(m), []).append(
+                (time.perf_counter() - start) / TINY["place__n_weeks"])
         b_seconds.append(time_boltzmann(BOLTZMANN_AGENTS, steps, seed=seed))
     set_compiled(paths[0])
 
@@ -338,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['median_summary_only_seconds']:>24.3f}  "
               f"{'MET' if res['meets_target'] else 'NOT MET'}")
     print()
+    print("fixed cost per week (a place of 100 people, 6 organisations, 8 posts, 520 weeks; "
+          "median seconds per week): " + ", ".join(
+              f"{name} {statistics.median(v) * 1e3:.3f} ms" for name, v in tiny_runs.items()))
+    print()
     print(f"yardstick: Mesa Boltzmann wealth model, {BOLTZMANN_AGENTS:,} agents x {steps} steps, "
           f"median {boltzmann['median_seconds']:.3f} s (min {boltzmann['min_seconds']:.3f} s), "
           f"median {b_rate:,.0f} agent-steps/s")
@@ -361,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             "target_quick_seconds": TARGET_QUICK_SECONDS,
             "hls_sim": hls_results,
             "quick": quick_results,
+            "fixed_cost_per_week_seconds": {k: statistics.median(v)
+                                            for k, v in tiny_runs.items()},
             "boltzmann": boltzmann,
         }
         write_json(args.json, payload)

@@ -118,3 +118,20 @@ def test_a_log_that_keeps_nothing_changes_no_result():
     assert summary.keys() == full.summary.keys()
     assert all(v == full.summary[k] or (v != v and full.summary[k] != full.summary[k])
                for k, v in summary.items())
+
+
+def test_a_new_process_loads_the_kernels_without_compiling():
+    """Compiled once per machine: after this module's runs (or make) filled the cache, a
+    fresh process (as a pool or Dask worker is) loads every kernel it uses from disk."""
+    _run("competitive_s0", True)  # the cache holds every kernel a model uses by now
+    code = ("import hls_sim; from hls_sim import kernels\n"
+            "hls_sim.run('competitive', seed=3, place__n_people=300, place__n_weeks=60)\n"
+            "hls_sim.run('collaborative', seed=3, place__n_people=300, place__n_weeks=60)\n"
+            "fs = [getattr(kernels, n) for n in dir(kernels)]\n"
+            "fs = [f for f in fs if hasattr(f, 'stats')]\n"
+            "print(sum(sum(f.stats.cache_hits.values()) for f in fs),"
+            " sum(sum(f.stats.cache_misses.values()) for f in fs))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "HLS_SIM_JIT": "1"}, cwd=ROOT, check=True)
+    hits, misses = (int(x) for x in out.stdout.split())
+    assert hits > 10 and misses == 0, out.stdout
