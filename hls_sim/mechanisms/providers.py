@@ -47,6 +47,15 @@ class ProviderDecisions(Mechanism):
         prov, t = model.providers, model.week
         exit_weeks = model.params.market.exit_weeks_without_contract
         trials = model.practice.test_and_learn
+        if trials or (self.trial_domain >= 0).any():
+            # This week's luck for every organisation at once (a draw depends only on the
+            # week and the organisation's row, so drawing ahead changes nothing); not
+            # drawn at all in a week when no organisation can start or judge a trial.
+            rows = np.arange(prov.n)
+            self.u_start = self.start_luck.random(t, rows)
+            self.u_domain = self.domain_luck.random(t, rows)
+            self.z_effect = self.effect_luck.normal(t, rows)
+            self.z_judgement = self.judgement_luck.normal(t, rows)
         for org in model.organisations.shuffle():  # Mesa AgentSet, random order
             o = org.index
             if not prov.active[o]:
@@ -64,7 +73,6 @@ class ProviderDecisions(Mechanism):
 
     def test_and_learn(self, model: HLSModel, o: int) -> None:
         lp, prov, t = model.params.learning, model.providers, model.week
-        slot = np.array([o])
         if self.trial_domain[o] >= 0:
             # A running trial costs staff time to design, run and judge.
             prov.week_learning_cost[o] += int(round(lp.trial_cost_per_week * 100))
@@ -73,8 +81,7 @@ class ProviderDecisions(Mechanism):
             d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
             self.trial_domain[o] = -1
             # Judged noisily, and hopefully: some harmful ideas look like successes.
-            observed = effect + lp.trial_optimism + lp.trial_noise_sd * float(
-                self.judgement_luck.normal(t, slot)[0])
+            observed = effect + lp.trial_optimism + lp.trial_noise_sd * self.z_judgement[o]
             if observed > 0:  # judged to work: grow it into everyday practice, in part
                 prov.practice[o, d] = np.clip(prov.practice[o, d] *
                                               (1 + effect * lp.adoption_fidelity),
@@ -93,12 +100,11 @@ class ProviderDecisions(Mechanism):
         if not model.practice.test_and_learn or not held:
             return
         p_start = lp.trial_rate_per_year / 52.0 * model.practice.discretion
-        if self.start_luck.one(t, o) < p_start:
+        if self.u_start[o] < p_start:
             scope = np.flatnonzero(held[0].domains)
-            d = int(scope[int(self.domain_luck.one(t, o) * scope.size)])
+            d = int(scope[int(self.u_domain[o] * scope.size)])
             self.trial_domain[o] = d
-            self.trial_effect[o] = lp.trial_effect_mean + lp.trial_effect_sd * float(
-                self.effect_luck.normal(t, slot)[0])
+            self.trial_effect[o] = lp.trial_effect_mean + lp.trial_effect_sd * self.z_effect[o]
             self.trial_start[o] = t
             prov.trials_run[o] += 1
             model.tally.trials_started += 1
