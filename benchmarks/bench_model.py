@@ -113,6 +113,8 @@ class BoltzmannWealth(mesa.Model):
         self.agents.shuffle_do("step")
 
 
+PEOPLE_COLUMN = "people_in_place"  # people in the place each week (older code: people_present)
+
 def time_boltzmann(n_agents: int, n_steps: int, seed: int) -> float:
     """Wall seconds for n_steps steps of a fresh model (model building not timed)."""
     model = BoltzmannWealth(n_agents, seed=seed)
@@ -213,7 +215,8 @@ def time_hls(preset: str, seed: int) -> dict[str, float]:
     start = time.perf_counter()
     res = hls_sim.run(preset, seed=seed)
     wall = time.perf_counter() - start
-    person_weeks = float(res.timeseries["people_in_place"].sum())
+    person_weeks = float(res.timeseries[PEOPLE_COLUMN if PEOPLE_COLUMN in res.timeseries
+                                        else "people_present"].sum())  # older code
     return {
         "seed": seed,
         "wall_seconds": wall,

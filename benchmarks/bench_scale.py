@@ -64,6 +64,8 @@ DEFAULT_PRACTITIONERS = 40_000
 DEFAULT_LOCALITIES = 100
 
 
+PEOPLE_COLUMN = "people_in_place"  # people in the place each week (older code: people_present)
+
 def maxrss_bytes(ru_maxrss: int) -> int:
     """ru_maxrss is kilobytes on Linux and bytes on macOS."""
     return ru_maxrss if sys.platform == "darwin" else ru_maxrss * 1024
@@ -83,7 +85,8 @@ def child(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     res = hls_sim.run(args.preset, seed=args.seed, **overrides)
     wall = time.perf_counter() - start
-    person_weeks = float(res.timeseries["people_in_place"].sum())
+    person_weeks = float(res.timeseries[PEOPLE_COLUMN if PEOPLE_COLUMN in res.timeseries
+                                        else "people_present"].sum())  # older code
     peak = maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     figures = {
         "seed": args.seed,
