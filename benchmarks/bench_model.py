@@ -145,15 +145,23 @@ def set_compiled(flag: bool | None) -> None:
     """Switch the model's kernels on or off (no-op for code without them)."""
     if flag is None:
         return
-    from hls_sim import jit
+    own_jit().set_enabled(flag)
 
-    jit.set_enabled(flag)
+
+def own_jit():
+    """hls_sim.jit of the checkout being timed, or None for code without kernels (an
+    editable install elsewhere can otherwise lend another checkout's module)."""
+    try:
+        from hls_sim import jit
+    except ImportError:
+        return None
+    same = Path(jit.__file__).resolve().parent == Path(hls_sim.__file__).resolve().parent
+    return jit if same else None
 
 
 def modes(plain: bool) -> list[bool | None]:
-    try:
-        from hls_sim import jit
-    except ImportError:  # code from before the compiled kernels
+    jit = own_jit()
+    if jit is None:  # code from before the compiled kernels
         return [None]
     return [True, False] if plain and jit.AVAILABLE else [jit.enabled()]
 
@@ -179,10 +187,9 @@ def time_quick(params, seed: int) -> dict[str, float]:
     start = time.perf_counter()
     hls_sim.run(params, seed=seed)
     full = time.perf_counter() - start
-    try:  # a log that keeps nothing, as a sensitivity worker's
-        from hls_sim.events import NullLog
-    except ImportError:  # code from before NullLog
-        NullLog = _NullLog  # noqa: N806
+    from hls_sim import events
+
+    NullLog = getattr(events, "NullLog", _NullLog)  # noqa: N806 (older code: a local one)
     start = time.perf_counter()
     model = HLSModel(params, seed=seed)
     model.log = NullLog()
