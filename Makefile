@@ -1,17 +1,25 @@
-# Two commands a new user needs: `make demo` and `make test`. Both set themselves up.
+# Two commands a new user needs: `make demo` and `make test`. Both set themselves up,
+# from the lock file (requirements/dev.lock: exact versions the tests were run against),
+# so a result made in March can be reproduced in June. pyproject.toml keeps version
+# ranges for people who install hls_sim into an environment of their own.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+STAMP := $(VENV)/.installed-lock
+LOCK := requirements/dev.lock
+UV_VERSION := 0.13.9
+# uv installs the lock (seconds, not minutes); it is itself pinned, as the lock is.
+UV := $(BIN)/uv
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench lock test-latest clean
 
-$(BIN)/python:
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(STAMP): $(LOCK) pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -r $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	$(BIN)/python -m hls_sim.kernels  # compile the model's kernels once (cached on disk)
 	touch $(STAMP)
 
@@ -20,15 +28,36 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_runner.py
 
+# Refresh the lock to the newest versions pyproject.toml's ranges allow (then run
+# `make test` and commit requirements/dev.lock if it passes). One universal lock: the
+# same versions on Linux, macOS and Windows; Mesa 3.4 and later need Python 3.12, so a
+# few packages have one pin for Python 3.11 and one for later Pythons.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--upgrade --quiet -o $(LOCK)
+
+# The whole suite against the newest versions the ranges allow, in a separate
+# environment (.venv-latest), without touching the lock: what a user who runs
+# `pip install hls_sim` today would get.
+test-latest: | $(UV)
+	rm -rf .venv-latest
+	$(UV) venv --quiet --python $(PYTHON) .venv-latest
+	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
+	.venv-latest/bin/ruff check .
+	.venv-latest/bin/lint-imports
+	.venv-latest/bin/python -m pytest
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache results
+	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache results

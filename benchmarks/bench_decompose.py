@@ -43,7 +43,7 @@ import hls_sim
 from hls_sim import scenarios
 from hls_sim.analysis import decompose as dm
 from hls_sim.report.decompose_figures import write_figures
-from hls_sim.runner import Experiment, load_results, run_experiment
+from hls_sim.runner import Ensemble, load_results, run_ensemble
 
 
 def pair(size: str) -> tuple[scenarios.Scenario, scenarios.Scenario]:
@@ -84,7 +84,7 @@ def main() -> int:
         root = Path(tmp)
         if args.compare:
             t0 = time.perf_counter()
-            run_experiment(Experiment([a, b], replicates=args.replicates),
+            run_ensemble(Ensemble([a, b], replicates=args.replicates),
                            root / "compare", workers=args.workers, progress=False)
             figures["compare_wall_seconds"] = time.perf_counter() - t0
             runs = load_results(root / "compare").runs
@@ -94,7 +94,7 @@ def main() -> int:
             exp = dm.plan(a, b, args.by, replicates=args.replicates, reuse=root / "compare")
         figures["runs_run"] = len(exp.runs()) - (2 * args.replicates if args.reuse else 0)
         t0 = time.perf_counter()
-        done = run_experiment(exp, root / "decompose", workers=args.workers, progress=False)
+        done = run_ensemble(exp, root / "decompose", workers=args.workers, progress=False)
         figures["runs_wall_seconds"] = time.perf_counter() - t0
         assert done.ok, done.failures
         t0 = time.perf_counter()

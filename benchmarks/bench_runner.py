@@ -3,7 +3,7 @@
 What is measured
 ----------------
 The experiment is ``--runs`` runs (default 100) of ``scenarios/quick.yaml`` on
-``--workers`` workers (default 2), through :func:`hls_sim.runner.run_experiment`, with
+``--workers`` workers (default 2), through :func:`hls_sim.runner.run_ensemble`, with
 everything a user gets except the HTML report: Parquet tables for every run, event logs
 of three runs, the manifest, atomic writes.
 
@@ -43,7 +43,7 @@ from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on s
 
 import hls_sim
 from hls_sim import scenarios
-from hls_sim.runner import Experiment, load_results, run_experiment
+from hls_sim.runner import Ensemble, load_results, run_ensemble
 
 OVERHEAD_TARGET = 0.10
 DASK_TARGET = 0.85
@@ -54,10 +54,10 @@ def bare_run(args: tuple) -> float:
     return hls_sim.run(params, seed=seed).summary["wellbeing_mean"]
 
 
-def measure(kind: str, exp: Experiment, workers: int, root: Path) -> dict[str, float]:
+def measure(kind: str, exp: Ensemble, workers: int, root: Path) -> dict[str, float]:
     out = root / f"{kind}-{time.monotonic_ns()}"
     t0 = time.perf_counter()
-    outcome = run_experiment(exp, out, workers=workers,
+    outcome = run_ensemble(exp, out, workers=workers,
                              dask="local" if kind == "dask" else None, progress=False)
     wall = time.perf_counter() - t0
     assert outcome.ok and outcome.runs_finished == len(exp.runs()), outcome.failures
@@ -70,7 +70,7 @@ def measure(kind: str, exp: Experiment, workers: int, root: Path) -> dict[str, f
             "runs_per_second_after_start": outcome.runs_finished / (wall - start)}
 
 
-def measure_bare(exp: Experiment, workers: int) -> float:
+def measure_bare(exp: Ensemble, workers: int) -> float:
     params = exp.scenarios[0].params.model_dump(mode="json")
     ctx = multiprocessing.get_context("forkserver")
     t0 = time.perf_counter()
@@ -88,7 +88,7 @@ def main() -> int:
     args = ap.parse_args()
 
     quick = scenarios.load("quick")
-    exp = Experiment([quick], replicates=args.runs, seed=0, name="bench")
+    exp = Ensemble([quick], replicates=args.runs, seed=0, name="bench")
     print(f"hls_sim {hls_sim.__version__}: {args.runs} runs of quick.yaml on "
           f"{args.workers} workers, {args.repeats} repetitions", file=sys.stderr)
     pool, dask, bare = [], [], []

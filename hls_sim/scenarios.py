@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from . import feasibility, sizes
 from .params import (
     GROUPS,
     LEVER_GROUPS,
@@ -151,18 +152,24 @@ def load(ref: str | Path) -> Scenario:
     raw.setdefault("name", path.stem)
     try:
         params = make_params(raw)
+        feasibility.check(params)
     except ScenarioError:
         raise
     except ParameterError as exc:
         where = _locate(chain, exc.param)
         raise ScenarioError(f"{where}: {exc}", param=exc.param) from None
-    return Scenario(params.name, description.strip(), params, path, [str(c) for c in chain])
+    description = description.strip()
+    if sizes.small():  # HLS_SIM_SIZE=small: the same scenario in a small place
+        params = sizes.shrink(params)
+        description += sizes.NOTE
+    return Scenario(params.name, description, params, path, [str(c) for c in chain])
 
 
 def from_overrides(name: str, overrides: dict[str, Any], description: str = "") -> Scenario:
     """A scenario built in code from parameter overrides (as :func:`hls_sim.run` takes)."""
     try:
         params = make_params({**overrides, "name": name})
+        feasibility.check(params)
     except ParameterError as exc:
         raise ScenarioError(f"scenario {name}: {exc}", param=exc.param) from None
     return Scenario(name, description, params)
@@ -187,9 +194,11 @@ def read_yaml(path: Path, error: type[ParameterError] = ScenarioError) -> tuple[
 
 
 def _read(path: Path) -> dict[str, Any]:
-    _text, data = read_yaml(path)
+    text, data = read_yaml(path)
     if data is None:
-        return {}
+        what = "is empty" if not text.strip() else "holds only comments"
+        raise ScenarioError(f"{path}: {what}: a scenario needs at least a line of its own "
+                            "(e.g. 'extends: competitive.yaml' and what it changes)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario must be a mapping of keys to values, "
                             f"not a {type(data).__name__}")
@@ -235,8 +244,13 @@ def _resolve(path: Path, seen: list[Path]) -> tuple[dict[str, Any], list[Path]]:
         raise ScenarioError(f"{path}: extends must name one scenario file, not {parent_ref!r}")
     parent = path.parent / parent_ref
     if not parent.is_file():
+        # A bare file name (extends: competitive.yaml) from a file saved anywhere: the
+        # scenario of that name in the scenario folders.
+        bare = Path(parent_ref)
+        name = bare.stem if bare.parent == Path(".") and bare.suffix in (".yaml", ".yml") \
+            else parent_ref
         try:
-            parent = find(parent_ref)
+            parent = find(name)
         except ScenarioError:
             raise ScenarioError(f"{path}: extends '{parent_ref}', which does not exist "
                                 f"(looked beside it and in the scenario folders)") from None

@@ -361,13 +361,13 @@ def test_bad_input_fails_in_one_line(build, kwargs, pattern):
 
 
 def _results(ts: pd.DataFrame, contents: dict[str, dict]):
-    """ExperimentResults as load_results returns them, for hand-built tables."""
-    from hls_sim.runner.store import ExperimentResults
+    """EnsembleResults as load_results returns them, for hand-built tables."""
+    from hls_sim.runner.store import EnsembleResults
 
     manifest = {"scenarios": [{"name": n, "description": "", "content": c}
                               for n, c in contents.items()], "baseline": "no_service"}
     empty = pd.DataFrame()
-    return ExperimentResults(Path("."), manifest, empty, ts, empty, empty, empty)
+    return EnsembleResults(Path("."), manifest, empty, ts, empty, empty, empty)
 
 
 def test_parameters_come_from_the_scenarios_in_the_manifest():

@@ -389,9 +389,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, case, match):
 
 
 def test_resume_of_a_folder_that_is_not_a_decomposition_is_refused(tmp_path):
-    from hls_sim.runner import Experiment, run_experiment
+    from hls_sim.runner import Ensemble, run_ensemble
 
-    run_experiment(Experiment([lever_scenario("A")], replicates=1, model=GAME),
+    run_ensemble(Ensemble([lever_scenario("A")], replicates=1, model=GAME),
                    tmp_path / "plain", workers=1, progress=False)
     with pytest.raises(dm.DecomposeError, match="not a decomposition"):
         dm.resume_decomposition(tmp_path / "plain", workers=1, progress=False)
@@ -526,10 +526,10 @@ def test_a_comparisons_runs_of_a_and_b_are_reused_not_run_again(tmp_path):
     """``hls-sim compare A B --decompose``: the comparison's runs of A and B (with every
     table) stand in for the decomposition's empty and full coalitions (summaries only);
     the answer is the same to the last bit, with half the runs."""
-    from hls_sim.runner import Experiment, run_experiment
+    from hls_sim.runner import Ensemble, run_ensemble
 
     a, b = tiny("comp", "competitive"), tiny("collab", "collaborative")
-    run_experiment(Experiment([a, b], replicates=3, seed=8), tmp_path / "compare",
+    run_ensemble(Ensemble([a, b], replicates=3, seed=8), tmp_path / "compare",
                    workers=1, progress=False)
     reused = dm.decompose(a, b, "groups", replicates=2, seed=8, workers=1,
                           out=tmp_path / "reused", progress=False, reuse=tmp_path / "compare")

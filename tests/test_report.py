@@ -11,7 +11,7 @@ import pytest
 from hls_sim import scenarios
 from hls_sim.analysis import HEADLINE, paired_differences
 from hls_sim.report import write_report
-from hls_sim.runner import Experiment, load_results, run_experiment
+from hls_sim.runner import Ensemble, load_results, run_ensemble
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +19,13 @@ def compared(tmp_path_factory):
     small = {"place.n_people": 400, "place.n_weeks": 80, "place.n_organisations": 6,
              "place.n_practitioners": 16, "place.n_localities": 2, "place.burn_in_weeks": 8,
              "money.budget_per_week": 11_600.0}
-    exp = Experiment([scenarios.from_overrides("competitive", {**small}, "competitive, small"),
+    exp = Ensemble([scenarios.from_overrides("competitive", {**small}, "competitive, small"),
                       scenarios.from_overrides("collaborative",
                                                {**small, "regime": "collaborative"},
                                                "collaborative, small")],
                      replicates=5, seed=2, question="Does collaboration help here?")
     out = tmp_path_factory.mktemp("report") / "exp"
-    run_experiment(exp, out, workers=2, progress=False)
+    run_ensemble(exp, out, workers=2, progress=False)
     return out, write_report(out)
 
 
@@ -77,3 +77,35 @@ def test_report_command_rewrites_the_report(compared, tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "not a results folder" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("replicates", [1, 2])
+def test_one_scenario_gets_the_whole_report(tmp_path, replicates):
+    """`hls-sim run` of one scenario writes every figure and table, for one replicate or
+    a few (nothing in the report may assume two scenarios or two replicates)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("description: a tiny place\nextends: quick\nplace:\n  n_people: 300\n"
+                    "  n_weeks: 60\n  burn_in_weeks: 8\n")
+    out = tmp_path / "one"
+    hls = Path(sys.executable).parent / "hls-sim"
+    proc = subprocess.run([str(hls), "run", str(tiny), "-n", str(replicates), "--out",
+                           str(out), "-q", "--workers", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    html = (out / "report.html").read_text()
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(images) == 4
+    for stem in ("timeseries", "distributions", "complexity", "spend"):
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 1000
+    for o in HEADLINE:
+        assert o.label.replace("&", "&amp;") in html
+    assert " − " not in html  # no comparison columns
+    assert "<h3>Person " in html
+    assert "place.n_people" in html  # what the scenario sets away from the defaults
+    if replicates == 1:
+        assert "a single run" in html

@@ -18,11 +18,11 @@ import pytest
 import hls_sim
 from hls_sim import scenarios
 from hls_sim.runner import (
-    Experiment,
-    ExperimentError,
+    Ensemble,
+    EnsembleError,
     load_results,
-    resume_experiment,
-    run_experiment,
+    resume_ensemble,
+    run_ensemble,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +37,8 @@ def tiny(name: str, regime: str) -> scenarios.Scenario:
         "place.burn_in_weeks": 8, "money.budget_per_week": 8_700.0})
 
 
-def tiny_experiment(**kw) -> Experiment:
-    return Experiment([tiny("comp", "competitive"), tiny("collab", "collaborative")],
+def tiny_ensemble(**kw) -> Ensemble:
+    return Ensemble([tiny("comp", "competitive"), tiny("collab", "collaborative")],
                       **{"replicates": 4, "seed": 11, "event_replicates": 1, **kw})
 
 
@@ -49,9 +49,9 @@ def assert_same_results(a: Path, b: Path) -> None:
 
 
 def test_replicate_seeds_are_spawned_and_shared_across_scenarios():
-    exp = tiny_experiment(replicates=5)
+    exp = tiny_ensemble(replicates=5)
     seeds = exp.seeds()
-    assert len(set(seeds)) == 5 and seeds == tiny_experiment(replicates=5).seeds()
+    assert len(set(seeds)) == 5 and seeds == tiny_ensemble(replicates=5).seeds()
     expected = [int(c.generate_state(1, dtype=np.uint32)[0])
                 for c in np.random.SeedSequence(11).spawn(5)]
     assert seeds == expected
@@ -64,10 +64,10 @@ def test_replicate_seeds_are_spawned_and_shared_across_scenarios():
 
 def test_results_are_identical_on_every_executor(tmp_path):
     """Serial, a process pool and a real Dask LocalCluster give bit-identical tables."""
-    exp = tiny_experiment()
-    run_experiment(exp, tmp_path / "serial", workers=1, progress=False)
-    run_experiment(exp, tmp_path / "pool", workers=2, progress=False)
-    outcome = run_experiment(exp, tmp_path / "dask", dask="local", workers=2, progress=False)
+    exp = tiny_ensemble()
+    run_ensemble(exp, tmp_path / "serial", workers=1, progress=False)
+    run_ensemble(exp, tmp_path / "pool", workers=2, progress=False)
+    outcome = run_ensemble(exp, tmp_path / "dask", dask="local", workers=2, progress=False)
     assert outcome.ok and outcome.runs_finished == 8
     assert_same_results(tmp_path / "serial", tmp_path / "pool")
     assert_same_results(tmp_path / "serial", tmp_path / "dask")
@@ -83,7 +83,7 @@ def test_results_are_identical_on_every_executor(tmp_path):
 
 def test_results_folder_layout_and_manifest(tmp_path):
     out = tmp_path / "exp"
-    outcome = run_experiment(tiny_experiment(), out, workers=2, progress=False)
+    outcome = run_ensemble(tiny_ensemble(), out, workers=2, progress=False)
     res = load_results(outcome.path)
     assert len(res.summary) == 8 and set(res.summary["scenario"]) == {"comp", "collab"}
     assert len(res.timeseries) == 8 * 60
@@ -91,7 +91,7 @@ def test_results_folder_layout_and_manifest(tmp_path):
     assert sorted(p.name for p in (out / "summary").iterdir())[0] == "collab__r0000.parquet"
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete" and m["replicates"] == 4 and m["root_seed"] == 11
-    assert m["seeds"] == tiny_experiment().seeds()
+    assert m["seeds"] == tiny_ensemble().seeds()
     assert m["versions"]["hls_sim"] == hls_sim.__version__ and m["versions"]["numpy"]
     assert m["git"] is None or len(m["git"]["commit"]) == 40
     assert {s["name"] for s in m["scenarios"]} == {"comp", "collab"}
@@ -102,10 +102,10 @@ def test_results_folder_layout_and_manifest(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path):
-    exp = tiny_experiment(replicates=6, model="tests.models:fragile_hls")
+    exp = tiny_ensemble(replicates=6, model="tests.models:fragile_hls")
     failing = {s for s in exp.seeds() if s % 2 == 0}
     assert failing and len(failing) < 6  # the chosen root seed gives both kinds
-    outcome = run_experiment(exp, tmp_path / "f", workers=2, progress=False)
+    outcome = run_ensemble(exp, tmp_path / "f", workers=2, progress=False)
     assert not outcome.ok
     assert len(outcome.failures) == 2 * len(failing)
     assert outcome.runs_finished == 12 - 2 * len(failing)
@@ -123,9 +123,9 @@ def test_failed_runs_make_the_command_exit_1_and_say_which(tmp_path):
                     % (ROOT / "scenarios" / "quick.yaml"))
     code = (
         "import sys; from hls_sim import cli, runner;"
-        "orig = runner.Experiment.__post_init__\n"
+        "orig = runner.Ensemble.__post_init__\n"
         "def post(self):\n    orig(self); self.model = 'tests.models:fragile_hls'\n"
-        "runner.Experiment.__post_init__ = post\n"
+        "runner.Ensemble.__post_init__ = post\n"
         f"sys.exit(cli.main(['run', {str(scen)!r}, '-n', '4', '--seed', '11', '-q', "
         f"'--no-report', '--out', {str(tmp_path / 'o')!r}]))"
     )
@@ -137,27 +137,71 @@ def test_failed_runs_make_the_command_exit_1_and_say_which(tmp_path):
 
 
 def test_out_folder_with_results_is_refused(tmp_path):
-    run_experiment(tiny_experiment(replicates=1), tmp_path / "x", workers=1, progress=False)
-    with pytest.raises(ExperimentError, match="not empty"):
-        run_experiment(tiny_experiment(replicates=1), tmp_path / "x", progress=False)
+    run_ensemble(tiny_ensemble(replicates=1), tmp_path / "x", workers=1, progress=False)
+    with pytest.raises(EnsembleError, match="not empty"):
+        run_ensemble(tiny_ensemble(replicates=1), tmp_path / "x", progress=False)
 
 
+def session_processes(sid: int) -> list[int]:
+    """Processes of a session (every process a command started, however re-parented)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # field 6 of stat: session id
+            out.append(int(stat.parent.name))
+    return out
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of a process's children."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append((int(stat.parent.name), fields[0]))
+    return out
+
+
+def wait_for_runs(folder: Path, n: int, proc: subprocess.Popen, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = list((folder / "runs").glob("*.json")) if (folder / "runs").is_dir() else []
+        if len(done) >= n or proc.poll() is not None:
+            return
+        time.sleep(0.02)
+
+
+def assert_nothing_left(sid: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while session_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = session_processes(sid)
+    for pid in left:  # clean up before failing, so nothing is left behind by the test
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes of the killed command still running: {left}"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
-    """Kill a running experiment (and its workers) with SIGKILL, then --resume it."""
+    """kill -9 of the command alone (not its workers): every worker exits within
+    seconds; then --resume finishes it, equal to a run never interrupted."""
     killed, clean = tmp_path / "killed", tmp_path / "clean"
     args = ["run", "quick", "--replicates", "24", "--seed", "5", "--workers", "2", "-q",
             "--no-report"]
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", *args, "--out", str(killed)],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        done = list((killed / "runs").glob("*.json")) if (killed / "runs").is_dir() else []
-        if len(done) >= 4 or proc.poll() is not None:
-            break
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the command, its fork server and its workers
+    wait_for_runs(killed, 4, proc)
+    assert len(children(proc.pid)) >= 2  # the workers
+    os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
     proc.wait(timeout=30)
+    assert_nothing_left(proc.pid)
     finished_before = len(list((killed / "runs").glob("*.json")))
     assert 4 <= finished_before < 24, "the experiment was not interrupted mid-way"
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
@@ -177,15 +221,81 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert not list(killed.rglob(".tmp-*"))
 
 
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
+def test_sigkill_leaves_no_dask_local_cluster_behind(tmp_path):
+    """kill -9 of a command running on a Dask LocalCluster: its worker processes (and
+    the fork server they came from) exit within seconds."""
+    out = tmp_path / "dask"
+    proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "24",
+                             "--dask", "local", "--workers", "2", "-q", "--no-report",
+                             "--out", str(out)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_runs(out, 2, proc)
+    assert proc.poll() is None, "the experiment finished before it could be killed"
+    assert len(session_processes(proc.pid)) >= 3  # the command, a fork server, workers
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert_nothing_left(proc.pid)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find processes")
+def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
+    """SIGKILL of one pool worker while it runs: its runs are recorded as failed with
+    the reason, the others finish, the command exits 1 with the --resume hint, and
+    --resume then finishes the experiment."""
+    out = tmp_path / "k"
+    proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "12",
+                             "--workers", "2", "-q", "--no-report", "--out", str(out)],
+                            cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    wait_for_runs(out, 2, proc)
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and proc.poll() is None and time.monotonic() < deadline:
+        running = [pid for pid, state in children(proc.pid) if state == "R"]
+        if running:  # a worker in the middle of a run, not waiting for one
+            victim = running[0]
+            os.kill(victim, signal.SIGKILL)
+        time.sleep(0.01)
+    assert victim is not None, "no worker was caught running"
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr
+    assert "WorkerDied" in stderr and f"process {victim}" in stderr and "SIGKILL" in stderr
+    assert f"--resume {out}" in stderr and "Traceback" not in stderr
+    failed = list((out / "failures").glob("*.json"))
+    finished = list((out / "runs").glob("*.json"))
+    assert failed and len(failed) + len(finished) == 12
+    record = json.loads(failed[0].read_text())
+    assert "SIGKILL" in record["error"]
+    resumed = subprocess.run([sys.executable, "-m", "hls_sim", "run", "--resume", str(out),
+                              "--workers", "2", "-q", "--no-report"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(list((out / "runs").glob("*.json"))) == 12
+    assert not list((out / "failures").glob("*.json"))
+
+
+def test_people_table_kept_for_the_first_replicates_and_disk_reported(tmp_path):
+    exp = tiny_ensemble(replicates=3, people_replicates=1)
+    outcome = run_ensemble(exp, tmp_path / "p", workers=1, progress=False)
+    res = load_results(outcome.path)
+    assert set(res.people["replicate"]) == {0} and len(res.summary) == 6
+    assert len(res.timeseries) == 6 * 60
+    m = res.manifest
+    assert m["people_replicates"] == 1
+    on_disk = sum(p.stat().st_size for p in outcome.path.rglob("*") if p.is_file())
+    assert 0 < m["disk_bytes"] <= on_disk and outcome.disk_bytes == m["disk_bytes"]
+
+
 def test_resume_of_a_finished_experiment_runs_nothing(tmp_path):
     out = tmp_path / "done"
-    run_experiment(tiny_experiment(replicates=1), out, workers=1, progress=False)
+    run_ensemble(tiny_ensemble(replicates=1), out, workers=1, progress=False)
     before = (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns
-    outcome = resume_experiment(out, progress=False)
+    outcome = resume_ensemble(out, progress=False)
     assert outcome.ok and outcome.runs_finished == 2
     assert (out / "summary" / "comp__r0000.parquet").stat().st_mtime_ns == before
 
 
 def test_resume_refuses_a_folder_that_is_not_results(tmp_path):
-    with pytest.raises(ExperimentError, match="not a results folder"):
-        resume_experiment(tmp_path, progress=False)
+    with pytest.raises(EnsembleError, match="not a results folder"):
+        resume_ensemble(tmp_path, progress=False)

@@ -408,3 +408,25 @@ def test_shipped_experiments_are_valid():
         X = experiments.prepare(spec)
         assert spec.description and len(X) > 0
     assert experiments.load(names["when_collaboration_wins"]).discover is not None
+
+
+@pytest.mark.parametrize("tail, line, message", [
+    ("noise: {pionts: 3}\n", 10, "unknown noise setting 'pionts'; did you mean 'points'?"),
+    ("noise: {points: 1}\n", 10, "invalid noise.points=1: allowed a whole number >= 2"),
+    ("checks: {max_interval: 1.5}\n", 10,
+     "invalid checks.max_interval=1.5: allowed a number > 0.0 and <= 1.0"),
+    ("reduce: max\n", 10, "invalid reduce='max': allowed 'mean' or 'median'"),
+    ("seeds: shared\n", 10, "invalid seeds='shared': allowed 'common' or 'independent'"),
+    ("replicates: 2.0\n", 10, "invalid replicates=2.0: allowed a whole number >= 1"),
+    ("discover: {output: y, above: 0, boxs: 2}\n", 10,
+     "unknown discover setting 'boxs'; did you mean 'boxes'?"),
+])
+def test_the_file_s_shape_is_checked_by_its_pydantic_schema(tmp_path, tail, line, message):
+    """Keys, types and ranges come from hls_sim.design.schema (pydantic): one line with
+    the file, the line, what was given and what is allowed."""
+    path = write(tmp_path / "bad.yaml", HEAD + GOOD_FACTORS +
+                 "outputs: [y]\nmethod: sobol\nsample: {N: 8}\n" + tail)
+    with pytest.raises(ExperimentFileError) as err:
+        experiments.load(path)
+    msg = str(err.value)
+    assert msg.startswith(f"{path}:{line}: ") and message in msg and "\n" not in msg, msg

@@ -25,7 +25,7 @@ Players
 Coalitions
     For a set S of players, the mixed scenario is A with B's values for the parameters of
     S; the empty set is A and the set of all players is B. Every mixed scenario is run as
-    a scenario of one runner experiment, on the same replicate seeds (common random
+    a scenario of one runner ensemble, on the same replicate seeds (common random
     numbers: replicate r of every mix meets the same people and shocks), through any of
     the runner's executors, stored run by run and resumable. Only summaries are kept.
 
@@ -79,7 +79,7 @@ from scipy import stats
 
 from ..params import GROUPS, LEVER_NAMES, make_params, parameter_names
 from ..params import ParameterError as _ParameterError
-from ..runner import Experiment, ExperimentError, resume_experiment, run_experiment
+from ..runner import Ensemble, EnsembleError, resume_ensemble, run_ensemble
 from ..runner.store import ResultsStore, write_atomic, write_parquet_atomic
 from ..runner.work import RunOutput
 from ..scenarios import Scenario
@@ -95,7 +95,7 @@ EXACT_LIMIT = 12
 PERMUTATIONS = 32
 """Orderings sampled beyond EXACT_MAX_PLAYERS: 16 at random, each with its reverse."""
 ORDERING_STREAM = 0x5A4B1E
-"""Mixed with the experiment's root seed to draw the orderings (their own stream)."""
+"""Mixed with the ensemble's root seed to draw the orderings (their own stream)."""
 LABELS = ("name", "regime")
 """Resolved parameters that only label a scenario (never players)."""
 SWITCH = ("switch_week", "switch_to", "switch_overrides")
@@ -107,7 +107,7 @@ FOLDER = "shapley"
 CONFIDENCE = 0.95
 
 
-class DecomposeError(ExperimentError):
+class DecomposeError(EnsembleError):
     """A decomposition that cannot be made (one line: what was wrong, what is allowed)."""
 
 
@@ -236,7 +236,7 @@ def bits(mask: int, k: int) -> str:
 
 
 def coalition_name(mask: int, k: int) -> str:
-    """The coalition's scenario name in the runner experiment (file-safe, distinct)."""
+    """The coalition's scenario name in the runner ensemble (file-safe, distinct)."""
     return f"c{bits(mask, k)}"
 
 
@@ -363,8 +363,8 @@ def ordering_contributions(values: Mapping[int, np.ndarray], orderings: np.ndarr
 
 
 @dataclass
-class DecompositionExperiment(Experiment):
-    """The runner experiment of a decomposition: one scenario per coalition (summaries
+class DecompositionEnsemble(Ensemble):
+    """The runner ensemble of a decomposition: one scenario per coalition (summaries
     only), and the decomposition's plan in the manifest (for resume and analysis)."""
 
     decomposition: dict[str, Any] = field(default_factory=dict)
@@ -390,20 +390,20 @@ class DecompositionExperiment(Experiment):
         return {**super().to_manifest(), "decomposition": self.decomposition}
 
     @classmethod
-    def from_manifest(cls, m: dict[str, Any]) -> DecompositionExperiment:
+    def from_manifest(cls, m: dict[str, Any]) -> DecompositionEnsemble:
         if "decomposition" not in m:
             raise DecomposeError(f"{m.get('name')}: not a decomposition's results folder "
                                  "(its manifest has no decomposition plan)")
-        base = Experiment.from_manifest(m)
-        return cls(**{f.name: getattr(base, f.name) for f in fields(Experiment)},
+        base = Ensemble.from_manifest(m)
+        return cls(**{f.name: getattr(base, f.name) for f in fields(Ensemble)},
                    decomposition=m["decomposition"])
 
 
 def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
          seed: int = 0, method: str = "auto", permutations: int = PERMUTATIONS,
          model: str = "hls_sim", outcomes: Sequence[str] | None = None,
-         name: str | None = None, reuse: str | Path | None = None) -> DecompositionExperiment:
-    """Check everything and build the experiment of a decomposition; writes nothing.
+         name: str | None = None, reuse: str | Path | None = None) -> DecompositionEnsemble:
+    """Check everything and build the ensemble of a decomposition; writes nothing.
 
     Args:
         a, b: the two scenarios; the difference decomposed is B - A.
@@ -450,7 +450,7 @@ def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
         "outcomes": list(outcomes) if outcomes is not None else None,
         "notes": notes,
     }
-    exp = DecompositionExperiment(
+    exp = DecompositionEnsemble(
         mixes, replicates=replicates, seed=seed,
         name=name or f"decompose-{a.name}-vs-{b.name}",
         question=f"What makes the difference between {a.name} and {b.name}?",
@@ -463,7 +463,7 @@ def plan(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int = 10,
     return exp
 
 
-def _reusable(folder: Path, a: Scenario, b: Scenario, exp: DecompositionExperiment
+def _reusable(folder: Path, a: Scenario, b: Scenario, exp: DecompositionEnsemble
               ) -> list[tuple[str, Path, str]]:
     """Where A's and B's runs can be copied from a comparison, or a one-line refusal."""
     from .. import __version__
@@ -504,7 +504,7 @@ def decompose(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int =
     Everything is checked before anything is written (see :func:`plan` for the
     arguments); ``out`` is a new or empty folder (default
     ``results/decompose-A-vs-B-<timestamp>``); ``workers`` and ``dask`` choose the
-    executor as for :func:`hls_sim.runner.run_experiment`. The tables go to
+    executor as for :func:`hls_sim.runner.run_ensemble`. The tables go to
     ``out/shapley/``; runs that failed are listed in ``Decomposition.failures`` and the
     replicates they belong to are left out. ``reuse``: a finished comparison of A and B
     on the same seeds (``hls-sim compare A B`` just run), whose runs of A and B are
@@ -516,7 +516,7 @@ def decompose(a: Scenario, b: Scenario, by: str = "groups", *, replicates: int =
     """
     exp = plan(a, b, by, replicates=replicates, seed=seed, method=method,
                permutations=permutations, model=model, outcomes=outcomes, reuse=reuse)
-    done = run_experiment(exp, out, workers=workers, dask=dask, progress=progress)
+    done = run_ensemble(exp, out, workers=workers, dask=dask, progress=progress)
     return analyse(done.path)
 
 
@@ -527,8 +527,8 @@ def resume_decomposition(path: str | Path, *, workers: int | None = None,
     if store.exists() and "decomposition" not in store.read_manifest():
         raise DecomposeError(f"{path}: not a decomposition's results folder (its manifest "
                              "has no decomposition plan)")
-    done = resume_experiment(path, workers=workers, dask=dask, progress=progress,
-                             factory=DecompositionExperiment.from_manifest)
+    done = resume_ensemble(path, workers=workers, dask=dask, progress=progress,
+                             factory=DecompositionEnsemble.from_manifest)
     return analyse(done.path)
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 from ..runner.store import write_atomic
 
 if TYPE_CHECKING:
-    from ..experiments import DesignOutputs
+    from ..design import DesignOutputs
 
 
 @dataclass
@@ -224,19 +224,19 @@ def _qp(values: Any) -> float:
 
 def discover(outs: DesignOutputs) -> DiscoveryResults:
     """PRIM and a decision tree on a design's outputs (``discover:`` of its file)."""
-    from ..runner.experiment import ExperimentError
+    from ..runner.ensemble import EnsembleError
 
     spec = outs.spec
     d = spec.discover
     if d is None:
-        raise ExperimentError(f"{spec.name}: the experiment has no discover: section (which "
+        raise EnsembleError(f"{spec.name}: the experiment has no discover: section (which "
                               "output, and above or below what threshold)")
     y_all = outs.Y[d["output"]].to_numpy(dtype=float)
     keep = ~np.isnan(y_all)
     x = outs.values.loc[keep].reset_index(drop=True)
     y = interest(y_all[keep], d["direction"], d["threshold"])
     if len(y) < 20:
-        raise ExperimentError(f"{outs.root}: only {len(y)} sample points have results; "
+        raise EnsembleError(f"{outs.root}: only {len(y)} sample points have results; "
                               "scenario discovery needs many (hundreds)")
     traj, stats, limits = prim_boxes(x, y, density=d["density"], boxes=d["boxes"],
                                      peel_alpha=d["peel_alpha"], paste_alpha=d["paste_alpha"],
@@ -285,7 +285,7 @@ def load_results(root: str | Path) -> DiscoveryResults | None:
 
 def discover_folder(path: str | Path) -> tuple[DiscoveryResults, DesignOutputs]:
     """Read a design's results folder, run PRIM and the tree, write ``discovery/``."""
-    from ..experiments import design_outputs
+    from ..design import design_outputs
     from .sensitivity import write_outputs
 
     outs = design_outputs(path)

@@ -5,8 +5,6 @@ should not be trusted.
 Every estimator is SALib's (``ProblemSpec`` with its samplers and analyzers); this
 module only joins them to a design's runs:
 
-* :func:`sample` draws the design (Sobol'/Saltelli, Morris trajectories, eFAST, or a
-  Latin hypercube for the given-data methods PAWN and delta), seeded from the file.
 * :func:`analyse` computes the indices with SALib's bootstrap intervals, and again on
   the first quarter and half of the sample (the convergence view).
 * :func:`noise_table` measures the share of output variance due to seeds alone, from
@@ -27,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from SALib import ProblemSpec
 
+from ..design.sample import n_units, problem, rows_per_unit
 from ..runner.store import write_atomic, write_parquet_atomic
 
 if TYPE_CHECKING:
-    from ..experiments import DesignOutputs, ExperimentSpec
+    from ..design import DesignOutputs, ExperimentSpec
 
 ANALYSIS_SEED = 20261121  # + the file's seed: the same results always give the same intervals
 MAIN_INDEX = {"sobol": "ST", "morris": "mu_star", "fast": "ST", "delta": "delta",
@@ -71,55 +69,6 @@ class SensitivityResults:
 
 
 # --------------------------------------------------------------------------- SALib glue
-
-
-def problem(spec: ExperimentSpec) -> ProblemSpec:
-    """SALib's problem for a design. Factors go to SALib as x0, x1, ... (SALib forbids
-    some names; ours are mapped back in every table)."""
-    d: dict[str, Any] = {
-        "names": [f"x{i}" for i in range(len(spec.factors))],
-        "bounds": [list(f.bounds) for f in spec.factors],
-        "dists": [f.dist for f in spec.factors],
-        "outputs": list(spec.output_names),
-    }
-    if spec.grouped:
-        d["groups"] = list(spec.groups)
-    return ProblemSpec(d)
-
-
-def sample(spec: ExperimentSpec) -> np.ndarray:
-    """The design's sample, drawn by SALib's sampler for the method (seeded)."""
-    sp = problem(spec)
-    s = dict(spec.sample)
-    n = s.pop("N")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        if spec.method == "sobol":
-            sp.sample_sobol(n, seed=spec.seed, **s)
-        elif spec.method == "morris":
-            sp.sample_morris(n, seed=spec.seed, **s)
-        elif spec.method == "fast":
-            sp.sample_fast(n, seed=spec.seed, **s)
-        else:  # pawn, delta, latin: given-data methods on a Latin hypercube
-            sp.sample_latin(n, seed=spec.seed)
-    return np.asarray(sp.samples, dtype=float)
-
-
-def rows_per_unit(spec: ExperimentSpec) -> int:
-    """Sample rows per base point (Sobol), trajectory (Morris) or point (others)."""
-    d = len(spec.units)
-    if spec.method == "sobol":
-        return 2 * d + 2 if spec.sample["calc_second_order"] else d + 2
-    if spec.method == "morris":
-        return d + 1
-    return 1
-
-
-def n_units(spec: ExperimentSpec, X: np.ndarray) -> int:
-    """The sample size in the method's own unit (N)."""
-    if spec.method == "fast":
-        return spec.n_base
-    return X.shape[0] // rows_per_unit(spec)
 
 
 def _salib(spec: ExperimentSpec, X: np.ndarray, Y: np.ndarray,
@@ -400,23 +349,23 @@ def _list(items: list[str]) -> str:
 
 def analyse_outputs(outs: DesignOutputs) -> SensitivityResults:
     """Indices, convergence, seed noise and checks for a design's outputs."""
-    from ..runner.experiment import ExperimentError
+    from ..runner.ensemble import EnsembleError
 
     spec = outs.spec
     if spec.method == "latin":
-        raise ExperimentError(f"{spec.name}: method latin computes no indices; use "
+        raise EnsembleError(f"{spec.name}: method latin computes no indices; use "
                               "'hls-sim discover', or method delta or pawn for given-data "
                               "indices")
     Y = outs.Y[spec.output_names]
     missing = int(Y.isna().any(axis=1).sum())
     if missing and spec.method in ("sobol", "morris", "fast"):
         if outs.runs_missing:
-            raise ExperimentError(f"{outs.root}: {missing} of {len(Y)} sample points have "
+            raise EnsembleError(f"{outs.root}: {missing} of {len(Y)} sample points have "
                                   f"failed or missing runs ({outs.runs_missing} runs), and "
                                   f"{spec.method} needs every point: see failures/, then "
                                   f"--resume {outs.root}")
         bad = {o: int(Y[o].isna().sum()) for o in spec.output_names if Y[o].isna().any()}
-        raise ExperimentError(
+        raise EnsembleError(
             f"{spec.where('outputs')}: the model gave no value (NaN) for "
             + ", ".join(f"{o} at {k} of {len(Y)} points" for o, k in bad.items())
             + f": {spec.method} needs a value at every point; choose outputs defined "
@@ -459,7 +408,7 @@ def write_outputs(outs: DesignOutputs) -> None:
 
 def analyse_folder(path: str | Path) -> tuple[SensitivityResults, DesignOutputs]:
     """Read a design's results folder, analyse it, write the tables; return both."""
-    from ..experiments import design_outputs
+    from ..design import design_outputs
 
     outs = design_outputs(path)
     res = analyse_outputs(outs)

@@ -1,7 +1,7 @@
 """The economic case: a Green Book appraisal of each option against the no-service arm.
 
     >>> from hls_sim.appraisal import economic_case, plot_who_pays
-    >>> case = economic_case(results)      # ExperimentResults with a "no_service" arm
+    >>> case = economic_case(results)      # EnsembleResults with a "no_service" arm
     >>> print(case.table_text())           # committee table, paired differences, payers
     >>> case.summary["collaborative: npv"]
 

@@ -1,7 +1,7 @@
 """The economic case: each option against no service and against each other.
 
     >>> from hls_sim.appraisal import economic_case
-    >>> case = economic_case(results)            # ExperimentResults with a no_service arm
+    >>> case = economic_case(results)            # EnsembleResults with a no_service arm
     >>> print(case.table_text())                 # the committee-paper table
     >>> case.payers                              # who pays, who benefits
     >>> case.summary["collaborative: npv"]       # one plain sentence per figure
@@ -169,7 +169,7 @@ def economic_case(results: Any, baseline: str = BASELINE, params: Any = None,
     """The economic case of every arm in ``results`` against ``baseline``.
 
     Args:
-        results: ExperimentResults (or its timeseries DataFrame) with columns scenario,
+        results: EnsembleResults (or its timeseries DataFrame) with columns scenario,
             replicate, week, wellbeing_sum, people_in_place, crises_<domain>,
             paid_to_providers (and optionally seed, spend_commissioning, spend_<category>).
         baseline: the no-service arm (same place, people and shocks, no commissioned

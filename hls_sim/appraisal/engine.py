@@ -172,7 +172,7 @@ def _params_from_manifest(manifest: dict[str, Any], baseline: str) -> AppraisalP
 def _timeseries(results: Any) -> pd.DataFrame:
     ts = getattr(results, "timeseries", results)
     if not isinstance(ts, pd.DataFrame):
-        raise AppraisalError("results must be ExperimentResults or a timeseries DataFrame "
+        raise AppraisalError("results must be EnsembleResults or a timeseries DataFrame "
                              f"with columns scenario, replicate, week, ...; got "
                              f"{type(results).__name__}")
     missing = [c for c in (*RUN_KEYS, *REQUIRED) if c not in ts.columns]

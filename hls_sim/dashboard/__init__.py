@@ -58,7 +58,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     print(f"hls-sim dashboard: serving on http://{shown}:{port}/ (press Ctrl-C to stop)",
           file=sys.stderr)
-    proc = subprocess.Popen(server_command(host, port, open_browser), env=server_env())
+    proc = subprocess.Popen(server_command(host, port, open_browser), env=server_env(),
+                            preexec_fn=_die_with_parent if sys.platform.startswith("linux")
+                            else None)
 
     def stop(signum, frame):  # a polite kill stops the server too, as Ctrl-C does
         raise KeyboardInterrupt
@@ -76,3 +78,15 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it starts: ask Linux to stop it (SIGTERM) when
+    this command dies, however it dies (a ``kill -9`` of ``hls-sim dashboard`` would
+    otherwise leave the server holding the port)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

@@ -8,11 +8,15 @@ Parameters are grouped the way a reader thinks about a place:
 * ``workforce``      time budget, stress, leaving, vacancies
 * ``learning``       practitioner, organisation and place learning; test-and-learn trials; trust
 * ``money``          salaries, overheads, bids, other income
-* ``commissioning``  the regime's levers (the two presets differ only here)
+* ``market``         providers as a market: quality, entry, exit, incumbency, drift
+* ``outcomes``       definitions of per-person outcomes
+* ``procurement``    levers: how the money is let and paid
+* ``practice``       levers: how the work is done (the presets differ only in the levers)
+* ``appraisal``      values, rates and unit costs of the economic appraisal
 
 Every field carries ``unit`` and ``source`` metadata (read by ``docs/ODD.md`` tests and
 ``hls_sim.params.parameter_table``). Overrides use dotted names, e.g.
-``{"commissioning.contract_length_weeks": 260}``; an unknown or invalid value raises
+``{"procurement.contract_length_weeks": 260}``; an unknown or invalid value raises
 :class:`ParameterError` with one line naming the parameter, the value and what is allowed.
 """
 
@@ -679,7 +683,7 @@ class Params(BaseModel):
     (dotted lever names, e.g. ``practice.episode_limit_weeks``).
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     name: str = Field("custom", description="scenario name, for reports")
     regime: str = Field("competitive", description="preset applied at week 0")

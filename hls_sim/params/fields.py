@@ -41,4 +41,6 @@ def P(default: Any, unit: str, source: str, description: str,
 
 
 class _Group(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # NaN and infinity are never a valid parameter (NaN passes every ge/le bound).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              allow_inf_nan=False)

@@ -20,6 +20,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from ..analysis.compare import BAND_HIGH, BAND_LOW  # noqa: E402
+from ..atomic import write_atomic  # noqa: E402
 
 TIMESERIES_PANELS = (
     ("wellbeing_mean", "Wellbeing (mean, 0-1)"),
@@ -75,7 +76,9 @@ def timeseries_bands(ts: pd.DataFrame, scenarios: list[str],
         ax.set_visible(False)
     handles, labels = np.ravel(axes)[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(scenarios), frameon=False)
-    fig.suptitle("Median across replicates, with the 10-90% band", y=0.995, fontsize=9,
+    one_run = "replicate" in ts.columns and ts["replicate"].nunique() == 1
+    fig.suptitle("One replicate: a single run, no band" if one_run else
+                 "Median across replicates, with the 10-90% band", y=0.995, fontsize=9,
                  x=0.99, ha="right")
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
@@ -87,14 +90,28 @@ def distributions(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure:
     long = summary.melt(id_vars=["scenario"], value_vars=[m for m, _ in metrics],
                         var_name="metric")
     long["metric"] = long["metric"].map(dict(metrics))
-    with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
-        warnings.simplefilter("ignore", DeprecationWarning)
+    # A box needs a few points to mean anything: with fewer than three replicates the
+    # points are shown alone, larger, each labelled with its value.
+    few = summary.groupby("scenario")["replicate"].nunique().max() < 3
+    if few:
         g = sns.catplot(data=long, x="scenario", y="value", col="metric", col_wrap=3,
-                        kind="box", hue="scenario", palette=palette(scenarios),
-                        order=scenarios, sharey=False, height=2.8, aspect=1.3, fliersize=0,
-                        legend=False)
-    g.map_dataframe(sns.stripplot, x="scenario", y="value", order=scenarios, color="0.2",
-                    size=3, alpha=0.6)
+                        kind="strip", hue="scenario", palette=palette(scenarios),
+                        order=scenarios, sharey=False, height=2.8, aspect=1.3, size=8,
+                        jitter=False, legend=False)
+        for ax in g.axes.flat:
+            for coll in ax.collections:
+                for x, y in coll.get_offsets():
+                    ax.annotate(f"{y:.3g}", (x, y), xytext=(8, 0), textcoords="offset points",
+                                va="center", fontsize=8)
+    else:
+        with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib's deprecated `vert`
+            warnings.simplefilter("ignore", DeprecationWarning)
+            g = sns.catplot(data=long, x="scenario", y="value", col="metric", col_wrap=3,
+                            kind="box", hue="scenario", palette=palette(scenarios),
+                            order=scenarios, sharey=False, height=2.8, aspect=1.3,
+                            fliersize=0, legend=False)
+        g.map_dataframe(sns.stripplot, x="scenario", y="value", order=scenarios,
+                        color="0.2", size=3, alpha=0.6)
     g.set_titles("{col_name}")
     g.set_axis_labels("", "")
     for ax in g.axes.flat:
@@ -111,14 +128,17 @@ def outcomes_by_complexity(people: pd.DataFrame, scenarios: list[str]) -> plt.Fi
     per_run = df.groupby(["scenario", "replicate", "needs"], observed=True)["gain"].mean()
     per_run = per_run.reset_index()
     fig, ax = plt.subplots(figsize=(7.5, 4))
+    # Dodging spreads the scenarios' points apart; with one scenario there is nothing to
+    # spread (and seaborn 0.13 divides by the number of hues less one).
     sns.pointplot(data=per_run, x="needs", y="gain", hue="scenario", hue_order=scenarios,
                   palette=palette(scenarios), estimator="median", errorbar=("pi", 80),
-                  dodge=0.3, ax=ax)
+                  dodge=0.3 if len(scenarios) > 1 else False, ax=ax)
     ax.axhline(0, color="0.5", linewidth=0.8)
     ax.set_xlabel("significant needs at arrival (5 = five or more)")
     ax.set_ylabel("wellbeing gain per person")
-    ax.set_title("Who gains: outcomes by complexity of need (median, 10-90% across runs)",
-                 fontsize=10)
+    many = per_run["replicate"].nunique() > 1
+    ax.set_title("Who gains: outcomes by complexity of need"
+                 + (" (median, 10-90% across runs)" if many else " (one run)"), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -136,7 +156,8 @@ def spend_by_category(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure
         ax.barh(med.index, med[col], left=left, color=colour, label=col)
         left += med[col].to_numpy()
     ax.invert_yaxis()
-    ax.set_xlabel("£m over the run (median across replicates)")
+    ax.set_xlabel("£m over the run" + (" (median across replicates)"
+                                       if summary["replicate"].nunique() > 1 else ""))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, frameon=False,
               fontsize=8)
     ax.set_title("Spend by category", fontsize=10)
@@ -145,12 +166,14 @@ def spend_by_category(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure
 
 
 def save(fig: plt.Figure, folder: Path, stem: str) -> bytes:
-    """Save as PNG and SVG; return the PNG bytes (for embedding)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Save as PNG and SVG (each whole or not at all); return the PNG bytes (for
+    embedding)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     png = buf.getvalue()
-    (folder / f"{stem}.png").write_bytes(png)
-    fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
+    write_atomic(folder / f"{stem}.png", png)
+    svg = io.BytesIO()
+    fig.savefig(svg, format="svg", bbox_inches="tight")
+    write_atomic(folder / f"{stem}.svg", svg.getvalue())
     plt.close(fig)
     return png

@@ -14,7 +14,7 @@ import jinja2
 import pandas as pd
 
 from ..analysis.compare import headline_table
-from ..runner.store import load_results, write_atomic
+from ..runner.store import disk_by_table, human_bytes, load_results, write_atomic
 from . import figures, stories
 
 TEMPLATES = jinja2.Environment(
@@ -71,8 +71,13 @@ def write_report(results_dir: str | Path) -> Path:
 
     threshold = m["scenarios"][0]["content"]["people"]["need_threshold"]
     journeys = stories.journeys(res.events, res.people, present, baseline, threshold)
-    differing = stories.differing_parameters({s["name"]: s["content"]
-                                              for s in m["scenarios"]})
+    contents = {s["name"]: s["content"] for s in m["scenarios"]}
+    if len(contents) == 1:
+        # One scenario: what it sets away from the model's defaults for its regime (the
+        # place and levers a reader should know are this file's choices).
+        (name, content), = contents.items()
+        contents = {"model default": stories.default_content(content), name: content}
+    differing = stories.differing_parameters(contents)
     differing_html = None
     if len(differing):
         differing_html = differing.drop(columns=["assumed"]).to_html(index=False,
@@ -80,7 +85,7 @@ def write_report(results_dir: str | Path) -> Path:
 
     timings = m.get("timings", {})
     html = TEMPLATES.get_template("scenario_report.html.j2").render(
-        title=f"hls_sim: {' vs '.join(names)}",
+        title=f"hls_sim: {' vs '.join(names)}", single=len(names) == 1,
         manifest=m, baseline=baseline, scenarios=present,
         replicates=m["replicates"], results_dir=str(res.path),
         question=m.get("question") or default_question(names, []),
@@ -90,10 +95,20 @@ def write_report(results_dir: str | Path) -> Path:
         command=" ".join(m.get("sessions", [{}])[0].get("command", [])) or "(python API)",
         runs_finished=len(res.runs), model_seconds=timings.get("model_seconds_total", 0.0),
         wall_seconds=timings.get("wall_seconds_total", 0.0),
+        disk=_disk(res.path), people_replicates=m.get("people_replicates"),
     )
     path = res.path / "report.html"
     write_atomic(path, html)
     return path
+
+
+def _disk(root: Path) -> str:
+    """How much disk the results use, in all and by table (before this report)."""
+    parts = disk_by_table(root)
+    total = sum(parts.values())
+    parts.pop("other", None)
+    detail = ", ".join(f"{name} {human_bytes(b)}" for name, b in parts.items())
+    return f"{human_bytes(total)} ({detail}; the rest is the manifest, run records and figures)"
 
 
 def _verdict_class(v: str) -> str:

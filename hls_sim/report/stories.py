@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..events import journey
-from ..params import parameter_table
+from ..params import make_params, parameter_table
 
 MAX_LINES = 14
 
@@ -78,6 +78,15 @@ def differing_parameters(contents: dict[str, dict[str, Any]]) -> pd.DataFrame:
                      "assumed": "assumption" in str(m.get("source", "")) or
                      "assumed" in str(m.get("source", "")) or n not in meta})
     return pd.DataFrame(rows)
+
+
+def default_content(content: dict[str, Any]) -> dict[str, Any]:
+    """The model's defaults for a scenario's regime (and switch), as resolved content: what
+    a single scenario is compared with in the report's table of assumptions."""
+    keys = {"regime": content.get("regime", "competitive")}
+    if content.get("switch_to") is not None:
+        keys.update(switch_week=content["switch_week"], switch_to=content["switch_to"])
+    return make_params(keys).model_dump(mode="json")
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:

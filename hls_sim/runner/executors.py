@@ -14,16 +14,28 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
+import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as mp_wait
 from typing import Any
+
+from ..params import ParameterError
+from .lifeline import bind_to_parent
 
 Batch = tuple[Any, ...]  # positional arguments of the batch function
 
 
 class ExecutorError(RuntimeError):
-    """The executor itself failed (a worker process died, a cluster went away)."""
+    """The executor itself failed (workers kept dying, a cluster went away)."""
+
+
+class ClusterMismatchError(ParameterError):
+    """A Dask cluster whose workers run other versions than this process: refused
+    before anything runs (bad input: exit status 2)."""
 
 
 class SerialExecutor:
@@ -51,18 +63,73 @@ class SerialExecutor:
         self.close()
 
 
+class WorkerDied:
+    """What an executor yields for a batch whose worker process died while running it
+    (killed by the out-of-memory killer, ``kill -9``, a crash in C code): the batch's
+    runs are recorded as failed with ``reason``, and the rest of the ensemble goes on."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"WorkerDied({self.reason!r})"
+
+
+class _TaskError:
+    """An exception raised by the batch function itself (not by a run: runs never
+    raise), sent back from a worker so the command can stop with it."""
+
+    def __init__(self, error: str, tb: str) -> None:
+        self.error, self.traceback = error, tb
+
+
+def _worker_main(conn: Connection) -> None:
+    """A pool worker: bound to its parent's life, runs the batches it is sent."""
+    bind_to_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        i, fn, args = msg
+        try:
+            result: Any = fn(*args)
+        except Exception as exc:
+            result = _TaskError(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        try:
+            conn.send((i, result))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection):
+        self.process, self.conn = process, conn
+        self.batch: int | None = None
+
+
 class ProcessExecutor(SerialExecutor):
     """A pool of worker processes on this machine.
 
     Where it is safe, workers are forked from this process, which has already imported
     hls_sim (importing mesa, pandas and scipy takes about 1.5 s, a tenth of a
-    100-run experiment of quick.yaml). Forking is safe only while this process has a
+    100-run ensemble of quick.yaml). Forking is safe only while this process has a
     single thread, so otherwise (e.g. after a Dask client ran here) workers start from
     a fork server that preloads hls_sim instead. Workers are started at once, before
     any progress-bar or executor thread exists.
+
+    Each worker gets one batch at a time over its own pipe, so the pool knows which
+    batch every worker holds: if a worker dies (``kill -9``, the out-of-memory killer),
+    its batch comes back as :class:`WorkerDied` with the reason, a new worker takes its
+    place and the other batches go on. Workers exit within a second of this process's
+    death, however it dies (:mod:`.lifeline`).
     """
 
     kind = "process"
+    MAX_DEATHS_PER_WORKER = 3  # then the machine is the problem: stop (ExecutorError)
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
@@ -71,44 +138,118 @@ class ProcessExecutor(SerialExecutor):
             self.start_method = "fork"
         else:
             self.start_method = "forkserver" if "forkserver" in methods else "spawn"
-        ctx = multiprocessing.get_context(self.start_method)
+        self._ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
-            ctx.set_forkserver_preload(["hls_sim.runner.work"])
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        self._pool.submit(os.getpid).result()  # start every worker now
+            self._ctx.set_forkserver_preload(["hls_sim.runner.work"])
+        self._pool: list[_Worker] = [self._start() for _ in range(self.workers)]
+        self.deaths: list[str] = []
+
+    def _start(self) -> _Worker:
+        ours, theirs = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(theirs,), daemon=True,
+                                    name="hls_sim-worker")
+        process.start()
+        theirs.close()
+        return _Worker(process, ours)
 
     def map_unordered(self, fn: Callable, batches: list[Batch]) -> Iterator[tuple[int, Any]]:
-        # Keep a bounded number of batches in flight: results stream back in completion
-        # order and an interrupt leaves little queued work behind.
-        pending: dict[Future, int] = {}
-        todo = iter(enumerate(batches))
-        limit = 2 * self.workers
+        todo = deque(enumerate(batches))
         while True:
-            while len(pending) < limit:
-                nxt = next(todo, None)
-                if nxt is None:
-                    break
-                pending[self._pool.submit(fn, *nxt[1])] = nxt[0]
-            if not pending:
+            self._feed(fn, todo)
+            busy = [w for w in self._pool if w.batch is not None]
+            if not busy:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                i = pending.pop(fut)
+            ready = set(mp_wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        i, result = w.conn.recv()
+                    except (EOFError, OSError):  # died while sending: its sentinel says
+                        w.process.join(5)
+                        yield self._died(w)
+                        continue
+                    w.batch = None
+                    if isinstance(result, _TaskError):
+                        raise ExecutorError(f"a worker failed: {result.error}")
+                    # The worker's next batch goes out before this one is saved, so no
+                    # worker waits while the command writes files.
+                    self._feed(fn, todo)
+                    yield i, result
+                elif w.process.sentinel in ready:
+                    yield self._died(w)
+
+    def _feed(self, fn: Callable, todo: deque) -> None:
+        """Send the next batches to idle workers."""
+        for w in list(self._pool):
+            if w.batch is None and todo:
+                i, args = todo.popleft()
                 try:
-                    yield i, fut.result()
-                except Exception as exc:  # BrokenProcessPool: a worker died
-                    raise ExecutorError(f"a worker process failed ({type(exc).__name__}: "
-                                        f"{exc})") from exc
+                    w.conn.send((i, fn, args))
+                    w.batch = i
+                except (BrokenPipeError, OSError):  # died while idle: replace it
+                    todo.appendleft((i, args))
+                    self._replace(w, "died while idle")
+
+    def _died(self, w: _Worker) -> tuple[int, WorkerDied]:
+        """Record a dead worker's batch as lost, and start a worker in its place."""
+        w.process.join(5)
+        code = w.process.exitcode
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = f"killed by {name}" + (" (out of memory, or killed by hand)"
+                                         if name == "SIGKILL" else "")
+        else:
+            how = f"exited with status {code}"
+        reason = f"WorkerDied: the worker process {w.process.pid} running this run was {how}"
+        i = w.batch
+        assert i is not None
+        self._replace(w, how)
+        return i, WorkerDied(reason)
+
+    def _replace(self, w: _Worker, how: str) -> None:
+        self.deaths.append(how)
+        w.process.join(5)
+        w.conn.close()
+        self._pool.remove(w)
+        if len(self.deaths) > self.MAX_DEATHS_PER_WORKER * self.workers:
+            raise ExecutorError(f"{len(self.deaths)} worker processes died (the last "
+                                f"{how}); stopping")
+        self._pool.append(self._start())
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "start_method": self.start_method}
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for w in self._pool:
+            if w.batch is None:
+                try:
+                    w.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+            else:  # interrupted mid-batch: its work is not wanted
+                w.process.kill()
+        for w in self._pool:
+            w.process.join(10)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(5)
+            w.conn.close()
+        self._pool = []
 
 
 class DaskExecutor(SerialExecutor):
-    """A Dask distributed cluster: ``address`` of a scheduler, or ``"local"``."""
+    """A Dask distributed cluster: ``address`` of a scheduler, or ``"local"``.
+
+    On connecting to a cluster, every worker's versions of hls_sim, Python and the
+    packages that change results are compared with this process's: runs on a worker
+    with other versions would not match runs here, so a difference is refused
+    (:class:`ClusterMismatchError`, one line naming what differs) before anything runs.
+    A worker that dies mid-batch (Dask retries a task a few times first) gives
+    :class:`WorkerDied` for that batch; the others go on.
+    """
 
     kind = "dask"
 
@@ -121,7 +262,8 @@ class DaskExecutor(SerialExecutor):
             import dask
 
             # Worker processes start from a fork server that has imported hls_sim, as
-            # the process pool's do, rather than from a fresh interpreter each.
+            # the process pool's do, rather than from a fresh interpreter each, and
+            # are bound to this process's life (the lifeline preload).
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
                 else "spawn"
             if method == "forkserver":
@@ -130,18 +272,39 @@ class DaskExecutor(SerialExecutor):
             with dask.config.set({"distributed.worker.multiprocessing-method": method}):
                 self._cluster = LocalCluster(n_workers=workers or default_workers(),
                                              threads_per_worker=1, processes=True,
-                                             dashboard_address=None)
+                                             dashboard_address=None,
+                                             preload=["hls_sim.runner.lifeline"])
             self._client = Client(self._cluster)
         else:
             try:
                 self._client = Client(address, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {address} "
                                     f"({exc})") from exc
+            try:
+                self._check_versions()
+            except BaseException:
+                self._client.close()
+                raise
         self.workers = len(self._client.scheduler_info()["workers"]) or 1
+
+    def _check_versions(self) -> None:
+        """Refuse a cluster whose workers run other versions than this process."""
+        from .versions import compare, versions
+
+        here = versions()
+        theirs = self._client.run(versions)
+        if not theirs:
+            raise ExecutorError(f"the Dask scheduler at {self.address} has no workers")
+        problem = compare(here, theirs)
+        if problem:
+            raise ClusterMismatchError(f"the Dask workers at {self.address} differ from "
+                                       f"this machine: {problem}; results would not match: "
+                                       "install the same versions on every worker")
 
     def map_unordered(self, fn: Callable, batches: list[Batch]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
+        from distributed.scheduler import KilledWorker
 
         futures = [self._client.submit(fn, *args, pure=False) for args in batches]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -149,7 +312,10 @@ class DaskExecutor(SerialExecutor):
             for fut in as_completed(futures):
                 try:
                     yield index[fut.key], fut.result()
-                except Exception as exc:  # KilledWorker, lost connection
+                except KilledWorker as exc:  # workers died running it, again and again
+                    yield index[fut.key], WorkerDied(
+                        f"WorkerDied: Dask workers running this run died ({exc})")
+                except Exception as exc:  # lost connection, a cluster gone
                     raise ExecutorError(f"the Dask cluster failed a task "
                                         f"({type(exc).__name__}: {exc})") from exc
         finally:

@@ -20,8 +20,6 @@ exactly which runs finished.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,53 +28,46 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..atomic import replacing, write_atomic, write_json
 from .work import RunOutput
+
+__all__ = ["write_atomic", "write_json", "write_parquet_atomic"]  # with the classes
 
 TABLES = ("summary", "timeseries", "people", "events")
 SORT = ("scenario", "sample", "replicate")
 TABLE_ORDER = {"timeseries": ("week",), "people": ("person",), "events": ()}
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so it either exists whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}.")
-    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; results are for sharing
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode() if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, payload: dict[str, Any]) -> None:
-    write_atomic(path, json.dumps(payload, indent=2, default=str) + "\n")
-
-
 def write_parquet_atomic(path: Path, df: pd.DataFrame) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.name}.")
-    os.fchmod(fd, 0o666 & ~_umask())
-    os.close(fd)
-    try:
+    with replacing(path) as tmp:
         # pyarrow directly: a third of pandas.to_parquet's time on small tables.
         pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def disk_usage(root: Path) -> int:
+    """Bytes used by every file under ``root`` (the results folder)."""
+    return sum(p.stat().st_size for p in Path(root).rglob("*") if p.is_file())
+
+
+def disk_by_table(root: Path) -> dict[str, int]:
+    """Bytes used by each table's folder (summary, timeseries, people, events) and by
+    everything else (manifest, run records, figures, the report), largest first."""
+    root = Path(root)
+    out = {t: disk_usage(root / t) for t in TABLES if (root / t).is_dir()}
+    out["other"] = disk_usage(root) - sum(out.values())
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def human_bytes(n: float) -> str:
+    """``12.3 MB``: decimal units, as file managers show them."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{int(n)} bytes"
 
 
 class ResultsStore:
-    """Reads and writes one experiment's results folder."""
+    """Reads and writes one ensemble's results folder."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -151,8 +142,8 @@ class ResultsStore:
 
 
 @dataclass
-class ExperimentResults:
-    """An experiment's results, read back from its folder.
+class EnsembleResults:
+    """An ensemble's results, read back from its folder.
 
     Attributes:
         path: the results folder.
@@ -177,10 +168,10 @@ class ExperimentResults:
         return self.manifest.get("baseline") or self.scenarios[0]
 
 
-def load_results(path: str | Path) -> ExperimentResults:
-    """Read an experiment's results folder (as written by ``hls-sim run``/``compare``)."""
+def load_results(path: str | Path) -> EnsembleResults:
+    """Read an ensemble's results folder (as written by ``hls-sim run``/``compare``)."""
     store = ResultsStore(Path(path))
     manifest = store.read_manifest()
-    return ExperimentResults(store.root, manifest, store.table("summary"),
+    return EnsembleResults(store.root, manifest, store.table("summary"),
                              store.table("timeseries"), store.table("people"),
                              store.table("events"), store.runs())

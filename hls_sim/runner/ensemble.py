@@ -1,10 +1,10 @@
-"""An experiment: scenarios x replicates, run on any executor, stored run by run.
+"""An ensemble: scenarios x replicates, run on any executor, stored run by run.
 
     >>> from hls_sim import scenarios
-    >>> from hls_sim.runner import Experiment, run_experiment, load_results
-    >>> exp = Experiment([scenarios.load("competitive"), scenarios.load("collaborative")],
+    >>> from hls_sim.runner import Ensemble, run_ensemble, load_results
+    >>> exp = Ensemble([scenarios.load("competitive"), scenarios.load("collaborative")],
     ...                  replicates=10, seed=1)
-    >>> outcome = run_experiment(exp, workers=2)
+    >>> outcome = run_ensemble(exp, workers=2)
     >>> results = load_results(outcome.path)
 
 Replicate seeds are spawned from one root seed with numpy's ``SeedSequence``; replicate
@@ -14,6 +14,7 @@ the same shocks (common random numbers), and differences are paired.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import platform
@@ -22,33 +23,33 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
-from .. import __version__
+from .. import __version__, feasibility
 from ..params import ParameterError
 from ..scenarios import Scenario
-from .executors import ExecutorError, make_executor
-from .store import ResultsStore
-from .work import RunSpec, simulate_batch
+from .executors import ExecutorError, WorkerDied, default_workers, make_executor
+from .models import simulate_batch
+from .seeds import replicate_seeds
+from .store import ResultsStore, disk_usage
+from .versions import DEPENDENCIES, versions
+from .work import RunOutput, RunSpec
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked from here
 MANIFEST_VERSION = 1
-DEPENDENCIES = ("mesa", "numpy", "pandas", "scipy", "pyarrow", "pydantic", "pyyaml",
-                "SALib", "seaborn", "matplotlib", "distributed")
+__all__ = ["DEPENDENCIES"]
 TARGET_BATCH_SECONDS = 1.0  # batch short runs so each task is worth scheduling
 
 
-class ExperimentError(ParameterError):
-    """An experiment that cannot start (bad settings, a folder that is not usable)."""
+class EnsembleError(ParameterError):
+    """An ensemble that cannot start (bad settings, a folder that is not usable)."""
 
 
 @dataclass
-class Experiment:
+class Ensemble:
     """Scenarios to run, how many replicates of each, and from which root seed.
 
     Attributes:
@@ -59,6 +60,8 @@ class Experiment:
         name: folder-name stem for the results; defaults from the scenario names.
         question: what the comparison is for, in words (shown in the report).
         event_replicates: replicates per scenario whose event logs are kept (journeys).
+        people_replicates: replicates per scenario whose people tables are kept (one
+            row per person: the largest table); None keeps them for every replicate.
         kind: ``"run"`` or ``"compare"`` (for the report's wording).
         keep: tables kept besides the summary (``"timeseries"``, ``"people"``).
         model: ``"hls_sim"``, or any ``module:function`` taking a scenario's parameters
@@ -74,20 +77,25 @@ class Experiment:
     kind: str = "compare"
     keep: tuple[str, ...] = ("timeseries", "people")
     model: str = "hls_sim"
+    people_replicates: int | None = None
 
     def __post_init__(self) -> None:
         if not self.scenarios:
-            raise ExperimentError("an experiment needs at least one scenario")
+            raise EnsembleError("an ensemble needs at least one scenario")
         names = [s.name for s in self.scenarios]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise ExperimentError(f"scenario names must be distinct: {', '.join(dup)} "
+            raise EnsembleError(f"scenario names must be distinct: {', '.join(dup)} "
                                   "appears more than once")
         if not isinstance(self.replicates, int) or self.replicates < 1:
-            raise ExperimentError(f"invalid replicates={self.replicates!r}: allowed a whole "
+            raise EnsembleError(f"invalid replicates={self.replicates!r}: allowed a whole "
                                   "number >= 1")
         if not isinstance(self.seed, int) or self.seed < 0:
-            raise ExperimentError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
+            raise EnsembleError(f"invalid seed={self.seed!r}: allowed a whole number >= 0")
+        if self.people_replicates is not None and (
+                not isinstance(self.people_replicates, int) or self.people_replicates < 0):
+            raise EnsembleError(f"invalid people_replicates={self.people_replicates!r}: "
+                                  "allowed a whole number >= 0")
         if self.name is None:
             self.name = "-vs-".join(names) if len(names) > 1 else names[0]
 
@@ -95,8 +103,8 @@ class Experiment:
     def baseline(self) -> str:
         return self.scenarios[0].name
 
-    # What the run loop (:func:`_execute`) asks of an experiment. A sensitivity design
-    # (:class:`hls_sim.experiments.DesignExperiment`) answers the same questions.
+    # What the run loop (:func:`_execute`) asks of an ensemble. A sensitivity design
+    # (:class:`hls_sim.design.DesignEnsemble`) answers the same questions.
 
     def scenario_params(self) -> dict[str, dict[str, Any]]:
         """Each scenario's resolved parameters, by name (shipped with every batch)."""
@@ -115,17 +123,23 @@ class Experiment:
     def prepare(self, store: ResultsStore) -> None:
         """Write anything the runs need besides the manifest (nothing, here)."""
 
+    def largest_params(self) -> list[Any]:
+        """Parameters of the largest runs (for the memory check before anything runs)."""
+        return [s.params for s in self.scenarios]
+
     def seeds(self) -> list[int]:
         """One model seed per replicate, spawned from the root seed."""
-        children = np.random.SeedSequence(self.seed).spawn(self.replicates)
-        return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+        return replicate_seeds(self.seed, self.replicates)
 
     def runs(self) -> list[RunSpec]:
         """Every run, interleaved by replicate so partial results stay balanced."""
         out = []
         for k, seed in enumerate(self.seeds()):
+            keep = self.keep
+            if self.people_replicates is not None and k >= self.people_replicates:
+                keep = tuple(t for t in keep if t != "people")
+            keep += ("events",) if k < self.event_replicates else ()
             for s in self.scenarios:
-                keep = self.keep + (("events",) if k < self.event_replicates else ())
                 out.append(RunSpec(s.name, k, seed, keep))
         return out
 
@@ -134,6 +148,7 @@ class Experiment:
             "name": self.name, "kind": self.kind, "question": self.question,
             "baseline": self.baseline, "root_seed": self.seed, "replicates": self.replicates,
             "seeds": self.seeds(), "event_replicates": self.event_replicates,
+            "people_replicates": self.people_replicates,
             "keep": list(self.keep), "model": self.model,
             "scenarios": [{"name": s.name, "description": s.description,
                            "path": str(s.path) if s.path else None, "extends_chain": s.chain,
@@ -141,22 +156,23 @@ class Experiment:
         }
 
     @classmethod
-    def from_manifest(cls, m: dict[str, Any]) -> Experiment:
+    def from_manifest(cls, m: dict[str, Any]) -> Ensemble:
         scen = []
         for s in m["scenarios"]:
             sc = Scenario.from_content(s["name"], s.get("description", ""), s["content"])
             if sc.hash != s["hash"]:
-                raise ExperimentError(f"scenario {s['name']} in the manifest does not match "
+                raise EnsembleError(f"scenario {s['name']} in the manifest does not match "
                                       "its recorded hash (the manifest was edited?)")
             scen.append(sc)
         return cls(scen, m["replicates"], m["root_seed"], m["name"], m.get("question"),
                    m.get("event_replicates", 3), m.get("kind", "compare"),
-                   tuple(m.get("keep", ("timeseries", "people"))), m.get("model", "hls_sim"))
+                   tuple(m.get("keep", ("timeseries", "people"))), m.get("model", "hls_sim"),
+                   m.get("people_replicates"))
 
 
 @dataclass
 class Outcome:
-    """How an experiment went: where its results are, what failed, how long it took."""
+    """How an ensemble went: where its results are, what failed, how long it took."""
 
     path: Path
     runs_planned: int
@@ -164,6 +180,7 @@ class Outcome:
     failures: list[dict[str, Any]] = field(default_factory=list)
     wall_seconds: float = 0.0
     model_seconds: float = 0.0
+    disk_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -180,10 +197,13 @@ def default_out(name: str, base: Path = Path("results")) -> Path:
     return out
 
 
-def run_experiment(exp: Experiment, out: str | Path | None = None, *,
+def run_ensemble(exp: Ensemble, out: str | Path | None = None, *,
                    workers: int | None = None, dask: str | None = None,
                    progress: bool = True) -> Outcome:
     """Run every replicate of every scenario and store the results as they finish.
+
+    Everything that can refuse the ensemble (the folder, the memory the runs need, a
+    Dask cluster's versions) is checked before the results folder is created.
 
     Args:
         exp: what to run.
@@ -193,44 +213,74 @@ def run_experiment(exp: Experiment, out: str | Path | None = None, *,
         progress: show a progress bar on stderr.
 
     Raises:
-        ExperimentError: ``out`` already holds results (use :func:`resume_experiment`).
+        EnsembleError: ``out`` already holds results (use :func:`resume_ensemble`).
+        FeasibilityError: the runs need more memory than this machine has.
+        ClusterMismatchError: the Dask workers run other versions than this process.
     """
-    path = Path(out) if out is not None else default_out(exp.name or "experiment")
-    if path.exists() and any(path.iterdir()):
-        raise ExperimentError(f"{path} is not empty: choose a new --out folder, or use "
-                              f"--resume {path} to finish an interrupted experiment")
-    store = ResultsStore(path)
-    manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
-                "created": _now(), "status": "running", **exp.to_manifest(), "sessions": []}
-    store.write_manifest(manifest)
-    exp.prepare(store)
-    return _execute(exp, store, manifest, workers, dask, progress)
+    path = Path(out) if out is not None else default_out(exp.name or "ensemble")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise EnsembleError(f"{path} is not empty: choose a new --out folder, or use "
+                              f"--resume {path} to finish an interrupted run")
+    specs = exp.runs()
+    check_fits(exp, len(specs), workers, dask)
+    with _opened(workers, dask, bool(specs)) as executor:
+        store = ResultsStore(path)
+        manifest = {"hls_sim_manifest": MANIFEST_VERSION, **provenance(),
+                    "created": _now(), "status": "running", **exp.to_manifest(),
+                    "sessions": []}
+        store.write_manifest(manifest)
+        exp.prepare(store)
+        return _execute(exp, store, manifest, executor, progress)
 
 
-def resume_experiment(path: str | Path, *, workers: int | None = None,
+def resume_ensemble(path: str | Path, *, workers: int | None = None,
                       dask: str | None = None, progress: bool = True,
                       factory: Callable[[dict[str, Any]], Any] | None = None) -> Outcome:
-    """Finish an interrupted experiment: run only what has not finished.
+    """Finish an interrupted ensemble: run only what has not finished.
 
     The scenarios, seeds and replicates come from the folder's manifest, so the
-    finished experiment equals one that was never interrupted. ``factory`` rebuilds
-    the experiment from the manifest (default :meth:`Experiment.from_manifest`; a
+    finished ensemble equals one that was never interrupted. ``factory`` rebuilds
+    the ensemble from the manifest (default :meth:`Ensemble.from_manifest`; a
     sensitivity design passes its own).
     """
     store = ResultsStore(Path(path))
     if not store.exists():
-        raise ExperimentError(f"{path}: not a results folder (no manifest.json)")
+        raise EnsembleError(f"{path}: not a results folder (no manifest.json)")
     manifest = store.read_manifest()
     made_by = manifest.get("versions", {}).get("hls_sim")
     if made_by != __version__:
-        raise ExperimentError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
-                              "so resumed runs would not match: start a new experiment")
-    exp = (factory or Experiment.from_manifest)(manifest)
-    store.clean_partial()
-    return _execute(exp, store, manifest, workers, dask, progress)
+        raise EnsembleError(f"{path} was made by hls_sim {made_by}; this is {__version__}, "
+                              "so resumed runs would not match: start a new ensemble")
+    exp = (factory or Ensemble.from_manifest)(manifest)
+    done = store.finished_keys()
+    todo = [s for s in exp.runs() if s.key not in done]
+    check_fits(exp, len(todo), workers, dask)
+    with _opened(workers, dask, bool(todo)) as executor:
+        store.clean_partial()
+        return _execute(exp, store, manifest, executor, progress)
 
 
-def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
+@contextlib.contextmanager
+def _opened(workers: int | None, dask: str | None, needed: bool):
+    """The executor (timed: starting workers or a cluster is part of the wall time)."""
+    t0 = time.perf_counter()
+    with make_executor(workers, dask) if needed else _Nothing() as executor:
+        executor.start_seconds = round(time.perf_counter() - t0, 3)
+        yield executor
+
+
+def check_fits(exp: Any, n_runs: int, workers: int | None, dask: str | None) -> None:
+    """Refuse (one line) runs that would not fit in this machine's memory, counting the
+    runs held at once by the workers (before any worker or folder exists). A remote
+    Dask cluster's memory is its own business."""
+    if not n_runs or (dask and dask != "local") or not hasattr(exp, "largest_params"):
+        return
+    at_once = min(workers or default_workers(), n_runs)
+    for params in exp.largest_params():
+        feasibility.check_memory(params, runs_at_once=at_once)
+
+
+def plan_batches(exp: Ensemble, specs: list[RunSpec], workers: int) -> list[list[RunSpec]]:
     """Group runs into batches of about a second of work, but keep every worker busy."""
     est = exp.seconds_per_run()
     size = max(1, min(math.ceil(TARGET_BATCH_SECONDS / est),
@@ -238,8 +288,8 @@ def plan_batches(exp: Experiment, specs: list[RunSpec], workers: int) -> list[li
     return [specs[i:i + size] for i in range(0, len(specs), size)]
 
 
-def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
-             workers: int | None, dask: str | None, progress: bool) -> Outcome:
+def _execute(exp: Ensemble, store: ResultsStore, manifest: dict[str, Any],
+             executor: Any, progress: bool) -> Outcome:
     specs = exp.runs()
     done = store.finished_keys()
     todo = [s for s in specs if s.key not in done]
@@ -251,26 +301,29 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
     failed = 0
     bar = None
     try:
-        t0 = time.perf_counter()
-        with make_executor(workers, dask) if todo else _Nothing() as executor:
-            session["executor"] = executor.describe()
-            session["executor_start_seconds"] = round(time.perf_counter() - t0, 3)
-            # The bar comes after the workers exist (they may be forked from here), and
-            # without tqdm's monitor thread.
-            bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
-                       desc=exp.name, disable=not progress, file=sys.stderr,
-                       dynamic_ncols=True)
-            manifest["status"] = "running"
-            store.write_manifest(manifest)
-            batches = plan_batches(exp, todo, executor.workers)
-            for _i, outputs in executor.map_unordered(
-                    simulate_batch, [exp.batch_args(params, b) for b in batches]):
-                for out in outputs:
-                    store.save(out)
-                    failed += not out.ok
-                    bar.update(1)
-                    if failed:
-                        bar.set_postfix(failed=failed)
+        session["executor"] = executor.describe()
+        session["executor_start_seconds"] = executor.start_seconds
+        # The bar comes after the workers exist (they may be forked from here), and
+        # without tqdm's monitor thread.
+        bar = tqdm(total=len(specs), initial=len(specs) - len(todo), unit="run",
+                   desc=exp.name, disable=not progress, file=sys.stderr,
+                   dynamic_ncols=True)
+        manifest["status"] = "running"
+        store.write_manifest(manifest)
+        batches = plan_batches(exp, todo, executor.workers)
+        for i, outputs in executor.map_unordered(
+                simulate_batch, [exp.batch_args(params, b) for b in batches]):
+            if isinstance(outputs, WorkerDied):  # its runs are lost: record them failed
+                outputs = [RunOutput(spec, error=outputs.reason,
+                                     traceback=f"{outputs.reason}\n(no Python traceback: "
+                                     "the process was ended from outside)")
+                           for spec in batches[i]]
+            for out in outputs:
+                store.save(out)
+                failed += not out.ok
+                bar.update(1)
+                if failed:
+                    bar.set_postfix(failed=failed)
     except KeyboardInterrupt:
         _finish(store, manifest, session, start, "interrupted")
         raise
@@ -285,7 +338,8 @@ def _execute(exp: Experiment, store: ResultsStore, manifest: dict[str, Any],
     _finish(store, manifest, session, start, status)
     runs = store.runs()
     return Outcome(store.root, len(specs), len(runs), failures, time.perf_counter() - start,
-                   float(runs["run_seconds"].sum()) if len(runs) else 0.0)
+                   float(runs["run_seconds"].sum()) if len(runs) else 0.0,
+                   manifest.get("disk_bytes", 0))
 
 
 class _Nothing:
@@ -323,18 +377,13 @@ def _finish(store: ResultsStore, manifest: dict[str, Any], session: dict[str, An
     }
     manifest["failures"] = [{k: f.get(k) for k in ("scenario", "replicate", "seed", "error",
                                                    "traceback")} for f in failures]
+    manifest["disk_bytes"] = disk_usage(store.root)  # the manifest's own few KB aside
     store.write_manifest(manifest)
 
 
 def provenance() -> dict[str, Any]:
     """Package and dependency versions, git commit, machine: what made these results."""
-    versions = {"hls_sim": __version__, "python": platform.python_version()}
-    for dep in DEPENDENCIES:
-        try:
-            versions[dep] = metadata.version(dep)
-        except metadata.PackageNotFoundError:
-            versions[dep] = None
-    return {"versions": versions, "git": git_info(),
+    return {"versions": versions(), "git": git_info(),
             "machine": {"platform": platform.platform(), "processor": platform.machine(),
                         "python_implementation": platform.python_implementation()}}
 
