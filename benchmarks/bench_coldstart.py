@@ -2,7 +2,7 @@
 
 What is measured (each step in a fresh process, so nothing is shared but the disk):
 
-1. compile: ``python -m hls_sim.kernels`` with an empty numba cache folder
+1. compile: ``python -m hls_sim.warm`` (what ``make`` runs) with an empty numba cache folder
    (``NUMBA_CACHE_DIR``): every kernel is compiled and written to the cache. This is
    what ``make`` (or a machine's first run) pays once.
 2. load: the same command again with that cache: every kernel is loaded from disk.
@@ -38,7 +38,8 @@ CHECK = """
 import json, time
 t = time.perf_counter()
 from hls_sim import kernels
-seconds = kernels.warm()
+from hls_sim.warm import warm
+seconds = warm()
 hits = misses = 0
 for name in dir(kernels):
     f = getattr(kernels, name)

@@ -10,23 +10,24 @@ it is built).
 
 Compilation is cached on disk (numba's ``cache=True``, next to the package, or in
 ``NUMBA_CACHE_DIR``): the first run on a machine compiles (a few tens of seconds, see
-``python -m hls_sim.kernels``, which ``make`` runs), and every later process, worker
+``python -m hls_sim.warm``, which ``make`` runs), and every later process, worker
 processes included, loads the machine code from the cache instead of compiling again.
+
+Layers (import-linter, pyproject.toml): this switch sits just below the model, which
+reads it; the kernels sit below the mechanisms and import nothing above ``state``;
+warming the cache runs a model, so it lives at the top (``hls_sim.warm``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 ENV = "HLS_SIM_JIT"
 
-try:  # numba is a dependency, but the plain path must work without it
-    import numba
-
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - exercised only where numba is missing
-    numba = None
-    AVAILABLE = False
+# numba is a dependency, but the plain path must work without it. Looked up, not
+# imported: importing hls_sim with the switch off does not import numba.
+AVAILABLE = importlib.util.find_spec("numba") is not None
 
 
 def _wanted() -> bool:
@@ -50,18 +51,6 @@ def set_enabled(flag: bool) -> None:
     _enabled = bool(flag)
 
 
-def njit(fn):
-    """Compile ``fn`` with numba, cached on disk; without numba, return it unchanged.
-
-    No fast-math: floating-point operations are done exactly as written, in the order
-    written, as numpy does them, so results match the plain path bit for bit.
-    ``error_model="numpy"``: division by zero gives inf or nan as in numpy.
-    """
-    if not AVAILABLE:
-        return fn
-    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
-
-
 def load_kernels():
     """The compiled kernels module if the switch is on (imported on first use, so that
     importing hls_sim does not import numba), else None."""
@@ -70,3 +59,21 @@ def load_kernels():
     from . import kernels
 
     return kernels
+
+
+def cache_stats() -> dict[str, int]:
+    """How this process got its compiled kernels so far: ``cache_hits`` (loaded from the
+    on-disk cache) and ``cache_misses`` (compiled here), summed over every kernel; both
+    0 if no model with kernels has been built in this process. A worker process of a
+    pool or Dask cluster should show hits and no misses (compiled once per machine)."""
+    import sys
+
+    kernels = sys.modules.get(f"{__package__}.kernels")
+    hits = misses = 0
+    if kernels is not None:
+        for name in dir(kernels):
+            stats = getattr(getattr(kernels, name), "stats", None)
+            if stats is not None:
+                hits += sum(stats.cache_hits.values())
+                misses += sum(stats.cache_misses.values())
+    return {"cache_hits": hits, "cache_misses": misses}

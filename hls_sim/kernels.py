@@ -20,8 +20,8 @@ results (a test runs the golden cases on both). Rules kept throughout:
   the same order.
 
 Event logging, Mesa agents and anything touching Python objects stay in the
-mechanisms; kernels take and return arrays. ``python -m hls_sim.kernels`` compiles
-(or loads from the cache) every kernel by running a small model, and reports the time.
+mechanisms; kernels take and return arrays. ``python -m hls_sim.warm`` compiles (or
+loads from the cache) every kernel by running a small model, and reports the time.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ import math
 
 import numpy as np
 
-from .jit import njit
+try:  # numba is a dependency, but the plain path (hls_sim.jit) must work without it
+    import numba
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    numba = None
 from .state import (
     CLOSED,
     DISENGAGED,
@@ -57,6 +60,18 @@ _NOT_IN_SUPPORT = IS_NOT_IN_SUPPORT.copy()
 _OUT_OF_SERVICE = IS_OUT_OF_SERVICE.copy()
 _REACHABLE = IS_REACHABLE_IN_CRISIS.copy()
 _IN_SERVICE = IS_IN_SERVICE.copy()
+
+
+def njit(fn):
+    """Compile ``fn`` with numba, cached on disk; without numba, return it unchanged.
+
+    No fast-math: floating-point operations are done exactly as written, in the order
+    written, as numpy does them, so results match the plain path bit for bit.
+    ``error_model="numpy"``: division by zero gives inf or nan as in numpy.
+    """
+    if numba is None:
+        return fn
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -1096,33 +1111,3 @@ def contract_factor(lettings, award, price_ratio, moved_week, week, contestabili
             f *= 1.0 - mobilisation_loss * clip01(1.0 - since / mobilisation_weeks)
         out[c] = f
     return out
-
-
-# --- warming the cache --------------------------------------------------------------------
-
-def warm(verbose: bool = False) -> float:
-    """Compile every kernel (or load it from the on-disk cache) by running small models
-    of each regime with the kernels on; returns the seconds it took."""
-    import time
-
-    from . import jit
-    from .model import HLSModel
-
-    start = time.perf_counter()
-    was = jit.enabled()
-    jit.set_enabled(True)
-    try:
-        for scenario in ("competitive", "collaborative"):
-            HLSModel(scenario, seed=0, place__n_people=200, place__n_weeks=60,
-                     switch_week=30, switch_to="competitive" if scenario != "competitive"
-                     else "collaborative").run()
-    finally:
-        jit.set_enabled(was)
-    seconds = time.perf_counter() - start
-    if verbose:
-        print(f"hls_sim kernels ready in {seconds:.1f} s")
-    return seconds
-
-
-if __name__ == "__main__":
-    warm(verbose=True)

@@ -120,6 +120,38 @@ def test_a_log_that_keeps_nothing_changes_no_result():
                for k, v in summary.items())
 
 
+def _run_in_worker(keep_events: bool) -> dict[str, int]:
+    """A small run in a worker process, as a pool worker runs it (with or without the
+    event log); returns what the worker compiled and loaded on the way."""
+    from hls_sim.events import NullLog
+    from hls_sim.model import HLSModel
+
+    before = jit.cache_stats()
+    model = HLSModel("collaborative", seed=4, place__n_people=300, place__n_weeks=60,
+                     switch_week=30, switch_to="competitive")
+    if not keep_events:
+        model.log = NullLog()
+    model.run()
+    after = jit.cache_stats()
+    return {k: after[k] - before[k] for k in after}
+
+
+def test_a_forkserver_pool_worker_loads_the_kernels_without_compiling():
+    """A worker started from a fork server (a fresh interpreter, as the runner's pool
+    uses once threads exist, and Dask's LocalCluster) compiles nothing: every kernel it
+    runs comes from the on-disk cache that make (or this module's runs) filled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _run_in_worker(True), _run_in_worker(False)  # the cache holds every kernel by now
+    ctx = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        got = list(pool.map(_run_in_worker, [True, False]))
+    assert all(g["cache_misses"] == 0 for g in got), got
+    assert sum(g["cache_hits"] for g in got) > 10, got
+
+
 def test_a_new_process_loads_the_kernels_without_compiling():
     """Compiled once per machine: after this module's runs (or make) filled the cache, a
     fresh process (as a pool or Dask worker is) loads every kernel it uses from disk."""
