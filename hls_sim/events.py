@@ -45,8 +45,8 @@ class EventLog:
         n = len(persons)
         if n == 0:
             return
-        self._chunks.append((week, kind, np.asarray(persons, np.int64),
-                             _col(org, n), _col(practitioner, n), detail))
+        self._chunks.append((week, kind, _own(np.asarray(persons, np.int64)),
+                             _own(_col(org, n)), _own(_col(practitioner, n)), detail))
 
     def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
         self._chunks.append((week, kind, np.array([-1]), np.array([org]), np.array([-1]),
@@ -108,6 +108,14 @@ def _codes(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
     uniq = sorted(set(values))
     index = {v: i for i, v in enumerate(uniq)}
     return np.array(uniq, dtype=str), np.array([index[v] for v in values], np.intp)
+
+
+def _own(a: np.ndarray) -> np.ndarray:
+    """``a`` itself, or a copy if it is a view: a compiled kernel returns the first k
+    entries of a buffer sized for everyone in the place, and a log that kept the view
+    would keep the whole buffer alive for the rest of the run (at a million people,
+    gigabytes)."""
+    return a if a.base is None else a.copy()
 
 
 def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
