@@ -37,15 +37,15 @@ BAD = {
     "huge_place": "extends: {q}\nplace:\n  n_people: 100000000000\n",
     "switch_after_last_week": "extends: {q}\nswitch_week: 208\nswitch_to: collaborative\n",
     "burn_in_longer_than_run": "extends: {q}\nplace:\n  n_weeks: 40\n  burn_in_weeks: 52\n",
-    "meetings_rarer_than_the_run": "extends: {q}\nregime: collaborative\ncommissioning:\n"
+    "meetings_rarer_than_the_run": "extends: {q}\nregime: collaborative\npractice:\n"
                                    "  learning_meeting_weeks: 300\n",
     "empty_file": "",
     "only_comments": "# nothing here yet\n",
-    "pay_beyond_the_contract": "extends: {q}\ncommissioning:\n  results_share: 0.7\n"
+    "pay_beyond_the_contract": "extends: {q}\nprocurement:\n  results_share: 0.7\n"
                                "  activity_share: 0.6\n",
     "generalists_better_than_specialists": "extends: {q}\nlearning:\n  skill_general: 0.9\n"
                                            "  skill_specialist: 0.4\n",
-    "all_admin": "extends: {q}\nworkforce:\n  fixed_admin_hours: 30\ncommissioning:\n"
+    "all_admin": "extends: {q}\nworkforce:\n  fixed_admin_hours: 30\npractice:\n"
                  "  reporting_burden: 1.5\n",
 }
 
