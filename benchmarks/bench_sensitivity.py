@@ -159,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"(model {r['model_seconds_per_run_median']:.3f} s/run median, "
                       f"{r['model_share_of_wall']:.0%} of wall in the model); analysis "
                       f"{r['analysis_seconds']:.1f} s, report {r['report_seconds']:.1f} s; "
-                      f"total {r['total_seconds']:.0f} s", flush=True)
+                      f"total {r['total_seconds']:.0f} s; yardstick "
+                      f"{r['boltzmann_agent_steps_per_second']:,.0f} agent-steps/s, a run = "
+                      f"{r['model_run_in_yardstick_agent_steps']:,.0f} agent-steps",
+                      flush=True)
     print("\nmedians over repeats")
     print(f"{'executor':<9} {'runs/s':>7} {'s/run (model)':>14} {'model share':>12} "
           f"{'analysis s':>11} {'total s':>8} {'10,240-run total s':>19} {'target':>7}")
