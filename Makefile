@@ -20,6 +20,7 @@ $(UV):
 $(STAMP): $(LOCK) pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python -r $(LOCK)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m hls_sim.warm  # compile the model's kernels once (cached on disk)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -32,6 +32,10 @@ PHRASES = {
 class EventLog:
     """Append-only log: week, event, person, organisation, practitioner post, detail."""
 
+    keeps_events = True
+    """Whether the log keeps what it is given: mechanisms skip preparing entries (who,
+    which organisation, which practitioner) for a log that keeps nothing."""
+
     def __init__(self) -> None:
         self._chunks: list[tuple] = []
 
@@ -41,8 +45,8 @@ class EventLog:
         n = len(persons)
         if n == 0:
             return
-        self._chunks.append((week, kind, np.asarray(persons, np.int64),
-                             _col(org, n), _col(practitioner, n), detail))
+        self._chunks.append((week, kind, _own(np.asarray(persons, np.int64)),
+                             _own(_col(org, n)), _own(_col(practitioner, n)), detail))
 
     def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
         self._chunks.append((week, kind, np.array([-1]), np.array([org]), np.array([-1]),
@@ -65,8 +69,8 @@ class EventLog:
             return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
                                  "practitioner": [], "detail": []})
         sizes = np.array([len(c[2]) for c in self._chunks])
-        kinds, kind_codes = np.unique([c[1] for c in self._chunks], return_inverse=True)
-        details, detail_codes = np.unique([c[5] for c in self._chunks], return_inverse=True)
+        kinds, kind_codes = _codes([c[1] for c in self._chunks])
+        details, detail_codes = _codes([c[5] for c in self._chunks])
         return pd.DataFrame({
             "week": np.repeat([c[0] for c in self._chunks], sizes).astype(np.int32),
             "event": pd.Categorical.from_codes(np.repeat(kind_codes, sizes), kinds.tolist()),
@@ -78,9 +82,47 @@ class EventLog:
         })
 
 
+class NullLog(EventLog):
+    """A log that keeps nothing, for runs whose events nobody reads (a sensitivity
+    design keeps only summaries): mechanisms see ``keeps_events`` False and skip
+    preparing entries, which is a noticeable part of a small run's week."""
+
+    keeps_events = False
+
+    def people_event(self, *args, **kwargs) -> None:
+        pass
+
+    def org_event(self, *args, **kwargs) -> None:
+        pass
+
+
+def keeps_events(log) -> bool:
+    """Whether ``log`` keeps entries (any log without the flag is assumed to)."""
+    return getattr(log, "keeps_events", True)
+
+
+def _codes(values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for a list of strings, through a dict
+    (sorting the few distinct values, not every entry): categories sorted by code point
+    as numpy sorts them, and each entry's code."""
+    uniq = sorted(set(values))
+    index = {v: i for i, v in enumerate(uniq)}
+    return np.array(uniq, dtype=str), np.array([index[v] for v in values], np.intp)
+
+
+def _own(a: np.ndarray) -> np.ndarray:
+    """``a`` itself, or a copy if it is a view: a compiled kernel returns the first k
+    entries of a buffer sized for everyone in the place, and a log that kept the view
+    would keep the whole buffer alive for the rest of the run (at a million people,
+    gigabytes)."""
+    return a if a.base is None else a.copy()
+
+
 def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
     if x is None:
         return np.full(n, -1)
+    if isinstance(x, np.ndarray):  # the common case first: np.isscalar costs more
+        return x
     if np.isscalar(x):
         return np.full(n, x)
     return np.asarray(x)

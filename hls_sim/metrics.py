@@ -65,6 +65,9 @@ class Recorder:
         self.counts = {k: np.zeros(n, np.int64) for k in COUNTS}
 
     def record(self) -> None:
+        if self.model.kernels is not None:
+            self.record_compiled()
+            return
         m, t = self.model, self.model.week
         people, posts, lv, tally = m.people, m.posts, self.levels, self.model.tally
         n = m.n_arrived
@@ -135,6 +138,68 @@ class Recorder:
         c["headcount"][t] = tally.headcount
 
 
+    def record_compiled(self) -> None:
+        """The same record with the compiled kernels (bit-identical)."""
+        m, t, K = self.model, self.model.week, self.model.kernels
+        people, posts, lv, tally = m.people, m.posts, self.levels, m.tally
+        n = m.n_arrived
+        worked = tally.worked if tally.worked is not None else (_NO_ONE, _NO_WEIGHTS)
+        tally.worked = None
+        (wb_sum, n_in_place, total_sig, addressed, n_waiting, wait_total, n_disengaged,
+         continuity_sum, n_sup) = K.record_people(
+            people.status, people.needs, n, float(m.params.people.need_threshold),
+            worked[0], worked[1], t, people.wait_since, people.longest_run,
+            people.support_weeks)
+        n_present = max(n_in_place, 1)
+        lv["wellbeing_mean"][t] = wb_sum / n_in_place if n_in_place else np.nan
+        lv["unmet_need"][t] = 1.0 - addressed / total_sig if total_sig else 0.0
+        lv["waiting_weeks_mean"][t] = wait_total / n_waiting if n_waiting else 0.0
+        lv["crises_per_1000"][t] = 1000.0 * tally.crises / n_present
+        lv["disengaged_share"][t] = n_disengaged / n_present
+        arrived = max(n, 1)
+        lv["referrals_per_person"][t] = tally.referrals / arrived
+        lv["assessments_per_person"][t] = tally.assessments / arrived
+        lv["continuity_index"][t] = continuity_sum / n_sup if n_sup else np.nan
+        prov = m.providers
+        worked_hours, admin_hours, stress_sum, n_filled, cases, performance_sum = \
+            K.record_posts(posts.filled, posts.hours_worked, posts.hours_admin, posts.stress,
+                           posts.caseload, posts.org, prov.performance)
+        lv["admin_time_share"][t] = admin_hours / worked_hours if worked_hours else 0.0
+        lv["practitioner_stress_mean"][t] = stress_sum / n_filled if n_filled else 0.0
+        active = np.flatnonzero(prov.active)
+        lv["organisations_active"][t] = active.size
+        if active.size > 1:
+            lv["trust_mean"][t] = (K.trust_sum(prov.trust, active) - active.size) / (
+                active.size * (active.size - 1))
+        else:
+            lv["trust_mean"][t] = np.nan
+        lv["system_learning"][t] = m.place.system_learning
+        lv["reserves_total"][t] = int(prov.reserves[active].sum()) / 100.0
+        lv["people_in_place"][t] = n_in_place
+        lv["wellbeing_sum"][t] = wb_sum if n_in_place else 0.0
+        lv["people_waiting"][t] = n_waiting
+        lv["people_in_support"][t] = n_sup
+        lv["practitioners_in_post"][t] = n_filled
+        lv["caseload_mean"][t] = cases / n_filled if n_filled else 0.0
+        lv["provider_performance"][t] = performance_sum / n_filled if n_filled else np.nan
+        lv["transport_barrier"][t] = m.place.transport_barrier_remaining
+        lv["trials_started"][t] = tally.trials_started
+        lv["trials_grown"][t] = int(prov.trials_grown.sum())
+
+        c = self.counts
+        c["arrived"][t] = n
+        c["crises"][t] = tally.crises
+        c["closures"][t] = tally.closures
+        c["reported_successes"][t] = tally.reported
+        c["verified_successes"][t] = tally.verified
+        c["leavers"][t] = tally.leavers
+        c["headcount"][t] = tally.headcount
+
+
+_NO_ONE = np.zeros(0, np.int64)
+_NO_WEIGHTS = np.zeros((0, 6))
+
+
 def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
     c = np.cumsum(np.concatenate([[0], x]))
     idx = np.arange(1, x.size + 1)
@@ -142,24 +207,28 @@ def _rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
 
 
 def timeseries(model: HLSModel) -> pd.DataFrame:
-    """One row per week: every level, plus the windowed rates."""
+    """One row per week: every level, plus the windowed rates.
+
+    Built as numpy columns and turned into a DataFrame once (infinities replaced by NaN
+    in numpy): column by column pandas work cost more than the rest of a small run."""
     rec = model.recorder
     weeks = model.week
     order = [k for k in LEVELS if k in rec.levels] + [k for k in rec.levels if k not in LEVELS]
-    df = pd.DataFrame({k: rec.levels[k][:weeks] for k in order})
-    df.insert(0, "week", np.arange(weeks))
+    cols: dict[str, np.ndarray] = {"week": np.arange(weeks)}
+    for k in order:
+        cols[k] = rec.levels[k][:weeks]
     c = {k: v[:weeks].astype(float) for k, v in rec.counts.items()}
 
     leavers = _rolling_sum(c["leavers"], TURNOVER_WINDOW)
     headcount = _rolling_sum(c["headcount"], TURNOVER_WINDOW)
     span = np.minimum(np.arange(1, weeks + 1), TURNOVER_WINDOW)
     with np.errstate(invalid="ignore", divide="ignore"):
-        df["practitioner_turnover_annual"] = leavers / (headcount / span) * (52.0 / span)
+        cols["practitioner_turnover_annual"] = leavers / (headcount / span) * (52.0 / span)
         closures = _rolling_sum(c["closures"], SUCCESS_WINDOW)
-        df["reported_success_rate"] = _rolling_sum(c["reported_successes"],
-                                                   SUCCESS_WINDOW) / closures
-        df["verified_success_rate"] = _rolling_sum(c["verified_successes"],
-                                                   SUCCESS_WINDOW) / closures
+        cols["reported_success_rate"] = _rolling_sum(c["reported_successes"],
+                                                     SUCCESS_WINDOW) / closures
+        cols["verified_success_rate"] = _rolling_sum(c["verified_successes"],
+                                                     SUCCESS_WINDOW) / closures
         # Re-referral: of the cases closed in the 13 weeks ending 52 weeks ago (whose
         # year of follow-up is complete), the share that came back within the year.
         closed = model.tally.closed_by_week[:weeks].astype(float)
@@ -169,12 +238,13 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
         lag = 52
         if weeks > lag:
             rate[lag:] = bk[: weeks - lag] / cl[: weeks - lag]
-        df["rereferral_12m_rate"] = rate
-    for col in df.columns:
-        if df[col].dtype.kind == "f":
-            df[col] = df[col].replace([np.inf, -np.inf], np.nan)
-    front = [c for c in TIMESERIES_COLUMNS if c in df.columns]
-    return df[front + [c for c in df.columns if c not in front]]
+        cols["rereferral_12m_rate"] = rate
+    for k, v in cols.items():
+        if v.dtype.kind == "f":
+            inf = np.isinf(v)
+            cols[k] = np.where(inf, np.nan, v) if inf.any() else v
+    front = [k for k in TIMESERIES_COLUMNS if k in cols]
+    return pd.DataFrame({k: cols[k] for k in front + [k for k in cols if k not in front]})
 
 
 def burn_in(model: HLSModel) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 from .agents import Commissioner, Organisation, Person, Practitioner
 from .contracts import Contracts
 from .events import EventLog
+from .jit import load_kernels
 from .mechanisms import Mechanism, default_mechanisms
 from .metrics import Recorder
 from .operations import caseload_cap
@@ -54,6 +55,9 @@ class HLSModel(mesa.Model):
         p = make_params(params, **overrides)
         super().__init__(rng=seed)  # Mesa seeds both model.random and model.rng from it
         self.params, self.seed = p, int(seed)
+        # The compiled kernels of the hot path (hls_sim.kernels), or None for plain numpy
+        # (HLS_SIM_JIT=0); both give bit-identical results. Read once, here.
+        self.kernels = load_kernels()
         self.procurement, self.practice = p.procurement, p.practice  # levers in force
         self.week = 0
         place = p.place

@@ -16,6 +16,7 @@ import numpy as np
 
 from .agents import Organisation, Practitioner
 from .contracts import Contract
+from .events import keeps_events
 from .params import N_DOMAINS, Params, PracticeLevers
 from .state import IN_SUPPORT, IS_IN_SERVICE, SEEKING, WAITING
 from .streams import Stream
@@ -47,7 +48,13 @@ def best_contract(model: HLSModel, locality: np.ndarray, domain: np.ndarray) -> 
     last changed); -1 where no contract covers it."""
     key = (model.week, model.contracts.version)
     if model.routes_key != key:
-        model.routes = _route_table(model)
+        if model.kernels is not None:
+            people, posts, contracts = model.people, model.posts, model.contracts
+            model.routes = model.kernels.route_table(
+                people.status, people.contract, model.n_arrived, posts.contract, posts.filled,
+                model.caseload_cap, contracts.cover)
+        else:
+            model.routes = _route_table(model)
         model.routes_key = key
     return model.routes[locality, domain]
 
@@ -76,10 +83,25 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
     if contract is None:
         if len(model.contracts) == 0:  # nothing is commissioned: nowhere to refer to
             return
-        contract = best_contract(model, people.locality[who], people.needs[who].argmax(axis=1))
+        worst = model.kernels.worst_domain(people.needs, who) if model.kernels is not None \
+            else people.needs[who].argmax(axis=1)
+        contract = best_contract(model, people.locality[who], worst)
     ok = contract >= 0
     who, contract = who[ok], contract[ok]
     if who.size == 0:
+        return
+    if model.kernels is not None:
+        rr = model.kernels.refer(
+            who.astype(np.int64, copy=False), contract.astype(np.int64, copy=False), t,
+            REREFERRAL_WINDOW, via != "hand-off", people.status, people.contract,
+            people.wait_since, people.priority, people.referrals, people.closed_week,
+            people.rereferrals, tally.rereferred_by_closure_week)
+        tally.referrals += who.size
+        if keeps_events(model.log):
+            if rr.any():
+                model.log.people_event(t, "rereferred", who[rr])
+            model.log.people_event(t, "referred", who, org=model.contracts.org[contract],
+                                   detail=via)
         return
     if via != "hand-off":
         cw = people.closed_week[who]
@@ -103,6 +125,10 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
 def end_support(model: HLSModel, who: np.ndarray) -> None:
     """People leave a caseload: the relationship ends with it."""
     people = model.people
+    if model.kernels is not None:
+        model.kernels.end_support(who, people.practitioner, model.posts.caseload,
+                                  people.relationship, people.run_weeks)
+        return
     post = people.practitioner[who]
     np.subtract.at(model.posts.caseload, post[post >= 0], 1)
     people.practitioner[who] = -1
@@ -168,20 +194,28 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     posts.vacant_since[post] = t
     posts.stress[post] = 0.0
     posts.caseload[post] = 0
+    logging = keeps_events(model.log)
     for p in post:
         agent = posts.agent[p]
-        model.log.org_event(t, "practitioner_left", int(posts.org[p]),
-                            f"practitioner {p} {reason}")
+        if logging:
+            model.log.org_event(t, "practitioner_left", int(posts.org[p]),
+                                f"practitioner {p} {reason}")
         if agent is not None:
             agent.remove()
         posts.agent[p] = None
     n = model.n_arrived
-    on_caseload = np.isin(people.practitioner[:n], post)
-    who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
+    if model.kernels is not None:
+        leaving = np.zeros(posts.n, bool)
+        leaving[post] = True
+        who = model.kernels.on_caseloads(people.practitioner, people.status, n, leaving)
+    else:
+        on_caseload = np.isin(people.practitioner[:n], post)
+        who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
     if who.size:
-        model.log.people_event(t, "lost_practitioner", who,
-                               org=model.contracts.org[people.contract[who]],
-                               practitioner=people.practitioner[who], detail=reason)
+        if logging:
+            model.log.people_event(t, "lost_practitioner", who,
+                                   org=model.contracts.org[people.contract[who]],
+                                   practitioner=people.practitioner[who], detail=reason)
         people.practitioner[who] = -1
         people.relationship[who] = 0.0
         people.run_weeks[who] = 0

@@ -65,8 +65,13 @@ class Stream:
         self.decision = decision
         self.key = decision_key(seed, decision)
 
+    def base(self, week: int, sub: int = 0) -> int:
+        """The 64-bit offset of (week, sub): slot i's bits are SplitMix64's output of
+        ``i * golden + base`` (the compiled kernels take it as an argument)."""
+        return _mix_int(self.key ^ _mix_int((int(week) << 20) ^ int(sub)))
+
     def _bits(self, week: int, slots, sub: int) -> np.ndarray:
-        base = _mix_int(self.key ^ _mix_int((int(week) << 20) ^ int(sub)))
+        base = self.base(week, sub)
         x = np.asarray(slots, dtype=np.uint64) * np.uint64(_GOLDEN)
         x += np.uint64(base)
         return _mix(x) >> np.uint64(11)
@@ -80,8 +85,12 @@ class Stream:
         return ndtri((self._bits(week, slots, sub) + 0.5) * _TO_UNIT)
 
     def one(self, week: int, slot: int = 0, sub: int = 0) -> float:
-        """A single uniform [0, 1)."""
-        return float(self.random(week, np.array([slot]), sub)[0])
+        """A single uniform [0, 1): the same number as ``random(week, [slot], sub)[0]``,
+        computed on Python integers (a numpy call costs more than the arithmetic)."""
+        x = (int(slot) * _GOLDEN + self.base(week, sub)) & _M64
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+        return ((x ^ (x >> 31)) >> 11) * _TO_UNIT
 
     def __repr__(self) -> str:
         return f"<Stream {self.decision!r}>"

@@ -75,6 +75,18 @@ def test_a_separate_scheduler_and_workers_give_the_pool_s_results_bit_for_bit(cl
     assert_same_results(tmp_path / "pool", tmp_path / "cluster")
     m = json.loads((tmp_path / "cluster" / "manifest.json").read_text())
     assert m["sessions"][0]["executor"] == {"kind": "dask", "workers": 2, "address": address}
+    # Compiled once per machine: the workers (fresh processes) loaded the model's kernels
+    # from the on-disk cache and compiled none of them.
+    from distributed import Client
+
+    from hls_sim import jit
+
+    if jit.enabled():
+        with Client(address, timeout="30s") as client:
+            stats = client.run(jit.cache_stats)
+        assert len(stats) == 2
+        assert all(s["cache_misses"] == 0 and s["cache_hits"] > 10 for s in stats.values()), \
+            stats
 
 
 def test_workers_with_other_versions_are_refused_in_one_line(cluster, tmp_path):

@@ -38,6 +38,18 @@ class Access(Mechanism):
     def step(self, model: HLSModel) -> None:
         pp, people = model.params.people, model.people
         n = model.n_arrived
+        if model.kernels is not None:
+            t = model.week
+            penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
+            reached = model.kernels.access(
+                people.status, people.needs, people.engagement, people.distrust,
+                people.transport_barrier, people.wait_since, n, t,
+                float(pp.representation_threshold), float(pp.help_seeking_per_week),
+                np.uint64(self.seek_again.base(t)), float(pp.access_per_week), float(penalty),
+                np.uint64(self.reach.base(t)))
+            if reached.size:
+                ops.refer(model, reached, via="first contact")
+            return
         status = people.status[:n]
 
         back = np.flatnonzero(IS_OUT_OF_SERVICE[status])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..events import keeps_events
 from ..params import N_DOMAINS
 from ..state import DISENGAGED, IN_SUPPORT, WAITING
 from .base import Mechanism
@@ -43,11 +44,14 @@ class Allocation(Mechanism):
     def step(self, model: HLSModel) -> None:
         people, posts, t, tally = model.people, model.posts, model.week, model.tally
         n = model.n_arrived
-        waiting = np.flatnonzero(people.status[:n] == WAITING)
         cap = model.caseload_cap
         free = np.where(posts.filled & (posts.contract >= 0),
                         np.maximum(cap - posts.caseload, 0), 0)
         tally.assessments_by_post = np.zeros(posts.n, np.int32)
+        if model.kernels is not None:
+            self.step_compiled(model, free)
+            return
+        waiting = np.flatnonzero(people.status[:n] == WAITING)
         if waiting.size == 0:
             return
         # Each week on a waiting list costs engagement (brief: engagement falls with waits).
@@ -110,3 +114,34 @@ class Allocation(Mechanism):
         tally.assessments_by_post = np.bincount(post, minlength=posts.n).astype(np.int32)
         model.log.people_event(t, "assessed", who, org=model.contracts.org[people.contract[who]],
                                practitioner=post)
+
+    def step_compiled(self, model: HLSModel, free: np.ndarray) -> None:
+        """The same step with the compiled kernels (bit-identical)."""
+        people, posts, t, tally = model.people, model.posts, model.week, model.tally
+        K, sp = model.kernels, model.params.support
+        waiting, left = K.allocation_waiting(people.status, people.engagement, people.contract,
+                                             model.n_arrived, float(sp.wait_engagement_loss),
+                                             float(model.params.people.dropout_engagement))
+        if left.size:
+            model.log.people_event(t, "gave_up_waiting", left)
+        if waiting.size == 0 or not free.any():
+            return
+        pressure = creaming_pressure(model)
+        weeks = float(pressure * sp.creaming_wait_weeks) if pressure > 0 else 0.0
+        who, post = K.allocation_assign(waiting, free.astype(np.int64), posts.contract,
+                                        len(model.contracts), t, people.wait_since,
+                                        people.priority, people.contract, people.complexity,
+                                        weeks)
+        if who.size == 0:
+            return
+        tally.completed_waits.append(K.allocation_start(
+            who, post, t, people.status, people.priority, people.first_help_week,
+            people.practitioner, people.relationship, people.run_weeks, people.episode_start,
+            people.episode_wellbeing, people.needs, people.episodes, people.assessments,
+            people.practitioners_seen, people.engagement, float(sp.assessment_engagement_cost),
+            posts.caseload, tally.assessments_by_post, people.wait_since))
+        tally.assessments += who.size
+        if keeps_events(model.log):
+            model.log.people_event(t, "assessed", who,
+                                   org=model.contracts.org[people.contract[who]],
+                                   practitioner=post)

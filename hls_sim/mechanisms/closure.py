@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
+from ..events import keeps_events
 from ..state import CLOSED, DISENGAGED, IN_SUPPORT, row_max
 from .base import Mechanism
 
@@ -43,6 +44,9 @@ class Closure(Mechanism):
     def step(self, model: HLSModel) -> None:
         people, sp, t, tally = model.people, model.params.support, model.week, model.tally
         n = model.n_arrived
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         who = np.flatnonzero(people.status[:n] == IN_SUPPORT)
         if who.size == 0:
             return
@@ -111,3 +115,66 @@ class Closure(Mechanism):
         people.status[who[rest]] = np.where((dropout | lost_any)[rest], DISENGAGED, CLOSED)
         people.closed_week[who[rest]] = t
         tally.closed_by_week[t] += int(rest.sum())
+
+    def step_compiled(self, model: HLSModel) -> None:
+        """The same step with the compiled kernels (bit-identical)."""
+        people, sp, t, tally, K = model.people, model.params.support, model.week, \
+            model.tally, model.kernels
+        if len(model.contracts) == 0:
+            return  # nobody can be in support where nothing is commissioned
+        domains = model.contracts.domains
+        who, met, dropout, gamed = K.closure_select(
+            people.status, model.n_arrived, people.contract, domains, people.needs,
+            float(sp.success_threshold), people.episode_start, t,
+            int(model.practice.episode_limit_weeks), people.engagement,
+            float(model.params.people.dropout_engagement), np.uint64(self.dropout.base(t)),
+            float(sp.dropout_close_chance), np.uint64(self.gaming.base(t)),
+            float(sp.gaming_propensity * gaming_pressure(model)))
+        if who.size == 0:
+            return
+        contract = people.contract[who]
+        org = model.contracts.org[contract]
+        kept_measure = met & ~dropout
+        reported = kept_measure | gamed
+        tally.closures, tally.reported = int(who.size), int(reported.sum())
+        tally.verified = int(kept_measure.sum())
+        perf = model.performance
+        K.record_performance(contract, org, reported, float(perf.decay), perf.c_closures,
+                             perf.c_reported, perf.o_closures, perf.o_reported)
+        logging = keeps_events(model.log)
+        if logging:
+            for kind, mask in (("closed_measure_met", kept_measure), ("closed_time_limit",
+                               ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
+                               ("dropped_out", dropout)):
+                if mask.any():
+                    model.log.people_event(t, kind, who[mask], org=org[mask],
+                                           practitioner=people.practitioner[who[mask]])
+        ops.end_support(model, who)
+
+        # Referral on: a severe need outside the contract's scope goes to another service.
+        onward = np.zeros(who.size, bool)
+        lost_any = np.zeros(who.size, bool)
+        cand, domain = K.outside_worst(who, people.needs, contract, domains, dropout,
+                                       float(sp.refer_on_threshold))
+        if cand.size:
+            target = ops.best_contract(model, people.locality[who[cand]], domain)
+            ok = target >= 0
+            cand, target = cand[ok], target[ok]
+            persons, from_org, to_org = who[cand], org[cand], model.contracts.org[target]
+            warm, lost = K.handoffs(
+                persons, from_org, to_org, model.providers.trust, float(sp.warm_trust),
+                np.uint64(self.handoff_loss.base(t)), float(sp.handoff_loss),
+                float(sp.warm_handoff_loss_factor), people.engagement,
+                float(sp.handoff_engagement_loss), float(sp.warm_handoff_engagement_factor),
+                people.handoffs, float(model.params.learning.trust_handoff_gain))
+            kept = ~lost
+            ops.refer(model, persons[kept], via="hand-off", contract=target[kept])
+            if logging:
+                for kind, mask in (("warm_handoff", kept & warm),
+                                   ("cold_handoff", kept & ~warm), ("lost_in_handoff", lost)):
+                    if mask.any():
+                        model.log.people_event(t, kind, persons[mask], org=to_org[mask])
+            onward[cand[kept]] = True
+            lost_any[cand[lost]] = True
+        tally.closed_by_week[t] += K.closure_finish(who, dropout | lost_any, onward,
+                                                    people.status, people.closed_week, t)

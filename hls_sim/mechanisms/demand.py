@@ -27,13 +27,25 @@ if TYPE_CHECKING:
 SPILLOVER_T = np.ascontiguousarray(SPILLOVER.T)
 
 
+def spill_weights(model: HLSModel) -> np.ndarray:
+    """Spill-over per week between domains (row: need that pushes, column: need
+    pushed), for the compiled kernels; the same numbers ``untreated_change`` uses."""
+    return model.params.people.spillover_per_week * SPILLOVER_T
+
+
 def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
     """Weekly change in needs nobody works on: drift of significant needs, spill-over
     from related needs, minus ordinary recovery (severity per week)."""
     pp = model.params.people
     sig = needs > pp.need_threshold
     # Written as in-place updates of one array: this runs over every person each week.
-    out = np.multiply(needs, sig) @ (pp.spillover_per_week * SPILLOVER_T)
+    # The spill-over is a matrix product written out in a fixed order (term k = 0, 1,
+    # ...), not left to BLAS, so the compiled kernels reproduce it bit for bit.
+    spill = np.multiply(needs, sig)
+    weights = pp.spillover_per_week * SPILLOVER_T
+    out = spill[:, 0:1] * weights[0]
+    for k in range(1, weights.shape[0]):
+        out += spill[:, k:k + 1] * weights[k]
     out += pp.drift_per_week * sig
     out -= pp.natural_recovery_per_week * needs
     return out
@@ -71,6 +83,10 @@ class LifeShocks(Mechanism):
         who, domain = model.people.shocks.in_week(model.week)
         if who.size == 0:
             return
+        if model.kernels is not None:
+            model.kernels.life_shocks(who, domain, model.people.status, model.people.needs,
+                                      float(model.params.people.shock_size))
+            return
         present = IS_PRESENT[model.people.status[who]]
         who, domain = who[present], domain[present]
         needs = model.people.needs
@@ -85,6 +101,13 @@ class NeedDrift(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         people = model.people
+        if model.kernels is not None:
+            pp = model.params.people
+            model.kernels.need_drift(people.status, people.needs, model.n_arrived,
+                                     float(pp.need_threshold), spill_weights(model),
+                                     float(pp.drift_per_week),
+                                     float(pp.natural_recovery_per_week))
+            return
         idx = np.flatnonzero(IS_NOT_IN_SUPPORT[people.status[: model.n_arrived]])
         if idx.size:
             needs = people.needs[idx]
@@ -111,6 +134,18 @@ class Crises(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
+        if model.kernels is not None:
+            hit, out = model.kernels.crises(
+                people.status, people.needs, model.n_arrived, np.uint64(self.luck.base(t)),
+                float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
+                people.crises, people.crises_h52, people.crises_h104, people.engagement,
+                float(pp.dropout_engagement + pp.crisis_engagement_margin), self.by_domain)
+            model.tally.crises = int(hit.size)
+            if hit.size:
+                model.log.people_event(t, "crisis", hit)
+            if out.size:
+                ops.refer(model, out, via="crisis")
+            return
         idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
         self.by_domain[:] = 0
         if idx.size == 0:
@@ -154,10 +189,16 @@ class Exits(Mechanism):
         lo, hi = people.leave_starts[t], people.leave_starts[t + 1]
         out = people.leaving_order[lo:hi]
         if out.size:
-            ops.release(model, out, None)
-            people.status[out] = EXITED
-            people.exit_week[out] = t
-            people.wellbeing_end[out] = people.wellbeing(out)
+            if model.kernels is not None:
+                model.kernels.exits(out, people.status, people.practitioner,
+                                    model.posts.caseload, people.relationship,
+                                    people.run_weeks, people.contract, people.exit_week,
+                                    people.wellbeing_end, people.needs, t, EXITED)
+            else:
+                ops.release(model, out, None)
+                people.status[out] = EXITED
+                people.exit_week[out] = t
+                people.wellbeing_end[out] = people.wellbeing(out)
             model.log.people_event(t, "exited", out)
             agents = model.person_agents
             for i in out:

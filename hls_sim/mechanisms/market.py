@@ -45,6 +45,10 @@ def contestable(model: HLSModel) -> np.ndarray:
     return np.asarray(tendered_next(model.procurement.award, model.contracts.lettings), bool)
 
 
+_NONE_BOOL = np.zeros(0, bool)
+_NONE_INT = np.zeros(0, np.int32)
+
+
 class EffortAndDrift(Mechanism):
     """Effort erodes where nothing tests it; grown practice fades.
 
@@ -60,6 +64,16 @@ class EffortAndDrift(Mechanism):
     def step(self, model: HLSModel) -> None:
         prov, contracts = model.providers, model.contracts
         drift = model.params.market.drift_per_year / 52.0
+        if model.kernels is not None:
+            code = {"price_quality": 0, "alliance": 1}.get(model.procurement.award, 2)
+            empty = len(contracts) == 0
+            model.kernels.effort_and_drift(
+                float(drift), _NONE_BOOL if empty else contracts.active,
+                _NONE_INT if empty else contracts.lettings, code,
+                _NONE_INT if empty else contracts.org, prov.active, prov.effort,
+                float(model.params.learning.practice_decay_per_year / 52.0), prov.practice,
+                prov.spread_gain)
+            return
         if drift > 0 and len(contracts):
             tested = np.zeros(prov.n, bool)
             live = contracts.active & contestable(model)

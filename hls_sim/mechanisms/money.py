@@ -21,6 +21,10 @@ from .base import Mechanism
 if TYPE_CHECKING:
     from ..model import HLSModel
 
+_NO_PAY = np.zeros(0, np.int64)
+_NO_ORG = np.zeros(0, np.int32)
+_NO_ACTIVE = np.zeros(0, bool)
+
 CATEGORIES = ("direct", "assessment", "admin", "learning", "overhead", "bidding")
 
 
@@ -76,6 +80,9 @@ class Money(Mechanism):
     def step(self, model: HLSModel) -> None:
         posts, mp, ledger = model.posts, model.params.money, model.ledger
         prov = model.providers
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         n_org = prov.n
         week = dict.fromkeys(CATEGORIES, 0)
 
@@ -133,6 +140,50 @@ class Money(Mechanism):
                 ledger[k] += week[k]
         self.week_spend = week
         self.week_paid = int(pay.sum())
+
+    def step_compiled(self, model: HLSModel) -> None:
+        """The same step with the compiled kernels (bit-identical)."""
+        posts, mp, ledger, prov, K = model.posts, model.params.money, model.ledger, \
+            model.providers, model.kernels
+        pr, contracts = model.procurement, model.contracts
+        items = contracts.items
+        n_c = len(items)
+        if n_c:
+            value = np.array([c.value for c in items], np.int64)
+            n_posts = np.array([c.posts for c in items], np.int64)
+            priced = np.array([c.priced_rate for c in items], float)
+            c_active, c_org = contracts.active, contracts.org
+            used = K.used_places(model.people.status, model.people.contract, model.n_arrived,
+                                 n_c) if pr.activity_share > 0 else np.zeros(n_c, np.int64)
+            block = max(0.0, 1.0 - pr.results_share - pr.activity_share)
+            pay = K.contract_payments(value, n_posts, priced, c_active,
+                                      model.performance.contract_rate(), used, float(block),
+                                      float(pr.results_share), float(pr.activity_share),
+                                      float(mp.results_cap), max(model.caseload_cap, 1))
+        else:
+            pay, c_org, c_active = _NO_PAY, _NO_ORG, _NO_ACTIVE
+        totals = K.money(
+            pay, c_org, c_active, prov.active.copy(), int(round(mp.other_income_per_week * 100)),
+            int(round(mp.salary_per_week * 100)), posts.filled, posts.hours_worked,
+            posts.hours_admin, posts.hours_assess, posts.hours_learn, posts.org,
+            float(model.params.workforce.funder_share_of_recording), prov.week_learning_cost,
+            int(round(mp.monitoring_return_per_week * 100 * model.practice.reporting_burden)),
+            float(mp.overhead_rate), int(round(mp.fixed_overhead_per_week * 100)), prov.reserves)
+        direct, assess, admin, learn, overhead, reporting, other = (int(x) for x in totals)
+        week = {"direct": direct, "assessment": assess, "admin": admin, "learning": learn,
+                "overhead": overhead, "bidding": model.tally.bidding}
+        budget = int(round(mp.budget_per_week * 100)) if pr.commission_services else 0
+        paid = int(pay.sum())
+        ledger["budget"] += budget
+        ledger["paid"] += paid
+        ledger["underspend"] += budget - paid - model.tally.backbone
+        ledger["other_income"] += other
+        ledger["reporting"] += reporting
+        for k in CATEGORIES:
+            if k != "bidding":
+                ledger[k] += week[k]
+        self.week_spend = week
+        self.week_paid = paid
 
     def record(self, model: HLSModel) -> None:
         """This week's spending by category and payments, in pounds."""

@@ -38,6 +38,11 @@ class PersonOutcomes(Mechanism):
             if week < 0:
                 continue
             lo, hi = people.arrival_starts[week], people.arrival_starts[week + 1]
+            if model.kernels is not None:
+                if hi > lo:
+                    model.kernels.horizon_outcomes(int(lo), int(hi), people.status,
+                                                   people.needs, column, EXITED)
+                continue
             who = np.arange(lo, hi)
             who = who[people.status[who] != EXITED]
             if who.size:

@@ -47,13 +47,16 @@ class ProviderDecisions(Mechanism):
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
         exit_weeks = model.params.market.exit_weeks_without_contract
-        # This week's luck for every organisation at once (a draw depends only on the
-        # week and the organisation's row, so drawing ahead changes nothing).
+        trials = model.practice.test_and_learn
         rows = np.arange(prov.n)
-        self.u_start = self.start_luck.random(t, rows)
-        self.u_domain = self.domain_luck.random(t, rows)
-        self.z_effect = self.effect_luck.normal(t, rows)
-        self.z_judgement = self.judgement_luck.normal(t, rows)
+        if trials or (self.trial_domain >= 0).any():
+            # This week's luck for every organisation at once (a draw depends only on the
+            # week and the organisation's row, so drawing ahead changes nothing); not
+            # drawn at all in a week when no organisation can start or judge a trial.
+            self.u_start = self.start_luck.random(t, rows)
+            self.u_domain = self.domain_luck.random(t, rows)
+            self.z_effect = self.effect_luck.normal(t, rows)
+            self.z_judgement = self.judgement_luck.normal(t, rows)
         # A random order over every provider row, drawn from this mechanism's own
         # stream (not the AgentSet's shuffle, which draws from the model's shared
         # generator): the same organisation goes first in both worlds of a comparison.
@@ -62,7 +65,8 @@ class ProviderDecisions(Mechanism):
             o = int(o)
             if not prov.active[o]:
                 continue
-            self.test_and_learn(model, o)
+            if trials or self.trial_domain[o] >= 0:  # else test_and_learn does nothing
+                self.test_and_learn(model, o)
             if prov.reserves[o] < 0:
                 self.trial_domain[o] = -1
                 ops.close_organisation(model, o, self.tupe, insolvent=True)

@@ -18,7 +18,7 @@ from ..state import IN_SUPPORT, row_sum
 from .access import transport_penalty
 from .allocation import creaming_pressure, expected_success
 from .base import Mechanism
-from .demand import untreated_change
+from .demand import spill_weights, untreated_change
 from .market import contestable
 
 if TYPE_CHECKING:
@@ -33,6 +33,12 @@ def contract_factor(model: HLSModel) -> np.ndarray:
     contracts, mk = model.contracts, model.params.market
     if len(contracts) == 0:
         return np.ones(1)
+    if model.kernels is not None:
+        code = {"price_quality": 0, "alliance": 1}.get(model.procurement.award, 2)
+        return model.kernels.contract_factor(
+            contracts.lettings, code, contracts.price_ratio, contracts.moved_week, model.week,
+            float(mk.contestability_effort), float(mk.squeeze_quality_loss),
+            int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
     factor = 1.0 + mk.contestability_effort * contestable(model)
     shortfall = np.clip(1.0 - contracts.price_ratio, 0.0, 1.0)
     factor *= np.clip(1.0 - mk.squeeze_quality_loss * shortfall, 0.0, None)
@@ -60,6 +66,9 @@ class Support(Mechanism):
     def step(self, model: HLSModel) -> None:
         people, posts, sp = model.people, model.posts, model.params.support
         n = model.n_arrived
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         who = np.flatnonzero(people.status[:n] == IN_SUPPORT)
         if who.size == 0:
             return
@@ -116,3 +125,27 @@ class Support(Mechanism):
         lp = model.params.learning
         posts.skill += lp.practice_learning_per_week * np.minimum(
             exposure / lp.exposure_cases, 1.0) * (1 - posts.skill)
+
+    def step_compiled(self, model: HLSModel) -> None:
+        """The same step with the compiled kernels (bit-identical)."""
+        people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
+        pp, lp, prov = model.params.people, model.params.learning, model.providers
+        pe = K.post_effect(posts.skill, posts.org, posts.contract, prov.practice,
+                           prov.performance, contract_factor(model))
+        penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
+        who, w = K.support(
+            people.status, model.n_arrived, people.practitioner, people.contract,
+            model.contracts.domains if len(model.contracts) else np.zeros((1, 6), bool),
+            float(model.practice.discretion), people.needs, people.relationship,
+            people.engagement, people.transport_barrier, float(penalty), people.complexity,
+            float(sp.parking_strength * creaming_pressure(model)),
+            float(sp.results_effort * model.procurement.results_share),
+            float(sp.progress_per_week), float(sp.relationship_floor),
+            float(sp.coverage_exponent), posts.time_factor, pe, float(pp.need_threshold),
+            spill_weights(model), float(pp.drift_per_week), float(pp.natural_recovery_per_week),
+            float(sp.relationship_weeks), float(sp.engagement_gain), people.support_weeks,
+            people.run_weeks, people.longest_run, people.support_hours,
+            float(sp.direct_hours_per_case), posts.skill, float(lp.practice_learning_per_week),
+            float(lp.exposure_cases))
+        if who.size:
+            model.tally.worked = (who, w)  # read by the weekly metrics (unmet need)

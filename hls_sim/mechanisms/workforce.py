@@ -32,6 +32,19 @@ class TimeBudget(Mechanism):
         posts, people, wf = model.posts, model.people, model.params.workforce
         sp = model.params.support
         n = model.n_arrived
+        if model.kernels is not None:
+            model.caseload_cap = ops.caseload_cap(model.params, model.practice)
+            learn = model.practice.reflective_hours + (wf.meeting_hours if
+                                                       model.place.meeting_this_week else 0.0)
+            model.kernels.time_budget(
+                people.status, people.practitioner, n, posts.caseload,
+                float(wf.fixed_admin_hours), float(wf.recording_hours_per_case),
+                float(model.practice.reporting_burden), model.tally.assessments_by_post,
+                float(sp.assessment_hours), float(learn), float(sp.direct_hours_per_case),
+                float(wf.hours_per_week), posts.filled, posts.time_factor, posts.admin_share,
+                posts.hours_admin, posts.hours_assess, posts.hours_learn, posts.hours_worked,
+                posts.load)
+            return
         s = people.status[:n] == IN_SUPPORT
         posts.caseload[:] = np.bincount(people.practitioner[:n][s], minlength=posts.n)
         model.caseload_cap = ops.caseload_cap(model.params, model.practice)
@@ -75,6 +88,9 @@ class StaffTurnover(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         posts, wf, t = model.posts, model.params.workforce, model.week
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         filled = np.flatnonzero(posts.filled)
         contract = posts.contract[filled]
         left = model.contracts.end_week[contract] - t
@@ -108,3 +124,36 @@ class StaffTurnover(Mechanism):
         hires = vacant[self.fill.random(t, vacant) < 1.0 / wf.vacancy_fill_weeks]
         slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)  # one per post and domain
         ops.hire(model, hires, self.new_skill.normal(t, slots))
+
+    def step_compiled(self, model: HLSModel) -> None:
+        """The same step with the compiled kernels (bit-identical)."""
+        posts, wf, t, K, pr = model.posts, model.params.workforce, model.week, model.kernels, \
+            model.procurement
+        learn_hours = model.practice.reflective_hours + (wf.meeting_hours if
+                                                         model.place.meeting_this_week else 0.0)
+        relief = wf.stress_relief_reflection * learn_hours / (learn_hours +
+                                                              wf.reflection_half_hours)
+        contracts = model.contracts
+        if len(contracts):
+            end_week, lettings = contracts.end_week, contracts.lettings
+        else:
+            end_week, lettings = np.zeros(1, np.int32), np.zeros(1, np.int32)
+        headcount, leavers = K.staff_turnover(
+            posts.filled, posts.contract, end_week, lettings, _AWARD_CODES.get(pr.award, 2), t,
+            int(wf.insecurity_horizon_weeks), float(pr.review_rigour * wf.review_insecurity),
+            posts.insecurity, posts.load, float(wf.load_stress_threshold), posts.admin_share,
+            posts.stress, float(wf.stress_from_load), float(wf.stress_from_admin),
+            float(wf.stress_from_insecurity), float(relief), float(wf.stress_weeks),
+            float(wf.base_leaving_per_week), float(wf.stress_leaving_per_week),
+            float(wf.insecurity_leaving_per_week), np.uint64(self.leave.base(t)))
+        model.tally.headcount = int(headcount)
+        if leavers.size:
+            ops.practitioner_leaves(model, leavers, "left the job")
+        hires = K.vacancies_filled(posts.filled, posts.contract, np.uint64(self.fill.base(t)),
+                                   float(1.0 / wf.vacancy_fill_weeks))
+        if hires.size:
+            slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)
+            ops.hire(model, hires, self.new_skill.normal(t, slots))
+
+
+_AWARD_CODES = {"price_quality": 0, "alliance": 1}  # as kernels.staff_turnover reads them

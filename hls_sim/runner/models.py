@@ -67,6 +67,7 @@ class HLSSimModel(ModelAdapter):
 
     def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, pd.DataFrame]:
         from .. import metrics
+        from ..events import NullLog
         from ..model import HLSModel
         from ..params import make_params
         from ..result import Result, people_frame
@@ -75,9 +76,10 @@ class HLSSimModel(ModelAdapter):
             else make_params(params)
         model = HLSModel(p, seed=spec.seed)
         if not spec.keep:
-            # Summary only (sensitivity designs): no event log to build, and the summary
-            # straight from the model, exactly as Result.from_model computes it.
-            model.log = _NullLog()
+            # Summary only (sensitivity designs): no event log to build (mechanisms skip
+            # preparing entries for a NullLog), and the summary straight from the model,
+            # exactly as Result.from_model computes it.
+            model.log = NullLog()
             model.run()
             summary = metrics.summary(model, metrics.timeseries(model), people_frame(model))
             return {"summary": _with_ids(pd.DataFrame([summary]), spec)}
@@ -199,22 +201,6 @@ def summary_metrics() -> frozenset[str]:
     tiny = {"place.n_people": 10, "place.n_weeks": 2, "place.n_organisations": 1,
             "place.n_practitioners": 1, "place.n_localities": 1, "place.burn_in_weeks": 0}
     return frozenset(hls_sim.run(tiny, seed=0).summary)
-
-
-class _NullLog:
-    """Stands in for the model's event log when no events are kept: logs nothing."""
-
-    def people_event(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def org_event(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def mark(self) -> int:
-        return 0
-
-    def entries_since(self, mark: int) -> list[tuple]:
-        return []
 
 
 @cache

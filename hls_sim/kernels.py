@@ -1,0 +1,1113 @@
+"""Compiled kernels of the weekly hot path: each fuses one mechanism's per-person (or
+per-post) work into a single loop, so a week costs a few calls instead of hundreds of
+small numpy calls on short arrays.
+
+Every kernel computes exactly what the plain numpy code of its mechanism computes,
+operation for operation and in the same order, so the two paths give bit-identical
+results (a test runs the golden cases on both). Rules kept throughout:
+
+* arithmetic is written in the order numpy evaluates the vectorised expression
+  (left to right, with Python scalars combined first where the numpy code does so);
+* sums over need domains go column by column from the first (as ``state.row_sum``);
+  sums over many values use :func:`pairwise_sum`, numpy's own pairwise summation;
+* ``x ** e`` goes through :func:`npow`, which takes numpy's shortcuts (``e == 2`` is
+  ``x * x``, ``e == 0.5`` a square root);
+* random numbers come from the same counter-based streams (``hls_sim.streams``): a
+  kernel is given the stream's 64-bit ``base`` for the week and draws slot ``i``'s
+  number with :func:`uniform`, exactly as ``Stream.random`` does;
+* people are visited in index order, so arrays of people come out in the order
+  ``np.flatnonzero`` gives, and accumulations (``np.bincount``, ``np.add.at``) add in
+  the same order.
+
+Event logging, Mesa agents and anything touching Python objects stay in the
+mechanisms; kernels take and return arrays. ``python -m hls_sim.warm`` compiles (or
+loads from the cache) every kernel by running a small model, and reports the time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+try:  # numba is a dependency, but the plain path (hls_sim.jit) must work without it
+    import numba
+except ImportError:  # pragma: no cover - exercised only where numba is missing
+    numba = None
+from .state import (
+    CLOSED,
+    DISENGAGED,
+    IN_SUPPORT,
+    IS_IN_SERVICE,
+    IS_NOT_IN_SUPPORT,
+    IS_OUT_OF_SERVICE,
+    IS_PRESENT,
+    IS_REACHABLE_IN_CRISIS,
+    SEEKING,
+    WAITING,
+)
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_C1 = np.uint64(0xBF58476D1CE4E5B9)
+_C2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TO_UNIT = 2.0 ** -53
+ND = 6  # need domains (params.N_DOMAINS)
+
+# Status lookup tables as globals (numba freezes them as constants).
+_PRESENT = IS_PRESENT.copy()
+_NOT_IN_SUPPORT = IS_NOT_IN_SUPPORT.copy()
+_OUT_OF_SERVICE = IS_OUT_OF_SERVICE.copy()
+_REACHABLE = IS_REACHABLE_IN_CRISIS.copy()
+_IN_SERVICE = IS_IN_SERVICE.copy()
+
+
+def njit(fn):
+    """Compile ``fn`` with numba, cached on disk; without numba, return it unchanged.
+
+    No fast-math: floating-point operations are done exactly as written, in the order
+    written, as numpy does them, so results match the plain path bit for bit.
+    ``error_model="numpy"``: division by zero gives inf or nan as in numpy.
+    """
+    if numba is None:
+        return fn
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
+
+
+# --- shared helpers -----------------------------------------------------------------------
+
+@njit
+def uniform(base, slot):
+    """Stream draw of ``slot`` (as ``Stream.random``) given the week's ``base`` (uint64)."""
+    x = np.uint64(slot) * _GOLDEN + base
+    x ^= x >> _S30
+    x *= _C1
+    x ^= x >> _S27
+    x *= _C2
+    x ^= x >> _S31
+    return float(x >> _S11) * _TO_UNIT
+
+
+@njit
+def npow(x, e):
+    """``x ** e`` as numpy computes it for an array and a scalar exponent."""
+    if e == 2.0:
+        return x * x
+    if e == 0.5:
+        return math.sqrt(x)
+    if e == -1.0:
+        return 1.0 / x
+    return x ** e
+
+
+@njit
+def _block_sum(a, lo, n):
+    """numpy's pairwise summation of a block of at most 128 values (eight accumulators)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0 = a[lo]
+    r1 = a[lo + 1]
+    r2 = a[lo + 2]
+    r3 = a[lo + 3]
+    r4 = a[lo + 4]
+    r5 = a[lo + 5]
+    r6 = a[lo + 6]
+    r7 = a[lo + 7]
+    i = 8
+    m = n - (n % 8)
+    while i < m:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit
+def pairwise_sum(a, lo, n):
+    """numpy's pairwise summation of ``a[lo:lo+n]`` (float64), bit for bit: blocks of at
+    most 128 values summed with eight accumulators, longer runs split in two (at half
+    the length, rounded down to a multiple of eight) and the halves added. Written with
+    an explicit stack rather than recursion (a recursive function in numba's on-disk
+    cache crashed when called from another compiled function)."""
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    s_lo = np.empty(64, np.int64)
+    s_n = np.empty(64, np.int64)
+    s_stage = np.zeros(64, np.int64)  # 0: to split, 1: left half pending, 2: right pending
+    s_left = np.empty(64)
+    top = 0
+    s_lo[0] = lo
+    s_n[0] = n
+    val = 0.0
+    have = False  # a finished value waits to be delivered to the frame on top
+    while True:
+        if have:
+            if top < 0:
+                return val
+            if s_stage[top] == 1:
+                s_left[top] = val
+                s_stage[top] = 2
+                n2 = s_n[top] // 2
+                n2 -= n2 % 8
+                top += 1
+                s_lo[top] = s_lo[top - 1] + n2
+                s_n[top] = s_n[top - 1] - n2
+                s_stage[top] = 0
+                have = False
+            else:
+                val = s_left[top] + val
+                top -= 1
+            continue
+        cn = s_n[top]
+        if cn <= 128:
+            val = _block_sum(a, s_lo[top], cn)
+            top -= 1
+            have = True
+        else:
+            s_stage[top] = 1
+            n2 = cn // 2
+            n2 -= n2 % 8
+            top += 1
+            s_lo[top] = s_lo[top - 1]
+            s_n[top] = n2
+            s_stage[top] = 0
+
+
+@njit
+def wellbeing_row(needs, i):
+    """``state.wellbeing_of`` for person ``i``: one minus the root mean square need."""
+    s = needs[i, 0] * needs[i, 0] + needs[i, 1] * needs[i, 1]
+    for d in range(2, ND):
+        s += needs[i, d] * needs[i, d]
+    return 1.0 - math.sqrt(s / ND)
+
+
+@njit
+def wellbeing_of_rows(needs, who):
+    out = np.empty(who.size)
+    for k in range(who.size):
+        out[k] = wellbeing_row(needs, who[k])
+    return out
+
+
+@njit
+def untreated_row(needs, i, thr, weights, drift, recovery, out, spill):
+    """``demand.untreated_change`` for person ``i`` into ``out`` (length ND); ``spill``
+    is scratch space for the significant needs (length ND)."""
+    for k in range(ND):
+        spill[k] = needs[i, k] if needs[i, k] > thr else 0.0
+    for j in range(ND):
+        acc = spill[0] * weights[0, j]
+        for k in range(1, ND):
+            acc += spill[k] * weights[k, j]
+        out[j] = acc
+    for j in range(ND):
+        out[j] += drift if needs[i, j] > thr else 0.0
+    for j in range(ND):
+        out[j] -= recovery * needs[i, j]
+
+
+@njit
+def clip01(x):
+    return min(max(x, 0.0), 1.0)
+
+
+# --- demand -------------------------------------------------------------------------------
+
+@njit
+def need_drift(status, needs, n, thr, weights, drift, recovery):
+    """NeedDrift: untreated needs of everyone not in support drift and spill over."""
+    out = np.empty(ND)
+    spill = np.empty(ND)
+    for i in range(n):
+        if _NOT_IN_SUPPORT[status[i]]:
+            untreated_row(needs, i, thr, weights, drift, recovery, out, spill)
+            for j in range(ND):
+                needs[i, j] = clip01(needs[i, j] + out[j])
+
+
+@njit
+def life_shocks(person, domain, status, needs, size):
+    """Life shocks of the week. As numpy's fancy assignment does, two shocks to the same
+    need in one week count once (each new value is read from the old needs)."""
+    new = np.empty(person.size)
+    for k in range(person.size):
+        new[k] = min(1.0, needs[person[k], domain[k]] + size)
+    for k in range(person.size):
+        i = person[k]
+        if _PRESENT[status[i]]:
+            needs[i, domain[k]] = new[k]
+
+
+@njit
+def crises(status, needs, n, base, hazard, exponent, week, arrival_week, crises_count,
+           crises_h52, crises_h104, engagement, floor_engagement, by_domain):
+    """Crises: who has one this week (and the domain of their worst need); the counts.
+    Returns (everyone hit, those among them reachable in crisis)."""
+    hit = np.empty(n, np.int64)
+    m = 0
+    for d in range(ND):
+        by_domain[d] = 0
+    for i in range(n):
+        if not _PRESENT[status[i]]:
+            continue
+        u = uniform(base, i)
+        # Needs are in [0, 1], so hazard x worst ** exponent <= hazard: a draw at or
+        # above the hazard cannot be a crisis (skips the power for most people).
+        if exponent >= 0.0 and not u < hazard:
+            continue
+        worst = needs[i, 0]
+        for d in range(1, ND):
+            if needs[i, d] > worst:
+                worst = needs[i, d]
+        if u < hazard * npow(worst, exponent):
+            hit[m] = i
+            m += 1
+    hit = hit[:m]
+    out = np.empty(m, np.int64)
+    r = 0
+    for k in range(m):
+        i = hit[k]
+        best = 0
+        for d in range(1, ND):
+            if needs[i, d] > needs[i, best]:
+                best = d
+        by_domain[best] += 1
+        crises_count[i] += 1
+        weeks_in = week - arrival_week[i]
+        if weeks_in < 52:
+            crises_h52[i] += 1
+        if weeks_in < 104:
+            crises_h104[i] += 1
+        if _REACHABLE[status[i]]:
+            out[r] = i
+            r += 1
+    out = out[:r]
+    for k in range(r):
+        i = out[k]
+        engagement[i] = max(engagement[i], floor_engagement)
+    return hit, out
+
+
+# --- access -------------------------------------------------------------------------------
+
+@njit
+def access(status, needs, engagement, distrust, transport_barrier, wait_since, n, week,
+           representation, help_seeking, base_again, access_rate, penalty, base_reach):
+    """Access: people out of services with a severe need seek help again; help-seekers
+    reach a service. Returns those who reached one (to be referred)."""
+    again = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        s = status[i]
+        if not _OUT_OF_SERVICE[s]:
+            continue
+        worst = needs[i, 0]
+        for d in range(1, ND):
+            if needs[i, d] > worst:
+                worst = needs[i, d]
+        if worst >= representation:
+            p = help_seeking * (engagement[i] if s == DISENGAGED else 1.0)
+            if uniform(base_again, i) < p:
+                again[m] = i
+                m += 1
+    for k in range(m):
+        status[again[k]] = SEEKING
+        wait_since[again[k]] = week
+    reached = np.empty(n, np.int64)
+    r = 0
+    for i in range(n):
+        if status[i] != SEEKING:
+            continue
+        tp = penalty if transport_barrier[i] else 0.0
+        p = access_rate * (1 - distrust[i]) * (1 - tp)
+        if uniform(base_reach, i) < p:
+            reached[r] = i
+            r += 1
+    return reached[:r]
+
+
+# --- referral -----------------------------------------------------------------------------
+
+@njit
+def route_table(status, contract, n, posts_contract, posts_filled, cap, cover):
+    """``operations._route_table``: per (locality, domain) the covering contract with
+    the least load, -1 where none covers it."""
+    n_c = cover.shape[0]
+    demand = np.zeros(n_c, np.int64)
+    for i in range(n):
+        if _IN_SERVICE[status[i]]:
+            demand[contract[i]] += 1
+    places = np.zeros(n_c, np.int64)
+    for p in range(posts_contract.size):
+        if posts_filled[p] and posts_contract[p] >= 0:
+            places[posts_contract[p]] += 1
+    load = np.empty(n_c)
+    for c in range(n_c):
+        pl = places[c] * cap
+        load[c] = demand[c] / max(pl, 1) + (1e6 if pl == 0 else 0.0)
+    n_loc, n_dom = cover.shape[1], cover.shape[2]
+    routes = np.full((n_loc, n_dom), -1, np.int64)
+    for k in range(n_loc):
+        for d in range(n_dom):
+            best = -1
+            for c in range(n_c):
+                if cover[c, k, d] and (best < 0 or load[c] < load[best]):
+                    best = c
+            routes[k, d] = best
+    return routes
+
+
+@njit
+def worst_domain(needs, who):
+    out = np.empty(who.size, np.int64)
+    for k in range(who.size):
+        i = who[k]
+        best = 0
+        for d in range(1, ND):
+            if needs[i, d] > needs[i, best]:
+                best = d
+        out[k] = best
+    return out
+
+
+@njit
+def refer(who, contract, week, window, count_rereferral, status, people_contract,
+          wait_since, priority, referrals, closed_week, rereferrals, rereferred_by_week):
+    """``operations.refer`` for people with a route (``contract >= 0`` already kept).
+    Returns the mask of those who were re-referred (within ``window`` weeks of a
+    closure), when ``count_rereferral``."""
+    rr = np.zeros(who.size, np.bool_)
+    if count_rereferral:
+        for k in range(who.size):
+            i = who[k]
+            cw = closed_week[i]
+            if cw >= 0 and week - cw <= window:
+                rr[k] = True
+                rereferred_by_week[cw] += 1
+                rereferrals[i] += 1
+        for k in range(who.size):
+            closed_week[who[k]] = -1
+    for k in range(who.size):
+        i = who[k]
+        status[i] = WAITING
+        people_contract[i] = contract[k]
+        wait_since[i] = week
+        priority[i] = False
+        referrals[i] += 1
+    return rr
+
+
+@njit
+def end_support(who, practitioner, caseload, relationship, run_weeks):
+    """``operations.end_support``: people leave a caseload."""
+    for k in range(who.size):
+        i = who[k]
+        p = practitioner[i]
+        if p >= 0:
+            caseload[p] -= 1
+        practitioner[i] = -1
+        relationship[i] = 0.0
+        run_weeks[i] = 0
+
+
+@njit
+def on_caseloads(practitioner, status, n, leaving):
+    """People in support whose post is marked in ``leaving`` (posts losing their
+    practitioner)."""
+    out = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        p = practitioner[i]
+        if p >= 0 and leaving[p] and status[i] == IN_SUPPORT:
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
+# --- allocation ---------------------------------------------------------------------------
+
+@njit
+def allocation_waiting(status, engagement, contract, n, loss, dropout):
+    """Waiting costs engagement; some give up. Returns (still waiting, gave up)."""
+    waiting = np.empty(n, np.int64)
+    left = np.empty(n, np.int64)
+    m = 0
+    g = 0
+    for i in range(n):
+        if status[i] != WAITING:
+            continue
+        e = max(0.0, engagement[i] - loss)
+        engagement[i] = e
+        if e < dropout:
+            left[g] = i
+            g += 1
+            status[i] = DISENGAGED
+            contract[i] = -1
+        else:
+            waiting[m] = i
+            m += 1
+    return waiting[:m], left[:g]
+
+
+@njit
+def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag,
+                      contract, complexity, pressure_weeks):
+    """Match waiting people to free places: returns (who, post) in the order the numpy
+    code's ``np.lexsort`` gives (contract, priority flag first, longest priority)."""
+    # Free places, by (contract, place number, post).
+    n_posts = free.size
+    count_c = np.zeros(n_c + 1, np.int64)
+    for p in range(n_posts):
+        if free[p] > 0:
+            count_c[posts_contract[p] + 1] += free[p]
+    slot_start = np.zeros(n_c, np.int64)
+    total = 0
+    for c in range(n_c):
+        slot_start[c] = total
+        total += count_c[c + 1]
+    slots_per_c = count_c[1:]
+    slot_post = np.empty(total, np.int64)
+    # posts of each contract in increasing order
+    npc = np.zeros(n_c, np.int64)
+    for p in range(n_posts):
+        if free[p] > 0:
+            npc[posts_contract[p]] += 1
+    pstart = np.zeros(n_c + 1, np.int64)
+    for c in range(n_c):
+        pstart[c + 1] = pstart[c] + npc[c]
+    plist = np.empty(pstart[n_c], np.int64)
+    fill = pstart[:n_c].copy()
+    maxfree = np.zeros(n_c, np.int64)
+    for p in range(n_posts):
+        if free[p] > 0:
+            c = posts_contract[p]
+            plist[fill[c]] = p
+            fill[c] += 1
+            if free[p] > maxfree[c]:
+                maxfree[c] = free[p]
+    for c in range(n_c):
+        s = slot_start[c]
+        for k in range(maxfree[c]):
+            for j in range(pstart[c], pstart[c + 1]):
+                p = plist[j]
+                if free[p] > k:
+                    slot_post[s] = p
+                    s += 1
+    # Waiting people in order: contract, priority flag first, then priority (desc),
+    # ties by index: three stable sorts (np.lexsort).
+    m = waiting.size
+    prio = np.empty(m)
+    for k in range(m):
+        i = waiting[k]
+        prio[k] = float(week - wait_since[i])
+        if pressure_weeks > 0:
+            prio[k] = prio[k] + pressure_weeks * (1.0 - complexity[i] / ND)
+    neg = -prio
+    order = np.argsort(neg, kind="mergesort")
+    key2 = np.empty(m, np.int64)
+    for k in range(m):
+        key2[k] = 0 if flag[waiting[order[k]]] else 1
+    order = order[np.argsort(key2, kind="mergesort")]
+    key3 = np.empty(m, np.int64)
+    for k in range(m):
+        key3[k] = contract[waiting[order[k]]]
+    order = order[np.argsort(key3, kind="mergesort")]
+    who = np.empty(m, np.int64)
+    post = np.empty(m, np.int64)
+    t = 0
+    prev = -1
+    rank = 0
+    for k in range(m):
+        i = waiting[order[k]]
+        c = contract[i]
+        if c != prev:
+            prev = c
+            rank = 0
+        if rank < slots_per_c[c]:
+            who[t] = i
+            post[t] = slot_post[slot_start[c] + rank]
+            t += 1
+        rank += 1
+    return who[:t], post[:t]
+
+
+@njit
+def allocation_start(who, post, week, status, flag, first_help, practitioner,
+                     relationship, run_weeks, episode_start, episode_wellbeing, needs,
+                     episodes, assessments, seen, engagement, cost, caseload,
+                     assessed_by_post, wait_since):
+    """Start support for the matched people; returns their completed waits."""
+    waits = np.empty(who.size, np.int64)
+    for k in range(who.size):
+        i = who[k]
+        waits[k] = week - wait_since[i]
+        status[i] = IN_SUPPORT
+        flag[i] = False
+        if first_help[i] < 0:
+            first_help[i] = week
+        practitioner[i] = post[k]
+        relationship[i] = 0.0
+        run_weeks[i] = 0
+        episode_start[i] = week
+        episode_wellbeing[i] = wellbeing_row(needs, i)
+        episodes[i] += 1
+        assessments[i] += 1
+        seen[i] += 1
+        engagement[i] = max(0.0, engagement[i] - cost)
+        caseload[post[k]] += 1
+        assessed_by_post[post[k]] += 1
+    return waits
+
+
+# --- support ------------------------------------------------------------------------------
+
+@njit
+def support(status, n, practitioner, contract, scope, discretion, needs, relationship,
+            engagement, transport_barrier, penalty, complexity, parking_scale,
+            pushing_scale, progress_per_week, rel_floor, coverage_exponent, time_factor,
+            post_effect, thr, weights, drift, recovery, rel_weeks, engagement_gain,
+            support_weeks, run_weeks, longest_run, support_hours, direct_hours,
+            skill, learn_rate, exposure_cases):
+    """Support: a week of work with everyone on a caseload. Returns (who, w), the people
+    worked with and the weight of work on each of their needs."""
+    who = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        if status[i] == IN_SUPPORT:
+            who[m] = i
+            m += 1
+    who = who[:m]
+    w_all = np.empty((m, ND))
+    if m == 0:
+        return who, w_all
+    n_posts = skill.shape[0]
+    exposure = np.zeros((n_posts, ND))
+    nd = np.empty(ND)
+    w = np.empty(ND)
+    uc = np.empty(ND)
+    spill = np.empty(ND)
+    for k in range(m):
+        i = who[k]
+        p = practitioner[i]
+        c = contract[i]
+        for d in range(ND):
+            nd[d] = needs[i, d]
+            w[d] = 1.0 if scope[c, d] else discretion
+            w_all[k, d] = w[d]
+        burden = nd[0] + nd[1]
+        for d in range(2, ND):
+            burden += nd[d]
+        wn = w[0] * nd[0] + w[1] * nd[1]
+        for d in range(2, ND):
+            wn += w[d] * nd[d]
+        coverage = wn / max(burden, 1e-12) if burden > 0 else 1.0
+        rel = relationship[i]
+        tp = penalty if transport_barrier[i] else 0.0
+        attendance = 1.0 - tp
+        expected = 1.0 - complexity[i] / ND
+        parking = parking_scale * (1.0 - expected)
+        pushing = 1.0 + pushing_scale * expected
+        effect = (progress_per_week * (rel_floor + (1 - rel_floor) * rel) * engagement[i]
+                  * npow(coverage, coverage_exponent) * (1.0 - clip01(parking)) * pushing
+                  * time_factor[p] * attendance)
+        focus_sum = wn  # row_sum(w * needs), the same terms in the same order
+        denom = max(focus_sum, 1e-12)
+        untreated_row(needs, i, thr, weights, drift, recovery, uc, spill)
+        for d in range(ND):
+            share = (w[d] * nd[d]) / denom
+            progress = effect * share * post_effect[p, d]
+            needs[i, d] = clip01(nd[d] - progress + uc[d] * (1 - w[d]))
+        relationship[i] = rel + (1 - rel) / rel_weeks
+        e = engagement[i]
+        engagement[i] = e + engagement_gain * rel * (1 - e) * attendance
+        support_weeks[i] += 1
+        run_weeks[i] += 1
+        longest_run[i] = max(longest_run[i], run_weeks[i])
+        support_hours[i] += direct_hours * time_factor[p]
+        for d in range(ND):
+            exposure[p, d] += w[d] if nd[d] > thr else 0.0
+    for p in range(n_posts):
+        for d in range(ND):
+            s = skill[p, d]
+            skill[p, d] = s + learn_rate * min(exposure[p, d] / exposure_cases, 1.0) * (1 - s)
+    return who, w_all
+
+
+@njit
+def post_effect(skill, posts_org, posts_contract, practice, performance, factor):
+    """Per post and domain: skill x the organisation's practice x (its performance x
+    what its contract does to it)."""
+    n_posts = skill.shape[0]
+    out = np.empty((n_posts, ND))
+    for p in range(n_posts):
+        o = max(posts_org[p], 0)
+        f = performance[o] * factor[max(posts_contract[p], 0)]
+        for d in range(ND):
+            out[p, d] = skill[p, d] * (practice[o, d] * f)
+    return out
+
+
+# --- closure ------------------------------------------------------------------------------
+
+@njit
+def closure_select(status, n, contract, scope, needs, success_threshold, episode_start,
+                   week, limit, engagement, dropout_engagement, base_dropout, dropout_chance,
+                   base_gaming, gaming_chance):
+    """Who closes this week and how: returns (who, met, dropout, gamed)."""
+    who = np.empty(n, np.int64)
+    met = np.empty(n, np.bool_)
+    drop = np.empty(n, np.bool_)
+    gamed = np.empty(n, np.bool_)
+    m = 0
+    for i in range(n):
+        if status[i] != IN_SUPPORT:
+            continue
+        c = contract[i]
+        worst = needs[i, 0] if scope[c, 0] else 0.0
+        for d in range(1, ND):
+            v = needs[i, d] if scope[c, d] else 0.0
+            if v > worst:
+                worst = v
+        is_met = worst < success_threshold
+        timeout = (week - episode_start[i]) >= limit
+        is_drop = engagement[i] < dropout_engagement and uniform(base_dropout, i) < dropout_chance
+        if is_met or timeout or is_drop:
+            who[m] = i
+            met[m] = is_met
+            drop[m] = is_drop
+            gamed[m] = (not is_met) and (not is_drop) and \
+                uniform(base_gaming, i) < gaming_chance
+            m += 1
+    return who[:m], met[:m], drop[:m], gamed[:m]
+
+
+@njit
+def record_performance(contract, org, reported, decay, c_closures, c_reported, o_closures,
+                       o_reported):
+    """``state.Performance.record`` in place: decay, then this week's closures added in
+    order (as ``np.bincount`` does)."""
+    bc = np.zeros(c_closures.size)
+    br = np.zeros(c_closures.size)
+    bo = np.zeros(o_closures.size)
+    bor = np.zeros(o_closures.size)
+    for k in range(contract.size):
+        bc[contract[k]] += 1.0
+        br[contract[k]] += 1.0 if reported[k] else 0.0
+        bo[org[k]] += 1.0
+        bor[org[k]] += 1.0 if reported[k] else 0.0
+    for c in range(c_closures.size):
+        c_closures[c] = decay * c_closures[c] + bc[c]
+        c_reported[c] = decay * c_reported[c] + br[c]
+    for o in range(o_closures.size):
+        o_closures[o] = decay * o_closures[o] + bo[o]
+        o_reported[o] = decay * o_reported[o] + bor[o]
+
+
+@njit
+def outside_worst(who, needs, contract, scope, dropout, threshold):
+    """Candidates for referral on (a severe need outside the contract's scope): their
+    positions in ``who`` and the domain of the worst such need."""
+    cand = np.empty(who.size, np.int64)
+    dom = np.empty(who.size, np.int64)
+    m = 0
+    for k in range(who.size):
+        if dropout[k]:
+            continue
+        i = who[k]
+        c = contract[k]
+        best = 0
+        worst = needs[i, 0] if not scope[c, 0] else 0.0
+        for d in range(1, ND):
+            v = needs[i, d] if not scope[c, d] else 0.0
+            if v > worst:
+                worst = v
+                best = d
+        if worst >= threshold:
+            cand[m] = k
+            dom[m] = best
+            m += 1
+    return cand[:m], dom[:m]
+
+
+@njit
+def handoffs(persons, from_org, to_org, trust, warm_trust, base_loss, loss, warm_loss_factor,
+             engagement, engagement_loss, warm_engagement_factor, handoff_count, gain):
+    """Hand-offs: who is lost, engagement lost on the way, trust built between the two
+    organisations of each kept hand-off. Returns (warm, lost)."""
+    m = persons.size
+    warm = np.empty(m, np.bool_)
+    lost = np.empty(m, np.bool_)
+    for k in range(m):
+        tr = trust[from_org[k], to_org[k]]
+        warm[k] = tr >= warm_trust
+        lost[k] = uniform(base_loss, persons[k]) < loss * (1 - tr) * (
+            warm_loss_factor if warm[k] else 1.0)
+    for k in range(m):
+        i = persons[k]
+        engagement[i] = max(0.0, engagement[i] - engagement_loss * (
+            warm_engagement_factor if warm[k] else 1.0))
+        handoff_count[i] += 1
+    # np.add.at(trust, (a, b), gain * (1 - trust[a, b])) for a->b then b->a: the
+    # increments of each pass read trust as it was before that pass.
+    for direction in range(2):
+        inc = np.empty(m)
+        for k in range(m):
+            a, b = (from_org[k], to_org[k]) if direction == 0 else (to_org[k], from_org[k])
+            inc[k] = gain * (1 - trust[a, b])
+        for k in range(m):
+            if lost[k]:
+                continue
+            a, b = (from_org[k], to_org[k]) if direction == 0 else (to_org[k], from_org[k])
+            trust[a, b] += inc[k]
+    for a in range(trust.shape[0]):
+        for b in range(trust.shape[1]):
+            trust[a, b] = clip01(trust[a, b])
+    return warm, lost
+
+
+@njit
+def closure_finish(who, rest_disengaged, onward, status, closed_week, week):
+    """Everyone closing who was not referred on: closed, or disengaged if they dropped
+    out or were lost in a hand-off. Returns how many."""
+    m = 0
+    for k in range(who.size):
+        if onward[k]:
+            continue
+        i = who[k]
+        status[i] = DISENGAGED if rest_disengaged[k] else CLOSED
+        closed_week[i] = week
+        m += 1
+    return m
+
+
+# --- workforce ----------------------------------------------------------------------------
+
+@njit
+def time_budget(status, practitioner, n, caseload, fixed_admin, recording, burden,
+                assessed_by_post, assessment_hours, learn, direct_hours, hours, filled,
+                time_factor, admin_share, hours_admin, hours_assess, hours_learn,
+                hours_worked, load):
+    """TimeBudget: each post's hours by use this week (in place)."""
+    for p in range(caseload.size):
+        caseload[p] = 0
+    for i in range(n):
+        if status[i] == IN_SUPPORT:
+            caseload[practitioner[i]] += 1
+    for p in range(caseload.size):
+        case = caseload[p]
+        admin = (fixed_admin + case * recording) * burden
+        assess = assessed_by_post[p] * assessment_hours
+        direct_need = case * direct_hours
+        room = max(hours - admin - assess - learn, 0.0)
+        time_factor[p] = min(room / max(direct_need, 1e-12), 1.0) if direct_need > 0 else 1.0
+        worked = max(admin + assess + learn + direct_need, hours)
+        f = filled[p]
+        admin_share[p] = admin / worked if f else 0.0
+        hours_admin[p] = admin if f else 0.0
+        hours_assess[p] = assess if f else 0.0
+        hours_learn[p] = learn if f else 0.0
+        hours_worked[p] = worked if f else 0.0
+        load[p] = (admin + assess + learn + direct_need) / hours
+
+
+@njit
+def staff_turnover(filled, posts_contract, end_week, lettings, award, week, horizon,
+                   soft_insecurity, insecurity, load, load_threshold, admin_share, stress,
+                   from_load, from_admin, from_insecurity, relief, stress_weeks,
+                   base_leaving, stress_leaving, insecurity_leaving, base_leave):
+    """StaffTurnover's per-post part: insecurity, stress and who leaves. ``award``:
+    0 price_quality, 1 alliance, 2 partnership. Returns (headcount, leavers)."""
+    n_posts = filled.size
+    leavers = np.empty(n_posts, np.int64)
+    n_leave = 0
+    headcount = 0
+    for p in range(n_posts):
+        if not filled[p]:
+            continue
+        headcount += 1
+        c = posts_contract[p]
+        left = end_week[c] - week
+        if award == 0:
+            tender = True
+        elif award == 1:
+            tender = lettings[c] == 0
+        else:
+            tender = False
+        ramp = clip01(1.0 - left / horizon)
+        ins = ramp * (1.0 if tender else soft_insecurity)
+        insecurity[p] = ins
+        stressors = (from_load * max(load[p] - load_threshold, 0.0)
+                     + from_admin * admin_share[p] + from_insecurity * ins)
+        target = stressors * (1.0 - relief)
+        s = stress[p]
+        s = clip01(s + (clip01(target) - s) / stress_weeks)
+        stress[p] = s
+        hazard = base_leaving + stress_leaving * s + insecurity_leaving * ins
+        if uniform(base_leave, p) < hazard:
+            leavers[n_leave] = p
+            n_leave += 1
+    return headcount, leavers[:n_leave]
+
+
+@njit
+def vacancies_filled(filled, posts_contract, base_fill, fill_chance):
+    hires = np.empty(filled.size, np.int64)
+    m = 0
+    for p in range(filled.size):
+        if not filled[p] and posts_contract[p] >= 0 and uniform(base_fill, p) < fill_chance:
+            hires[m] = p
+            m += 1
+    return hires[:m]
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+@njit
+def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
+                  longest_run, support_weeks):
+    """The Recorder's per-person figures, with numpy's sums. Returns (wellbeing sum,
+    present, significant needs, needs addressed, waiting, total wait, disengaged,
+    continuity sum, in support)."""
+    wb = np.empty(n)
+    m = 0
+    sig = 0
+    disengaged = 0
+    waiting = 0
+    wait_total = 0
+    cont = np.empty(n)
+    n_sup = 0
+    for i in range(n):
+        s = status[i]
+        if s == WAITING:
+            waiting += 1
+            wait_total += week - wait_since[i]
+        if not _PRESENT[s]:
+            continue
+        wb[m] = wellbeing_row(needs, i)
+        m += 1
+        for d in range(ND):
+            if needs[i, d] > thr:
+                sig += 1
+        if s == DISENGAGED:
+            disengaged += 1
+        elif s == IN_SUPPORT:
+            cont[n_sup] = longest_run[i] / max(support_weeks[i], 1)
+            n_sup += 1
+    addressed = 0.0
+    if worked_who.size:
+        prod = np.empty(worked_who.size * ND)
+        for k in range(worked_who.size):
+            i = worked_who[k]
+            for d in range(ND):
+                prod[k * ND + d] = worked_w[k, d] if needs[i, d] > thr else 0.0
+        addressed = pairwise_sum(prod, 0, prod.size)
+    return (pairwise_sum(wb, 0, m), m, sig, addressed, waiting, wait_total, disengaged,
+            pairwise_sum(cont, 0, n_sup), n_sup)
+
+
+@njit
+def record_posts(filled, hours_worked, hours_admin, stress, caseload, posts_org, performance):
+    """The Recorder's per-post figures: (hours worked, admin hours, stress sum, filled,
+    caseload sum, provider performance sum), with numpy's sums."""
+    n_posts = filled.size
+    st = np.empty(n_posts)
+    pf = np.empty(n_posts)
+    m = 0
+    cases = 0
+    for p in range(n_posts):
+        if filled[p]:
+            st[m] = stress[p]
+            pf[m] = performance[posts_org[p]]
+            cases += caseload[p]
+            m += 1
+    return (pairwise_sum(hours_worked, 0, n_posts), pairwise_sum(hours_admin, 0, n_posts),
+            pairwise_sum(st, 0, m), m, cases, pairwise_sum(pf, 0, m))
+
+
+@njit
+def trust_sum(trust, active):
+    """Sum of the trust matrix among active organisations (numpy's sum of the
+    sub-matrix)."""
+    a = active.size
+    sub = np.empty(a * a)
+    for x in range(a):
+        for y in range(a):
+            sub[x * a + y] = trust[active[x], active[y]]
+    return pairwise_sum(sub, 0, a * a)
+
+
+@njit
+def exits(out, status, practitioner, caseload, relationship, run_weeks, contract, exit_week,
+          wellbeing_end, needs, week, exited):
+    """Exits: people leave the place (``operations.release`` without a reason, then
+    their exit is recorded)."""
+    for k in range(out.size):
+        i = out[k]
+        if status[i] == IN_SUPPORT:
+            p = practitioner[i]
+            if p >= 0:
+                caseload[p] -= 1
+            practitioner[i] = -1
+            relationship[i] = 0.0
+            run_weeks[i] = 0
+    for k in range(out.size):
+        i = out[k]
+        contract[i] = -1
+        status[i] = exited
+        exit_week[i] = week
+        wellbeing_end[i] = wellbeing_row(needs, i)
+
+
+@njit
+def horizon_outcomes(lo, hi, status, needs, column, exited):
+    """PersonOutcomes: wellbeing of people who arrived in one week, at a horizon."""
+    for i in range(lo, hi):
+        if status[i] != exited:
+            column[i] = wellbeing_row(needs, i)
+
+
+@njit
+def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effort, decay,
+                     practice, spread_gain):
+    """EffortAndDrift: untested organisations lose effort; grown practice fades."""
+    if drift > 0 and c_active.size:
+        tested = np.zeros(effort.size, np.bool_)
+        for c in range(c_active.size):
+            if award == 0:
+                tender = True
+            elif award == 1:
+                tender = lettings[c] == 0
+            else:
+                tender = False
+            if c_active[c] and tender:
+                tested[c_org[c]] = True
+        for o in range(effort.size):
+            if prov_active[o] and not tested[o]:
+                effort[o] *= 1.0 - drift
+    if decay > 0:
+        for o in range(practice.shape[0]):
+            for d in range(practice.shape[1]):
+                practice[o, d] -= decay * (practice[o, d] - 1.0)
+                spread_gain[o, d] *= 1.0 - decay
+
+
+# --- money and the market ----------------------------------------------------------------
+
+@njit
+def contract_payments(value, posts, priced_rate, active, rate, used, block, results_share,
+                      activity_share, cap_share, cap):
+    """``money.contract_payments``: this week's payment to each contract (pence)."""
+    n_c = value.size
+    pay = np.zeros(n_c, np.int64)
+    for c in range(n_c):
+        if not active[c]:
+            continue
+        results = min(cap_share, rate[c] / priced_rate[c])
+        activity = min(cap_share, used[c] / (max(posts[c], 1) * cap))
+        pay[c] = int(value[c] * (block + results_share * results + activity_share * activity))
+    return pay
+
+
+@njit
+def used_places(status, contract, n, n_c):
+    used = np.zeros(n_c, np.int64)
+    for i in range(n):
+        if status[i] == IN_SUPPORT:
+            used[contract[i]] += 1
+    return used
+
+
+@njit
+def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_worked,
+          hours_admin, hours_assess, hours_learn, posts_org, funder_share, learning_cost,
+          monitoring_pence, overhead_rate, fixed_pence, reserves):
+    """The week's accounts (``Money.step``), in whole pence: reserves move in place.
+    Returns (direct, assessment, admin, learning, overhead, reporting, other income),
+    each summed over organisations; admin and reporting include monitoring returns."""
+    n_org = reserves.size
+    income = np.zeros(n_org, np.int64)
+    for c in range(pay.size):
+        income[c_org[c]] += pay[c]
+    direct = np.zeros(n_org, np.int64)
+    assess = np.zeros(n_org, np.int64)
+    admin = np.zeros(n_org, np.int64)
+    learn = np.zeros(n_org, np.int64)
+    reporting = 0
+    for p in range(filled.size):
+        if not filled[p]:
+            continue
+        worked = max(hours_worked[p], 1e-12)
+        a = np.int64(math.floor(salary * hours_admin[p] / worked))
+        s = np.int64(math.floor(salary * hours_assess[p] / worked))
+        ln = np.int64(math.floor(salary * hours_learn[p] / worked))
+        o = posts_org[p]
+        direct[o] += salary - a - s - ln
+        assess[o] += s
+        admin[o] += a
+        learn[o] += ln
+        reporting += np.int64(math.floor(a * funder_share))
+    n_contracts = np.zeros(n_org, np.int64)
+    for c in range(c_org.size):
+        if c_active[c]:
+            n_contracts[c_org[c]] += 1
+    totals = np.zeros(7, np.int64)
+    for o in range(n_org):
+        if active_org[o]:
+            learn[o] += learning_cost[o]
+        staff_total = direct[o] + assess[o] + admin[o] + learn[o]
+        monitoring = n_contracts[o] * monitoring_pence
+        overhead = np.int64(math.floor(overhead_rate * staff_total)) + (
+            fixed_pence if active_org[o] else 0)
+        spend = staff_total + monitoring + overhead
+        other = other_pence if active_org[o] else 0
+        if active_org[o]:
+            reserves[o] += income[o] + other - spend
+        totals[0] += direct[o]
+        totals[1] += assess[o]
+        totals[2] += admin[o] + monitoring
+        totals[3] += learn[o]
+        totals[4] += overhead
+        totals[5] += monitoring
+        totals[6] += other
+        learning_cost[o] = 0
+    totals[5] += reporting
+    return totals
+
+
+@njit
+def contract_factor(lettings, award, price_ratio, moved_week, week, contestability,
+                    squeeze, mobilisation_weeks, mobilisation_loss):
+    """``support.contract_factor``: per contract, the multiplier on its practitioners'
+    progress (a tender in prospect, a price squeeze, a new holder mobilising)."""
+    n_c = lettings.size
+    out = np.empty(n_c)
+    for c in range(n_c):
+        if award == 0:
+            tender = True
+        elif award == 1:
+            tender = lettings[c] == 0
+        else:
+            tender = False
+        f = 1.0 + contestability * (1.0 if tender else 0.0)
+        shortfall = clip01(1.0 - price_ratio[c])
+        f *= max(1.0 - squeeze * shortfall, 0.0)
+        if mobilisation_weeks > 0:
+            since = week - moved_week[c]
+            f *= 1.0 - mobilisation_loss * clip01(1.0 - since / mobilisation_weeks)
+        out[c] = f
+    return out

@@ -1,0 +1,44 @@
+"""Warm the compiled kernels' on-disk cache: ``python -m hls_sim.warm`` (``make`` runs it).
+
+Compiling every kernel takes a few tens of seconds; numba then keeps the machine code
+on disk (``hls_sim/__pycache__``, or ``NUMBA_CACHE_DIR``), and every later process,
+pool and Dask workers included, loads it from there instead of compiling again. Small
+models of both regimes (with a switch, so every mechanism's kernels run) are run with
+the kernels on, once with the full event log and once as a sensitivity worker runs
+(no event log kept), so that every kernel is compiled for the argument types a run
+gives it. This module runs a model, so it sits at the top of the layers (import-linter).
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import jit
+from .events import NullLog
+from .model import HLSModel
+
+
+def warm(verbose: bool = False) -> float:
+    """Compile every kernel (or load it from the on-disk cache); returns the seconds."""
+    start = time.perf_counter()
+    was = jit.enabled()
+    jit.set_enabled(True)
+    try:
+        for scenario, other in (("competitive", "collaborative"),
+                                ("collaborative", "competitive")):
+            for keep_events in (True, False):
+                model = HLSModel(scenario, seed=0, place__n_people=200, place__n_weeks=60,
+                                 switch_week=30, switch_to=other)
+                if not keep_events:
+                    model.log = NullLog()
+                model.run()
+    finally:
+        jit.set_enabled(was)
+    seconds = time.perf_counter() - start
+    if verbose:
+        print(f"hls_sim kernels ready in {seconds:.1f} s")
+    return seconds
+
+
+if __name__ == "__main__":
+    warm(verbose=True)

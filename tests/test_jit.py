@@ -1,0 +1,169 @@
+"""The compiled kernels (hls_sim.kernels) and plain numpy give bit-identical results.
+
+Every golden case runs on both paths: all three tables and the summary must be equal
+exactly (not merely to the golden files' rounding), and the plain path must also match
+the pinned golden files (test_golden runs the default, compiled path). Property tests
+check the kernels' building blocks against numpy on random inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hls_sim
+from hls_sim import jit
+from hls_sim.streams import Stream
+
+from .golden.cases import CASES, TABLES, fingerprint, run_case
+
+HERE = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(not jit.AVAILABLE, reason="numba is not installed")
+
+
+def _run(name: str, compiled: bool) -> hls_sim.Result:
+    was = jit.enabled()
+    jit.set_enabled(compiled)
+    try:
+        return run_case(name)
+    finally:
+        jit.set_enabled(was)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_compiled_and_plain_paths_are_bit_identical(name):
+    plain, compiled = _run(name, False), _run(name, True)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(plain, table), getattr(compiled, table),
+                                      check_exact=True)
+    assert plain.summary.keys() == compiled.summary.keys()
+    for k, v in plain.summary.items():
+        w = compiled.summary[k]
+        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, compiled {w!r}"
+    # and the plain path alone matches the pinned golden files
+    pinned = json.loads((HERE / f"{name}.json").read_text())
+    got = fingerprint(plain)
+    assert got["summary"] == pinned["summary"]
+    assert got["hashes"] == pinned["hashes"]
+
+
+def test_the_environment_switch_turns_the_kernels_off():
+    code = ("import hls_sim; from hls_sim import jit; m = hls_sim.HLSModel('competitive', "
+            "place__n_people=50, place__n_weeks=2); print(jit.enabled(), m.kernels is None)")
+    for value, expect in (("0", "False True"), ("1", "True False")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env={**os.environ, "HLS_SIM_JIT": value}, cwd=ROOT, check=True)
+        assert out.stdout.split() == expect.split()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), max_size=700))
+def test_pairwise_sum_is_numpys_sum(values):
+    from hls_sim.kernels import pairwise_sum
+
+    a = np.array(values, dtype=float)
+    assert pairwise_sum(a, 0, a.size) == a.sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 600), st.integers(0, 5),
+       st.lists(st.integers(0, 10**7), min_size=1, max_size=50))
+def test_kernel_draws_are_the_streams_draws(seed, week, sub, slots):
+    from hls_sim.kernels import uniform
+
+    s = Stream(seed, "test.decision")
+    expect = s.random(week, np.array(slots), sub)
+    base = np.uint64(s.base(week, sub))
+    assert [uniform(base, x) for x in slots] == expect.tolist()
+    assert s.one(week, slots[0], sub) == expect[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.0, 1.0), st.sampled_from([0.5, 2.0, 4.0, 1.0, 0.37, 3.0, -1.0]))
+def test_npow_is_numpys_power(x, e):
+    from hls_sim.kernels import npow
+
+    if x == 0.0 and e < 0:
+        return
+    assert npow(x, e) == (np.array([x]) ** e)[0]
+
+
+def test_a_log_that_keeps_nothing_changes_no_result():
+    """Mechanisms skip preparing log entries for a NullLog (a sensitivity worker's); the
+    run's weekly figures and summary must not move."""
+    from hls_sim import metrics
+    from hls_sim.events import NullLog
+    from hls_sim.model import HLSModel
+    from hls_sim.result import people_frame
+
+    case = CASES["competitive_tight_s3"]
+    full = run_case("competitive_tight_s3")
+    model = HLSModel(case["scenario"], seed=case["seed"])
+    model.log = NullLog()
+    model.run()
+    ts = metrics.timeseries(model)
+    pd.testing.assert_frame_equal(ts, full.timeseries, check_exact=True)
+    summary = metrics.summary(model, ts, people_frame(model))
+    assert summary.keys() == full.summary.keys()
+    assert all(v == full.summary[k] or (v != v and full.summary[k] != full.summary[k])
+               for k, v in summary.items())
+
+
+def _run_in_worker(keep_events: bool) -> dict[str, int]:
+    """A small run in a worker process, as a pool worker runs it (with or without the
+    event log); returns what the worker compiled and loaded on the way."""
+    from hls_sim.events import NullLog
+    from hls_sim.model import HLSModel
+
+    before = jit.cache_stats()
+    model = HLSModel("collaborative", seed=4, place__n_people=300, place__n_weeks=60,
+                     switch_week=30, switch_to="competitive")
+    if not keep_events:
+        model.log = NullLog()
+    model.run()
+    after = jit.cache_stats()
+    return {k: after[k] - before[k] for k in after}
+
+
+def test_a_forkserver_pool_worker_loads_the_kernels_without_compiling():
+    """A worker started from a fork server (a fresh interpreter, as the runner's pool
+    uses once threads exist, and Dask's LocalCluster) compiles nothing: every kernel it
+    runs comes from the on-disk cache that make (or this module's runs) filled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _run_in_worker(True), _run_in_worker(False)  # the cache holds every kernel by now
+    ctx = multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        got = list(pool.map(_run_in_worker, [True, False]))
+    assert all(g["cache_misses"] == 0 for g in got), got
+    assert sum(g["cache_hits"] for g in got) > 10, got
+
+
+def test_a_new_process_loads_the_kernels_without_compiling():
+    """Compiled once per machine: after this module's runs (or make) filled the cache, a
+    fresh process (as a pool or Dask worker is) loads every kernel it uses from disk."""
+    _run("competitive_s0", True)  # the cache holds every kernel a model uses by now
+    code = ("import hls_sim; from hls_sim import kernels\n"
+            "hls_sim.run('competitive', seed=3, place__n_people=300, place__n_weeks=60)\n"
+            "hls_sim.run('collaborative', seed=3, place__n_people=300, place__n_weeks=60)\n"
+            "fs = [getattr(kernels, n) for n in dir(kernels)]\n"
+            "fs = [f for f in fs if hasattr(f, 'stats')]\n"
+            "print(sum(sum(f.stats.cache_hits.values()) for f in fs),"
+            " sum(sum(f.stats.cache_misses.values()) for f in fs))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "HLS_SIM_JIT": "1"}, cwd=ROOT, check=True)
+    hits, misses = (int(x) for x in out.stdout.split())
+    assert hits > 10 and misses == 0, out.stdout
