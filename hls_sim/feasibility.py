@@ -40,7 +40,9 @@ from .params import ParameterError, Params
 # person-week (shocks, the event log), a few KB per post and per lot, and the
 # organisations' trust matrix (8 bytes per pair, with working copies). The estimate is
 # deliberately on the high side (by up to about 1.5x at a million people).
-PROCESS_BYTES = 250e6  # an interpreter with numpy, pandas, scipy and mesa imported
+# An interpreter with numpy, pandas, scipy and mesa imported, and the model's compiled
+# kernels loaded (llvmlite and numba's runtime: a tiny run peaks at about 275 MB).
+PROCESS_BYTES = 350e6
 PERSON_BYTES = 1_200.0
 PERSON_WEEK_BYTES = 8.0
 POST_BYTES = 2 * 1_000.0  # posts are allocated twice over (room to hire)

@@ -39,6 +39,7 @@ quarterly return)."""
 
 BASELINE = "no service"
 WEEKLY = ("wellbeing_sum", "people_in_place", "paid_to_providers", "spend_commissioning",
+          "spend_backbone",
           *CRISIS_COLUMNS, *(f"spend_{c}" for c in PROVIDER_SPEND))
 """The weekly columns the appraisal reads from each world's recorder."""
 
@@ -213,8 +214,8 @@ def basis_text(case: MoneyCase, n_weeks: int) -> str:
 
 COUNTED_HTML = """
 <details class="hls-counted"><summary>What is and is not counted</summary>
-<p><b>Counted.</b> The commissioner's spend on the service: contract payments and the
-cost of commissioning (tenders, reviews), as a cost. Crises that fall on other services:
+<p><b>Counted.</b> The commissioner's spend on the service: contract payments, the
+cost of commissioning (tenders, reviews) and a partnership's backbone team, as a cost. Crises that fall on other services:
 each crisis uses an expected number of A&amp;E attendances, ambulance call-outs, police
 incidents and mental health bed days (by the person's worst need; an assumption, every
 cell), priced at published unit costs (NHS Reference Costs, GMCA unit cost database,
