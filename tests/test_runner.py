@@ -192,8 +192,9 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     """kill -9 of the command alone (not its workers): every worker exits within
     seconds; then --resume finishes it, equal to a run never interrupted."""
     killed, clean = tmp_path / "killed", tmp_path / "clean"
+    # The runner's mechanics are under test, not the comparison: no no-service arm.
     args = ["run", "quick", "--replicates", "24", "--seed", "5", "--workers", "2", "-q",
-            "--no-report"]
+            "--no-report", "--skip-no-service"]
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", *args, "--out", str(killed)],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
@@ -228,6 +229,7 @@ def test_sigkill_leaves_no_dask_local_cluster_behind(tmp_path):
     out = tmp_path / "dask"
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "24",
                              "--dask", "local", "--workers", "2", "-q", "--no-report",
+                             "--skip-no-service",
                              "--out", str(out)], cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_runs(out, 2, proc)
@@ -245,7 +247,8 @@ def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
     --resume then finishes the experiment."""
     out = tmp_path / "k"
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", "run", "quick", "-n", "12",
-                             "--workers", "2", "-q", "--no-report", "--out", str(out)],
+                             "--workers", "2", "-q", "--no-report", "--skip-no-service",
+                             "--out", str(out)],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     wait_for_runs(out, 2, proc)

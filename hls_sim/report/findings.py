@@ -114,6 +114,10 @@ def findings(results_dir: str | Path) -> Findings:
     case, case_note = None, None
     if arm is None:
         case_note = f"there is no no-service arm to appraise against ({arm_note})"
+    elif "scenario" not in res.timeseries:
+        # A model kind that returns only a summary (a `module:function` model) records
+        # no weekly figures, so there is nothing to discount.
+        case_note = "the runs recorded no weekly figures to appraise (a summary-only model)"
     else:
         try:
             case = _case(res, options, arm)
