@@ -29,7 +29,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile  # one test file per worker process (pytest-xdist)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -57,7 +57,7 @@ test-latest: | $(UV)
 	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
 	.venv-latest/bin/ruff check .
 	.venv-latest/bin/lint-imports
-	.venv-latest/bin/python -m pytest
+	.venv-latest/bin/python -m pytest -n auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache results

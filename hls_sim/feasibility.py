@@ -41,8 +41,10 @@ from .params import ParameterError, Params
 # organisations' trust matrix (8 bytes per pair, with working copies). The estimate is
 # deliberately on the high side (by up to about 1.5x at a million people).
 # An interpreter with numpy, pandas, scipy and mesa imported, and the model's compiled
-# kernels loaded (llvmlite and numba's runtime: a tiny run peaks at about 275 MB).
-PROCESS_BYTES = 350e6
+# kernels loaded (llvmlite and numba's runtime: a tiny run peaks at about 275 MB); a
+# process that finds the kernel cache cold compiles them first, which peaks at about
+# 580 MB for a default run, so the estimate allows for that.
+PROCESS_BYTES = 650e6
 PERSON_BYTES = 1_200.0
 PERSON_WEEK_BYTES = 8.0
 POST_BYTES = 2 * 1_000.0  # posts are allocated twice over (room to hire)
