@@ -124,18 +124,7 @@ class Recorder:
         # provider), weighted by posts filled.
         lv["provider_performance"][t] = float(prov.performance[posts.org[filled]].mean()) \
             if filled.any() else np.nan
-        lv["transport_barrier"][t] = m.place.transport_barrier_remaining
-        lv["trials_started"][t] = tally.trials_started
-        lv["trials_grown"][t] = int(prov.trials_grown.sum())
-
-        c = self.counts
-        c["arrived"][t] = n
-        c["crises"][t] = tally.crises
-        c["closures"][t] = tally.closures
-        c["reported_successes"][t] = tally.reported
-        c["verified_successes"][t] = tally.verified
-        c["leavers"][t] = tally.leavers
-        c["headcount"][t] = tally.headcount
+        self._record_place_and_counts(t, n)
 
 
     def record_compiled(self) -> None:
@@ -182,9 +171,14 @@ class Recorder:
         lv["practitioners_in_post"][t] = n_filled
         lv["caseload_mean"][t] = cases / n_filled if n_filled else 0.0
         lv["provider_performance"][t] = performance_sum / n_filled if n_filled else np.nan
+        self._record_place_and_counts(t, n)
+
+    def _record_place_and_counts(self, t: int, n: int) -> None:
+        """The week's place-level figures and counts, the same on both paths."""
+        m, lv, tally = self.model, self.levels, self.model.tally
         lv["transport_barrier"][t] = m.place.transport_barrier_remaining
         lv["trials_started"][t] = tally.trials_started
-        lv["trials_grown"][t] = int(prov.trials_grown.sum())
+        lv["trials_grown"][t] = int(m.providers.trials_grown.sum())
 
         c = self.counts
         c["arrived"][t] = n
