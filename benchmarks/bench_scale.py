@@ -11,10 +11,11 @@ cold interpreter and its memory is its own:
   running it, assembling the Result), and the parent times the whole child process
   (interpreter start and imports too). The target is judged on the whole process, the
   stricter of the two.
-* peak resident memory (max RSS) of the child. The child reports its own
-  ``getrusage(RUSAGE_SELF).ru_maxrss`` after the run; the parent cross-checks with
-  ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest max RSS of any child it has waited
-  for (this script starts no other children). Both are kilobytes on Linux.
+* peak resident memory (max RSS) of the child. The child reports its own high-water
+  mark (``VmHWM`` on Linux, :func:`hls_sim.feasibility.peak_rss_bytes`; ``ru_maxrss``
+  would carry over the parent's peak into the child) after the run; the parent
+  cross-checks with ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, the largest max RSS of any
+  child it has waited for (this script starts no other children).
 * throughput, person-weeks per second: the sum over weeks of ``people_in_place`` divided
   by the child's run seconds.
 
@@ -74,6 +75,7 @@ def maxrss_bytes(ru_maxrss: int) -> int:
 def child(args: argparse.Namespace) -> int:
     """Run one simulation in this (fresh) process and print its figures as one JSON line."""
     import hls_sim
+    from hls_sim import feasibility
 
     overrides = {
         "place__n_people": args.people,
@@ -87,7 +89,7 @@ def child(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - start
     person_weeks = float(res.timeseries[PEOPLE_COLUMN if PEOPLE_COLUMN in res.timeseries
                                         else "people_present"].sum())  # older code
-    peak = maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    peak = feasibility.peak_rss_bytes()
     figures = {
         "seed": args.seed,
         "run_seconds": wall,

@@ -41,10 +41,11 @@ from .params import ParameterError, Params
 # organisations' trust matrix (8 bytes per pair, with working copies). The estimate is
 # deliberately on the high side (by up to about 1.5x at a million people).
 # An interpreter with numpy, pandas, scipy and mesa imported, and the model's compiled
-# kernels loaded (llvmlite and numba's runtime: a tiny run peaks at about 275 MB); a
-# process that finds the kernel cache cold compiles them first, which peaks at about
-# 580 MB for a default run, so the estimate allows for that.
-PROCESS_BYTES = 650e6
+# kernels loaded (llvmlite and numba's runtime): a tiny run peaks at about 285 MB and a
+# default run at about 317 MB (peak_rss_bytes, i.e. VmHWM); a process that finds the
+# kernel cache cold compiles them first, which peaks at about 424 MB for a default run,
+# so the estimate allows for that (measured 2026-12-01, numba 0.68).
+PROCESS_BYTES = 450e6
 PERSON_BYTES = 1_200.0
 PERSON_WEEK_BYTES = 8.0
 POST_BYTES = 2 * 1_000.0  # posts are allocated twice over (room to hire)
@@ -264,6 +265,27 @@ def available_bytes() -> float | None:
     except (OSError, ValueError):
         pass
     return have
+
+
+def peak_rss_bytes() -> float:
+    """Peak resident memory of this process so far (bytes).
+
+    On Linux this is ``VmHWM`` from ``/proc/self/status``: the high-water mark of this
+    process's own address space. ``getrusage(RUSAGE_SELF).ru_maxrss`` is not used there
+    because it carries over the parent's high-water mark into a child started with
+    ``vfork``/``exec`` (as Python's ``subprocess`` does), so a small run started from a
+    large process (a test worker) reports the parent's peak. Elsewhere, ``ru_maxrss``
+    (kilobytes, bytes on macOS)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak if sys.platform == "darwin" else peak * 1024)
 
 
 def _size(n: float) -> str:
