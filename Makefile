@@ -17,9 +17,14 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on the machines this project is tested on), Python
+# never writes .pyc files, so without it every process (each CLI command, pool or Dask
+# worker, notebook kernel) compiled numba, mesa and pandas from source again: about
+# 2.5 s a process here.
 $(STAMP): $(LOCK) pyproject.toml | $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python -r $(LOCK)
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK)
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q hls_sim
 	$(BIN)/python -m hls_sim.warm  # compile the model's kernels once (cached on disk)
 	touch $(STAMP)
 
@@ -29,7 +34,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n auto --dist loadfile  # one test file per worker process (pytest-xdist)
+	$(BIN)/python -m pytest -n auto --dist loadscope  # a test file (or a chain of documented commands: a class) per worker (pytest-xdist)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -54,10 +59,10 @@ lock: | $(UV)
 test-latest: | $(UV)
 	rm -rf .venv-latest
 	$(UV) venv --quiet --python $(PYTHON) .venv-latest
-	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
+	$(UV) pip install --quiet --compile-bytecode --python .venv-latest/bin/python --upgrade -e ".[dev]"
 	.venv-latest/bin/ruff check .
 	.venv-latest/bin/lint-imports
-	.venv-latest/bin/python -m pytest -n auto --dist loadfile
+	.venv-latest/bin/python -m pytest -n auto --dist loadscope
 
 clean:
 	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache results
