@@ -14,7 +14,8 @@ for the test that runs every documented command:
   sample its method allows, one replicate, and seed noise measured at two points.
 
 Small runs are not for drawing conclusions: a scenario's description says it was
-shrunk, so the report and the manifest show it.
+shrunk, so the report and the manifest show it; its report's figures are written as PNG
+only (no SVG copies for papers).
 """
 
 from __future__ import annotations

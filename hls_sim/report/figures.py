@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from .. import sizes  # noqa: E402
 from ..analysis.compare import BAND_HIGH, BAND_LOW  # noqa: E402
 from ..atomic import write_atomic  # noqa: E402
 
@@ -167,13 +168,16 @@ def spend_by_category(summary: pd.DataFrame, scenarios: list[str]) -> plt.Figure
 
 def save(fig: plt.Figure, folder: Path, stem: str) -> bytes:
     """Save as PNG and SVG (each whole or not at all); return the PNG bytes (for
-    embedding)."""
+    embedding). At ``HLS_SIM_SIZE=small`` (trying a command, not for conclusions) the
+    SVG copy is not written: it takes as long as the PNG, and nobody puts a shrunk run
+    in a committee paper."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     png = buf.getvalue()
     write_atomic(folder / f"{stem}.png", png)
-    svg = io.BytesIO()
-    fig.savefig(svg, format="svg", bbox_inches="tight")
-    write_atomic(folder / f"{stem}.svg", svg.getvalue())
+    if not sizes.small():
+        svg = io.BytesIO()
+        fig.savefig(svg, format="svg", bbox_inches="tight")
+        write_atomic(folder / f"{stem}.svg", svg.getvalue())
     plt.close(fig)
     return png
