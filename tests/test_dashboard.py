@@ -826,6 +826,26 @@ def page(server):
 WAIT = 60_000
 
 
+def _pause(pg) -> None:
+    """Press ❚❚ until the ▶ button is back. SolaraViz redraws its controls after every
+    play tick; on a busy machine a click can land on a button that is being replaced
+    and be lost (seen in CI: the world played on), so a person would press again, and
+    so does this test, within the usual wait."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + WAIT / 1000
+    while time.monotonic() < deadline:
+        pause = pg.get_by_role("button", name="❚❚")
+        try:
+            if pause.count():
+                pause.click(timeout=5_000)
+            pg.get_by_role("button", name="▶").wait_for(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the world kept playing: ▶ never came back after pressing ❚❚")
+
+
 def _week(pg) -> int:
     """The week the page has drawn (the marker drawn last in each redraw)."""
     return int(pg.locator(".hls-drawn").get_attribute("data-week"))
@@ -981,11 +1001,10 @@ def test_browser_play_pause_and_reset_with_another_place(page):
     page.wait_for_function(  # (the marker is redrawn each week: read it when it is there)
         "() => { const d = document.querySelector('.hls-drawn'); "
         f"return d !== null && +d.dataset.week >= {start + 3}; }}", timeout=WAIT)
-    page.get_by_role("button", name="❚❚").click()
+    _pause(page)
     # Paused: the ▶ button is back. A step already under way when ❚❚ was pressed may
     # still land; after it, the week holds still for longer than several play ticks
     # (150 ms each; a step at this size takes well under a second even when busy).
-    page.get_by_role("button", name="▶").wait_for(timeout=WAIT)
     paused, still_since = week(), time.monotonic()
     deadline = still_since + 60
     while time.monotonic() - still_since < 2.0 and time.monotonic() < deadline:

@@ -5,9 +5,9 @@ The commands are read from the documents themselves, so a command added to the R
 without this file being edited:
 
 * fenced blocks marked ``sh`` (or ``bash``, ``shell``, ``console``) are run line by line
-  in one shell working folder shared by all of them (a copy of ``scenarios/`` and
-  ``experiments/``), in the order the documents give them, so a ``--resume`` or a
-  ``report`` finds the folder an earlier command made; blocks marked ``python`` are run
+  in one shell working folder per chain (a copy of ``scenarios/`` and ``experiments/``;
+  a chain is one document, or one command's ``--help``), in the order the documents
+  give them, so a ``--resume`` or a ``report`` finds the folder an earlier command made; blocks marked ``python`` are run
   as a script there; ``text`` blocks (synopses, output) and unmarked blocks are not run;
 * a ``yaml`` block whose first line is a comment naming a file (``# my_place.yaml: ...``)
   is written to that file first, so the commands that use it find it.
@@ -20,7 +20,9 @@ How a command is made small, keeping its text otherwise as written:
   (``--replicates 2`` replaces any ``-n``/``--replicates``, or is added); a benchmark's
   ``--repeats`` is 1;
 * a results folder named with a placeholder time stamp (``results/quick-20261121-101500``)
-  is the newest folder of that name an earlier command made; before a ``--resume DIR``
+  is the newest folder of that name an earlier command of the same chain made (a chain
+  is one document, or one command's ``--help``: chains run in parallel, each in a
+  working folder of its own, so each must make the folders it reads); before a ``--resume DIR``
   the folder's last finished run is deleted, so the resume has something to do;
 * a Dask scheduler address other than ``local`` (``tcp://10.0.0.5:8786``) is replaced by
   a real ``dask scheduler`` with two ``dask worker`` processes started on 127.0.0.1;
@@ -78,6 +80,16 @@ class Command:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.text.splitlines()[0][:70]}"
+
+    @property
+    def chain(self) -> str:
+        """The commands that must run in order, in one working folder: those of one
+        document, or of one command's ``--help`` (``report``'s examples read what
+        ``compare``'s made). Each chain is self-contained, so chains can run on
+        different test workers (each chain is a test class, and ``make test`` runs
+        pytest-xdist with ``--dist loadscope``: a class or a file per worker)."""
+        where = self.where.split(":")[0]
+        return "hls-sim compare --help" if where == "hls-sim report --help" else where
 
 
 def fenced_blocks(path: Path):
@@ -144,28 +156,20 @@ def documented() -> tuple[list[Command], dict[str, str]]:
 COMMANDS, FILES = documented()
 
 
-class Workplace:
-    """The shared working folder, its environment, and a real Dask cluster if needed."""
+class Cluster:
+    """A real Dask scheduler with two workers on 127.0.0.1, started when a command first
+    names a scheduler address, shared by every chain on this test worker."""
 
     def __init__(self, root: Path):
         self.root = root
-        shutil.copytree(ROOT / "scenarios", root / "scenarios")
-        shutil.copytree(ROOT / "experiments", root / "experiments")
-        # Commands written for the repository's root (.venv/bin/python benchmarks/...)
-        (root / ".venv").symlink_to(BIN.parent)
-        (root / "benchmarks").symlink_to(ROOT / "benchmarks")
-        for name, text in FILES.items():
-            (root / name).write_text(text + "\n")
-        self.env = {**os.environ, "HLS_SIM_SIZE": "small",
-                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-                    "MPLBACKEND": "Agg"}
-        self.cluster: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen] = []
         self.address: str | None = None
 
-    def dask_address(self) -> str:
+    def start(self) -> str:
         if self.address is None:
+            self.root.mkdir(parents=True, exist_ok=True)
             file = self.root / "scheduler.json"
-            self.cluster.append(subprocess.Popen(
+            self.procs.append(subprocess.Popen(
                 [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
                  "--no-dashboard", "--scheduler-file", str(file)], cwd=self.root,
                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -173,7 +177,7 @@ class Workplace:
             while not file.is_file() and time.monotonic() < deadline:
                 time.sleep(0.2)
             self.address = json.loads(file.read_text())["address"]
-            self.cluster.append(subprocess.Popen(
+            self.procs.append(subprocess.Popen(
                 [str(BIN / "dask"), "worker", self.address, "--nworkers", "2", "--nthreads",
                  "1", "--no-dashboard", "--host", "127.0.0.1"], cwd=self.root,
                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -184,7 +188,7 @@ class Workplace:
         return self.address
 
     def close(self) -> None:
-        for proc in reversed(self.cluster):
+        for proc in reversed(self.procs):
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 try:
@@ -194,11 +198,42 @@ class Workplace:
                     proc.wait()
 
 
+class Workplace:
+    """One chain's working folder and its environment."""
+
+    def __init__(self, root: Path, cluster: Cluster):
+        self.root = root
+        root.mkdir(parents=True)
+        shutil.copytree(ROOT / "scenarios", root / "scenarios")
+        shutil.copytree(ROOT / "experiments", root / "experiments")
+        # Commands written for the repository's root (.venv/bin/python benchmarks/...)
+        (root / ".venv").symlink_to(BIN.parent)
+        (root / "benchmarks").symlink_to(ROOT / "benchmarks")
+        for name, text in FILES.items():
+            (root / name).write_text(text + "\n")
+        self.env = {**os.environ, "HLS_SIM_SIZE": "small",
+                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+                    "MPLBACKEND": "Agg"}
+        self.cluster = cluster
+
+    def dask_address(self) -> str:
+        return self.cluster.start()
+
+
 @pytest.fixture(scope="module")
-def workplace(tmp_path_factory):
-    place = Workplace(tmp_path_factory.mktemp("documented"))
+def workplaces(tmp_path_factory):
+    """A working folder per chain, made when the chain's first command runs."""
+    base = tmp_path_factory.mktemp("documented")
+    cluster = Cluster(base / "dask")
+    places: dict[str, Workplace] = {}
+
+    def place(chain: str) -> Workplace:
+        if chain not in places:
+            places[chain] = Workplace(base / re.sub(r"[^\w.-]+", "_", chain), cluster)
+        return places[chain]
+
     yield place
-    place.close()
+    cluster.close()
 
 
 def results_folder(place: Workplace, match: re.Match) -> str:
@@ -291,9 +326,7 @@ def run_dashboard(place: Workplace, words: list[str]) -> None:
         assert s.connect_ex(("127.0.0.1", int(port))) != 0
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=str)
-def test_documented_command_runs(workplace, command):
-    place = workplace
+def check_command(place: Workplace, command: Command) -> None:
     if command.kind == "python":
         code = STAMP.sub(lambda m: results_folder(place, m), command.text)
         proc = subprocess.run([sys.executable, "-c", code], cwd=place.root, env=place.env,
@@ -322,6 +355,29 @@ def test_documented_command_runs(workplace, command):
     assert proc.returncode == 0 or benchmark_missed, \
         f"exit {proc.returncode}:\n{out[-4000:]}"
     assert "Traceback (most recent call last)" not in out, out[-4000:]
+
+
+CHAINS: dict[str, list[Command]] = {}
+for _command in COMMANDS:
+    CHAINS.setdefault(_command.chain, []).append(_command)
+
+
+def _chain_tests(chain: str, commands: list[Command]) -> type:
+    """A test class for one chain: its commands in the documents' order."""
+
+    class Chain:
+        @pytest.mark.parametrize("command", commands, ids=str)
+        def test_documented_command_runs(self, workplaces, command):
+            check_command(workplaces(chain), command)
+
+    Chain.__name__ = Chain.__qualname__ = "TestCommands_" + re.sub(r"\W+", "_", chain).strip("_")
+    Chain.__doc__ = f"The commands of {chain}, in order, in a working folder of their own."
+    return Chain
+
+
+for _chain, _commands in CHAINS.items():
+    _tests = _chain_tests(_chain, _commands)
+    globals()[_tests.__name__] = _tests
 
 
 def test_every_document_has_commands_and_the_help_examples_are_read():

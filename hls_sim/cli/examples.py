@@ -5,16 +5,14 @@ EXAMPLES = {
         examples:
           hls-sim run quick                                  # 10 replicates of quick.yaml
           hls-sim run scenarios/people_in_mind.yaml --replicates 20 --out results/pim
-          hls-sim run collaborative --workers 2 --seed 7     # beside a no-service arm
-          hls-sim run competitive --replicates 40 --keep-people 5   # less disk
+          hls-sim run collaborative --replicates 40 --keep-people 5 --workers 2 --seed 7
           hls-sim run --resume results/pim                   # finish an interrupted run""",
     "compare": """\
         examples:
-          hls-sim compare competitive collaborative          # the first is the baseline
-          hls-sim compare competitive switch_to_collaborative --replicates 20
+          hls-sim compare competitive switch_to_collaborative --replicates 20   # the first is the baseline
           hls-sim compare competitive collaborative --decompose groups   # what made the difference
           hls-sim compare competitive collaborative --skip-no-service    # no no-service arm
-          hls-sim compare quick my_place.yaml --dask local   # on a local Dask cluster
+          hls-sim compare competitive collaborative --dask local   # on a local Dask cluster
           hls-sim compare competitive collaborative --dask tcp://10.0.0.5:8786
           hls-sim compare --resume results/competitive-vs-collaborative-20261121-101500""",
     "validate": """\
