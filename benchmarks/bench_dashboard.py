@@ -259,15 +259,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time one dashboard step of both worlds "
                                      "with every chart and view redrawn.")
     parser.add_argument("--repeats", type=int, default=5, help="repeats (default 5)")
-    parser.add_argument("--steps", type=int, default=20,
-                        help="timed steps per repeat (default 20)")
-    parser.add_argument("--start-week", type=int, default=100,
-                        help="week the timed steps start from (default 100)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="timed steps per repeat (default 20; 3 at HLS_SIM_SIZE=small)")
+    parser.add_argument("--start-week", type=int, default=None,
+                        help="week the timed steps start from (default 100; 10 at "
+                        "HLS_SIM_SIZE=small)")
     parser.add_argument("--no-browser", action="store_true",
                         help="server side only (the browser part needs /usr/bin/chromium)")
     parser.add_argument("--json", type=Path, metavar="PATH",
                         help="also write all figures to this JSON file")
     args = parser.parse_args(argv)
+    from hls_sim import sizes
+
+    small = sizes.small()  # trying the command (the documented-commands test): a glimpse
+    if args.steps is None:
+        args.steps = 3 if small else 20
+    if args.start_week is None:
+        args.start_week = 10 if small else 100
     if args.repeats < 1 or args.steps < 1 or args.start_week < 0:
         parser.error("--repeats and --steps must be at least 1, --start-week at least 0")
     from hls_sim.dashboard.controls import DASHBOARD_PLACE

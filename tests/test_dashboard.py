@@ -827,21 +827,18 @@ WAIT = 60_000
 
 
 def _pause(pg) -> None:
-    """Press ❚❚ until the ▶ button is back. SolaraViz redraws its controls after every
-    play tick; on a busy machine a click can land on a button that is being replaced
-    and be lost (seen in CI: the world played on), so a person would press again, and
-    so does this test, within the usual wait."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    deadline = time.monotonic() + WAIT / 1000
-    while time.monotonic() < deadline:
+    """Press ❚❚ and wait until the ▶ button is back. The button toggles, so it is pressed
+    again only if ❚❚ still shows after a long wait: on a busy machine the server may take
+    many seconds to finish the step under way and redraw every view before the button
+    changes (seen in CI), and a second press too soon would start the world again."""
+    for _ in range(2):
         pause = pg.get_by_role("button", name="❚❚")
+        if pause.count():
+            pause.click()
         try:
-            if pause.count():
-                pause.click(timeout=5_000)
-            pg.get_by_role("button", name="▶").wait_for(timeout=5_000)
+            pg.get_by_role("button", name="▶").wait_for(timeout=2 * WAIT)
             return
-        except PlaywrightTimeout:
+        except Exception:  # playwright's TimeoutError: still playing, press once more
             continue
     raise AssertionError("the world kept playing: ▶ never came back after pressing ❚❚")
 
