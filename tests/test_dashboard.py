@@ -765,17 +765,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_LOG: list[Path] = []  # the running server's log, quoted when a browser test fails
+
+
+def _server_log_tail() -> str:
+    return SERVER_LOG[0].read_text(errors="replace")[-3000:] if SERVER_LOG else ""
+
+
 @pytest.fixture(scope="module")
-def server():
-    """``hls_sim.dashboard.serve`` in a child process on a free port."""
+def server(tmp_path_factory):
+    """``hls_sim.dashboard.serve`` in a child process on a free port. Its output goes to a
+    file, not a pipe: nobody reads a pipe while the tests run, and once the server had
+    written a pipe's worth (64 KB of log lines) it blocked on its next write, froze
+    mid-play and never answered ❚❚ (seen in the full suite, never in a short run)."""
     from hls_sim.dashboard.assets import ensure_assets
 
     missing = ensure_assets(quiet=True)
     assert not missing, f"the page's JavaScript could not be fetched with npm: {missing}"
     port = _free_port()
+    log = tmp_path_factory.mktemp("dashboard") / "server.log"
+    SERVER_LOG[:] = [log]
     code = f"from hls_sim.dashboard import serve; serve(host='127.0.0.1', port={port})"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out,
+                                stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:
@@ -786,14 +800,14 @@ def server():
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            out = proc.stdout.read().decode(errors="replace") if proc.poll() is not None else ""
             proc.kill()
-            pytest.fail(f"dashboard server did not start: {out[-2000:]}")
+            proc.wait()
+            pytest.fail(f"dashboard server did not start: {log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.5)
     yield url
     proc.send_signal(signal.SIGTERM)  # serve() stops its Solara server and returns
     try:
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=20) == 0, log.read_text(errors="replace")[-2000:]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -840,7 +854,8 @@ def _pause(pg) -> None:
             return
         except Exception:  # playwright's TimeoutError: still playing, press once more
             continue
-    raise AssertionError("the world kept playing: ▶ never came back after pressing ❚❚")
+    raise AssertionError("the world kept playing: ▶ never came back after pressing ❚❚; "
+                         f"the server's log ends:\n{_server_log_tail()}")
 
 
 def _week(pg) -> int:
