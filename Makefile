@@ -31,10 +31,16 @@ $(STAMP): $(LOCK) pyproject.toml | $(UV)
 demo: $(STAMP)
 	$(BIN)/python -m hls_sim demo
 
+# The dashboard's tests (a real Solara server driven by headless Chromium) run after the
+# rest, on their own: beside the other test worker's process pools, the served world's
+# pause (SolaraViz's ❚❚) did not take effect for minutes in three full-suite runs, while
+# the same tests passed every time alone and beside two busy loops (an open question,
+# noted for the dashboard's next issue).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n auto --dist loadscope  # a test file (or a chain of documented commands: a class) per worker (pytest-xdist)
+	$(BIN)/python -m pytest -n auto --dist loadscope --ignore=tests/test_dashboard.py  # a test file (or a chain of documented commands: a class) per worker (pytest-xdist)
+	$(BIN)/python -m pytest tests/test_dashboard.py  # the browser tests alone: see above
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -62,7 +68,8 @@ test-latest: | $(UV)
 	$(UV) pip install --quiet --compile-bytecode --python .venv-latest/bin/python --upgrade -e ".[dev]"
 	.venv-latest/bin/ruff check .
 	.venv-latest/bin/lint-imports
-	.venv-latest/bin/python -m pytest -n auto --dist loadscope
+	.venv-latest/bin/python -m pytest -n auto --dist loadscope --ignore=tests/test_dashboard.py
+	.venv-latest/bin/python -m pytest tests/test_dashboard.py
 
 clean:
 	rm -rf $(VENV) .venv-latest .pytest_cache .ruff_cache results
