@@ -775,9 +775,8 @@ def _server_log_tail() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``hls_sim.dashboard.serve`` in a child process on a free port. Its output goes to a
-    file, not a pipe: nobody reads a pipe while the tests run, and once the server had
-    written a pipe's worth (64 KB of log lines) it blocked on its next write, froze
-    mid-play and never answered ❚❚ (seen in the full suite, never in a short run)."""
+    file, not a pipe: nobody reads a pipe while the tests run, so a chatty server would
+    block once it had written 64 KB; the file is quoted when a browser test fails."""
     from hls_sim.dashboard.assets import ensure_assets
 
     missing = ensure_assets(quiet=True)
