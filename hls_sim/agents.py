@@ -11,6 +11,8 @@ This module imports only the state: the model imports it, never the other way ro
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from typing import Any
 
 import mesa
@@ -18,6 +20,25 @@ import numpy as np
 
 from .params import DOMAINS
 from .state import STATUS_NAMES, wellbeing_of
+
+
+@contextmanager
+def no_collection_pauses():
+    """Hold off Python's cyclic garbage collector while agents are created in bulk.
+
+    Every Mesa agent brings a handful of tracked objects (its attribute dict and the
+    weak references of its AgentSets), so creating many triggers a full collection
+    again and again, each walking every agent already alive: at 1,000,000 people that
+    was 6 of the 10 s spent creating Person agents (benchmarks/README.md). Nothing
+    made here is garbage, so no collection is lost; the collector runs as usual after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Person(mesa.Agent):

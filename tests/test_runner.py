@@ -192,31 +192,34 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     """kill -9 of the command alone (not its workers): every worker exits within
     seconds; then --resume finishes it, equal to a run never interrupted."""
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    # The runner's mechanics are under test, not the comparison: no no-service arm.
-    args = ["run", "quick", "--replicates", "24", "--seed", "5", "--workers", "2", "-q",
-            "--no-report", "--skip-no-service"]
+    # The runner's mechanics are under test, not the comparison: no no-service arm, and
+    # a small place (HLS_SIM_SIZE=small), with enough runs to leave many unfinished.
+    replicates = 30
+    env = {**os.environ, "HLS_SIM_SIZE": "small"}
+    args = ["run", "quick", "--replicates", str(replicates), "--seed", "5", "--workers", "2",
+            "-q", "--no-report", "--skip-no-service"]
     proc = subprocess.Popen([sys.executable, "-m", "hls_sim", *args, "--out", str(killed)],
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     wait_for_runs(killed, 4, proc)
     assert len(children(proc.pid)) >= 2  # the workers
     os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
     proc.wait(timeout=30)
     assert_nothing_left(proc.pid)
     finished_before = len(list((killed / "runs").glob("*.json")))
-    assert 4 <= finished_before < 24, "the experiment was not interrupted mid-way"
+    assert 4 <= finished_before < replicates, "the experiment was not interrupted mid-way"
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
 
     resumed = subprocess.run([sys.executable, "-m", "hls_sim", "run", "--resume", str(killed),
                               "--workers", "2", "-q", "--no-report"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=300, env=env)
     assert resumed.returncode == 0, resumed.stderr
     m = json.loads((killed / "manifest.json").read_text())
     assert m["status"] == "complete" and len(m["sessions"]) == 2
-    assert m["sessions"][1]["runs_to_do"] == 24 - finished_before
+    assert m["sessions"][1]["runs_to_do"] == replicates - finished_before
 
     clean_run = subprocess.run([sys.executable, "-m", "hls_sim", *args, "--out", str(clean)],
-                               cwd=ROOT, capture_output=True, text=True, timeout=300)
+                               cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert clean_run.returncode == 0, clean_run.stderr
     assert_same_results(killed, clean)
     assert not list(killed.rglob(".tmp-*"))

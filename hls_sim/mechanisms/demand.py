@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
-from ..agents import Person
+from ..agents import Person, no_collection_pauses
 from ..params import DOMAINS, N_DOMAINS
 from ..state import (
     EXITED,
@@ -67,8 +67,9 @@ class Arrivals(Mechanism):
         people.wait_since[lo:hi] = t
         model.n_arrived = hi
         agents = model.person_agents
-        for i in range(lo, hi):
-            agents[i] = Person(model, i)
+        with no_collection_pauses():
+            for i in range(lo, hi):
+                agents[i] = Person(model, i)
         model.log.people_event(t, "arrived", np.arange(lo, hi))
 
 
