@@ -12,11 +12,13 @@ Human Learning Systems commissioning.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import HLSModel
 from .params import PRESETS, ParameterError, Params, make_params, parameter_names
-from .result import Result
+
+if TYPE_CHECKING:
+    from .model import HLSModel
+    from .result import Result
 
 __version__ = "0.1.0"
 __all__ = ["run", "HLSModel", "Params", "Result", "ParameterError", "PRESETS", "make_params",
@@ -41,7 +43,26 @@ def run(scenario: str | dict[str, Any] | Params | None = "competitive", seed: in
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ParameterError(f"invalid seed={seed!r}: allowed a whole number >= 0")
+    from .model import HLSModel
+    from .result import Result
+
     start = time.perf_counter()
     model = HLSModel(scenario, seed=seed, **overrides)
     model.run()
     return Result.from_model(model, time.perf_counter() - start)
+
+
+def __getattr__(name: str) -> Any:
+    """``hls_sim.HLSModel`` and ``hls_sim.Result``, imported on first use: the model
+    imports Mesa (with pandas, scipy.spatial and networkx, about 1.7 s), which the
+    command line needs only when it runs a model, not for ``--help``, ``validate`` or
+    a refused input."""
+    if name == "HLSModel":
+        from .model import HLSModel
+
+        return HLSModel
+    if name == "Result":
+        from .result import Result
+
+        return Result
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

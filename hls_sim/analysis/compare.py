@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 BAND_LOW, BAND_HIGH = 0.10, 0.90
 BOOTSTRAP_RESAMPLES = 4999
@@ -274,6 +273,8 @@ def _interval(d: np.ndarray, confidence: float) -> tuple[float, float]:
         return np.nan, np.nan
     if np.ptp(d) == 0:
         return float(d[0]), float(d[0])
+    from scipy import stats  # here, not above: a refused command need not import it (1 s)
+
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,10 +1,19 @@
-"""Reports written beside an experiment's results: self-contained HTML with its figures."""
+"""Reports written beside an experiment's results: self-contained HTML with its figures.
+
+The figure modules import matplotlib and seaborn (about a second), so they are imported
+when a report is written, not when :mod:`hls_sim.report.findings` is read (``hls-sim
+run --no-report`` prints its findings without them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .scenario_report import write_report as write_scenario_report
+
+def write_scenario_report(results_dir: str | Path, found=None) -> Path:
+    """Write the report of a scenario comparison (``run``, ``compare``, ``demo``)."""
+    from .scenario_report import write_report
+
+    return write_report(results_dir, found)
 
 
 def write_report(results_dir: str | Path, found=None) -> Path:

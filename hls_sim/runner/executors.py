@@ -12,6 +12,7 @@ because each run depends only on its parameters and seed.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import signal
@@ -25,6 +26,11 @@ from typing import Any
 
 from ..params import ParameterError
 from .lifeline import bind_to_parent
+
+WORKER_PRELOAD = ["hls_sim.runner.work", "hls_sim.model"]
+"""What every worker process has imported before its first run: the model (Mesa,
+pandas, scipy; about 1.7 s) is imported once, by this process or its fork server,
+not by each worker after it starts (``import hls_sim`` itself no longer imports it)."""
 
 Batch = tuple[Any, ...]  # positional arguments of the batch function
 
@@ -114,9 +120,9 @@ class _Worker:
 class ProcessExecutor(SerialExecutor):
     """A pool of worker processes on this machine.
 
-    Where it is safe, workers are forked from this process, which has already imported
-    hls_sim (importing mesa, pandas and scipy takes about 1.5 s, a tenth of a
-    100-run ensemble of quick.yaml). Forking is safe only while this process has a
+    Where it is safe, workers are forked from this process, which imports the model
+    first (:data:`WORKER_PRELOAD`: importing mesa, pandas and scipy takes about 1.7 s,
+    a tenth of a 100-run ensemble of quick.yaml). Forking is safe only while this process has a
     single thread, so otherwise (e.g. after a Dask client ran here) workers start from
     a fork server that preloads hls_sim instead. Workers are started at once, before
     any progress-bar or executor thread exists.
@@ -140,7 +146,10 @@ class ProcessExecutor(SerialExecutor):
             self.start_method = "forkserver" if "forkserver" in methods else "spawn"
         self._ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
-            self._ctx.set_forkserver_preload(["hls_sim.runner.work"])
+            self._ctx.set_forkserver_preload(WORKER_PRELOAD)
+        else:
+            for module in WORKER_PRELOAD:  # imported once here, shared by every fork
+                importlib.import_module(module)
         self._pool: list[_Worker] = [self._start() for _ in range(self.workers)]
         self.deaths: list[str] = []
 
@@ -267,8 +276,7 @@ class DaskExecutor(SerialExecutor):
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() \
                 else "spawn"
             if method == "forkserver":
-                multiprocessing.get_context(method).set_forkserver_preload(
-                    ["hls_sim.runner.work"])
+                multiprocessing.get_context(method).set_forkserver_preload(WORKER_PRELOAD)
             with dask.config.set({"distributed.worker.multiprocessing-method": method}):
                 self._cluster = LocalCluster(n_workers=workers or default_workers(),
                                              threads_per_worker=1, processes=True,
