@@ -277,7 +277,11 @@ class DaskExecutor(SerialExecutor):
                 else "spawn"
             if method == "forkserver":
                 multiprocessing.get_context(method).set_forkserver_preload(WORKER_PRELOAD)
-            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            # Dask's statistical profiler samples every worker thread's stack each 10 ms
+            # for its dashboard's profile page (not served here), and takes the
+            # interpreter from the model to do it.
+            with dask.config.set({"distributed.worker.multiprocessing-method": method,
+                                  "distributed.worker.profile.enabled": False}):
                 self._cluster = LocalCluster(n_workers=workers or default_workers(),
                                              threads_per_worker=1, processes=True,
                                              dashboard_address=None,
