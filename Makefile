@@ -17,10 +17,10 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on the machines this project is tested on), Python
-# never writes .pyc files, so without it every process (each CLI command, pool or Dask
-# worker, notebook kernel) compiled numba, mesa and pandas from source again: about
-# 2.5 s a process here.
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on the machines this
+# project is tested on), Python never writes .pyc files, so without it every process
+# (each CLI command, pool or Dask worker, notebook kernel) compiled numba, mesa and
+# pandas from source again: about 2.5 s a process here.
 $(STAMP): $(LOCK) pyproject.toml | $(UV)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e .

@@ -89,7 +89,10 @@ def child(args: argparse.Namespace) -> int:
     wall = time.perf_counter() - start
     person_weeks = float(res.timeseries[PEOPLE_COLUMN if PEOPLE_COLUMN in res.timeseries
                                         else "people_present"].sum())  # older code
-    peak = feasibility.peak_rss_bytes()
+    # Older checkouts (timed with PYTHONPATH) have no peak_rss_bytes: ru_maxrss there,
+    # which in a child of subprocess can carry the parent's peak (see above).
+    peak = feasibility.peak_rss_bytes() if hasattr(feasibility, "peak_rss_bytes") \
+        else maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     figures = {
         "seed": args.seed,
         "run_seconds": wall,

@@ -122,9 +122,9 @@ class ProcessExecutor(SerialExecutor):
 
     Where it is safe, workers are forked from this process, which imports the model
     first (:data:`WORKER_PRELOAD`: importing mesa, pandas and scipy takes about 1.7 s,
-    a tenth of a 100-run ensemble of quick.yaml). Forking is safe only while this process has a
-    single thread, so otherwise (e.g. after a Dask client ran here) workers start from
-    a fork server that preloads hls_sim instead. Workers are started at once, before
+    a tenth of a 100-run ensemble of quick.yaml). Forking is safe only while this
+    process has a single thread, so otherwise (e.g. after a Dask client ran here)
+    workers start from a fork server that preloads the same modules instead. Workers are started at once, before
     any progress-bar or executor thread exists.
 
     Each worker gets one batch at a time over its own pipe, so the pool knows which
