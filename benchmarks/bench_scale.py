@@ -19,9 +19,12 @@ cold interpreter and its memory is its own:
 * throughput, person-weeks per second: the sum over weeks of ``people_in_place`` divided
   by the child's run seconds.
 
-Organisations and posts are scaled up with the people so that the place stays sensible
-(caseloads per post similar to the default place), but organisations are kept at 600
-rather than 6,000 (a straight 100x), because per-organisation work is plain Python.
+Organisations, posts and the budget are scaled up with the people so that the place
+stays sensible (caseloads per post and funding per post as in the default place; until
+2 December 2026 the budget was not, so every provider went bust within the first year
+and the figures published up to then time a place left without services), but
+organisations are kept at 600 rather than 6,000 (a straight 100x), because
+per-organisation work is plain Python.
 With ``--people N`` (for quick smoke runs) and no explicit ``--organisations``,
 ``--practitioners`` or ``--localities``, those scale with N (per million people).
 
@@ -76,8 +79,15 @@ def child(args: argparse.Namespace) -> int:
     """Run one simulation in this (fresh) process and print its figures as one JSON line."""
     import hls_sim
     from hls_sim import feasibility
+    from hls_sim.params import make_params
 
+    # The budget grows with the posts, at the preset's funding per post (as quick.yaml
+    # and HLS_SIM_SIZE=small size theirs); the default budget would fund the default
+    # place's 400 posts only, and every provider would go bust within the year.
+    preset = make_params(args.preset)
+    per_post = preset.money.budget_per_week / preset.place.n_practitioners
     overrides = {
+        "money__budget_per_week": per_post * args.practitioners,
         "place__n_people": args.people,
         "place__n_weeks": args.weeks,
         "place__n_organisations": args.organisations,
