@@ -80,7 +80,7 @@ class Contracts:
         self.items: list[Contract] = []
         self.n_localities = n_localities
         self.version = 0
-        self._built = -1
+        self._views: dict[str, tuple[int, np.ndarray]] = {}
         self._held_version = -1
         self._held: dict[int, list[Contract]] = {}
 
@@ -127,46 +127,71 @@ class Contracts:
 
     # --- views --------------------------------------------------------------------------
 
-    def _build(self) -> None:
-        cs = self.items
-        self._org = np.array([c.org for c in cs], np.int32)
-        self._active = np.array([c.active for c in cs], bool)
-        self._domains = np.array([c.domains for c in cs], bool).reshape(len(cs), N_DOMAINS)
-        self._locality = np.array([c.locality for c in cs], np.int32)
-        self._end = np.array([c.end for c in cs], np.int32)
-        self._lettings = np.array([c.lettings for c in cs], np.int32)
-        self._moved = np.array([c.moved_week for c in cs], np.int64)
-        # Price per funded post against the specified price per post (1 = as specified).
-        self._price_ratio = np.array([(c.value / max(c.posts, 1)) /
-                                      (c.base_value / max(c.base_posts, 1)) for c in cs])
-        cover = np.zeros((len(cs), self.n_localities, N_DOMAINS), bool)
-        for c in cs:
-            if c.active:
-                cover[c.index, c.locality, c.domains] = True
-        self._cover = cover
-        self._built = self.version
-
+    # Each view is built on its own when first read after a change: at a million people
+    # the contract book changes dozens of times a week (lots re-let one by one) and most
+    # reads between two changes want only the holders.
     def _view(self, name: str) -> np.ndarray:
-        if self._built != self.version:
-            self._build()
-        return getattr(self, name)
+        cached = self._views.get(name)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        array = getattr(self, "_build_" + name)()
+        self._views[name] = (self.version, array)
+        return array
 
-    org = property(lambda self: self._view("_org"))
-    active = property(lambda self: self._view("_active"))
-    domains = property(lambda self: self._view("_domains"))
-    locality = property(lambda self: self._view("_locality"))
-    end_week = property(lambda self: self._view("_end"))
-    lettings = property(lambda self: self._view("_lettings"))
-    moved_week = property(lambda self: self._view("_moved"))
-    price_ratio = property(lambda self: self._view("_price_ratio"))
-    cover = property(lambda self: self._view("_cover"))
+    def _build_org(self) -> np.ndarray:
+        return np.fromiter((c.org for c in self.items), np.int32, len(self.items))
 
-    def held_by(self, org: int) -> list[Contract]:
-        """Active contracts held by organisation ``org``."""
+    def _build_active(self) -> np.ndarray:
+        return np.fromiter((c.active for c in self.items), bool, len(self.items))
+
+    def _build_domains(self) -> np.ndarray:
+        return np.array([c.domains for c in self.items], bool).reshape(len(self.items),
+                                                                         N_DOMAINS)
+
+    def _build_locality(self) -> np.ndarray:
+        return np.fromiter((c.locality for c in self.items), np.int32, len(self.items))
+
+    def _build_end(self) -> np.ndarray:
+        return np.fromiter((c.end for c in self.items), np.int32, len(self.items))
+
+    def _build_lettings(self) -> np.ndarray:
+        return np.fromiter((c.lettings for c in self.items), np.int32, len(self.items))
+
+    def _build_moved(self) -> np.ndarray:
+        return np.fromiter((c.moved_week for c in self.items), np.int64, len(self.items))
+
+    def _build_price_ratio(self) -> np.ndarray:
+        # Price per funded post against the specified price per post (1 = as specified).
+        return np.array([(c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
+                         for c in self.items])
+
+    def _build_cover(self) -> np.ndarray:
+        cover = np.zeros((len(self.items), self.n_localities, N_DOMAINS), bool)
+        active = self.active
+        rows = np.flatnonzero(active)
+        cover[rows, self.locality[rows]] = self.domains[rows]
+        return cover
+
+    org = property(lambda self: self._view("org"))
+    active = property(lambda self: self._view("active"))
+    domains = property(lambda self: self._view("domains"))
+    locality = property(lambda self: self._view("locality"))
+    end_week = property(lambda self: self._view("end"))
+    lettings = property(lambda self: self._view("lettings"))
+    moved_week = property(lambda self: self._view("moved"))
+    price_ratio = property(lambda self: self._view("price_ratio"))
+    cover = property(lambda self: self._view("cover"))
+
+    def holdings(self) -> dict[int, list[Contract]]:
+        """Active contracts by holder (organisations holding none are absent)."""
         if self._held_version != self.version:
             held: dict[int, list[Contract]] = {}
             for c in self.items:
                 if c.active:
                     held.setdefault(c.org, []).append(c)
             self._held, self._held_version = held, self.version
-        return self._held.get(org, [])
+        return self._held
+
+    def held_by(self, org: int) -> list[Contract]:
+        """Active contracts held by organisation ``org``."""
+        return self.holdings().get(org, [])

@@ -61,6 +61,11 @@ _OUT_OF_SERVICE = IS_OUT_OF_SERVICE.copy()
 _REACHABLE = IS_REACHABLE_IN_CRISIS.copy()
 _IN_SERVICE = IS_IN_SERVICE.copy()
 
+# Compiled into the kernels that call them, never called from Python (so a process that
+# loads its callers from the on-disk cache never compiles these on their own).
+HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
+           "untreated_row", "clip01")
+
 
 def njit(fn):
     """Compile ``fn`` with numba, cached on disk; without numba, return it unchanged.
@@ -194,14 +199,6 @@ def wellbeing_row(needs, i):
     for d in range(2, ND):
         s += needs[i, d] * needs[i, d]
     return 1.0 - math.sqrt(s / ND)
-
-
-@njit
-def wellbeing_of_rows(needs, who):
-    out = np.empty(who.size)
-    for k in range(who.size):
-        out[k] = wellbeing_row(needs, who[k])
-    return out
 
 
 @njit
@@ -434,6 +431,18 @@ def on_caseloads(practitioner, status, n, leaving):
     for i in range(n):
         p = practitioner[i]
         if p >= 0 and leaving[p] and status[i] == IN_SUPPORT:
+            out[m] = i
+            m += 1
+    return out[:m]
+
+
+@njit
+def in_service_on(contract, status, n, c):
+    """People waiting for or in support on contract ``c``."""
+    out = np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        if contract[i] == c and _IN_SERVICE[status[i]]:
             out[m] = i
             m += 1
     return out[:m]

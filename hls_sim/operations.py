@@ -264,7 +264,12 @@ def end_lot(model: HLSModel, c: Contract, why: str) -> None:
     practitioner_leaves(model, idx, "lot ended")
     posts.contract[idx] = -1
     model.contracts.end(c)
-    affected = np.flatnonzero((people.contract == c.index) & IS_IN_SERVICE[people.status])
+    n = model.n_arrived
+    if model.kernels is not None:
+        affected = model.kernels.in_service_on(people.contract, people.status, n, c.index)
+    else:
+        affected = np.flatnonzero((people.contract[:n] == c.index) &
+                                  IS_IN_SERVICE[people.status[:n]])
     release(model, affected, "service ended")
     model.log.org_event(model.week, "lot_ended", c.org, f"{c.name} ended ({why})")
 
@@ -309,13 +314,20 @@ def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
     for c in model.contracts:
         if not (c.active and c.org == closed_org):
             continue
-        others = [o for o in np.flatnonzero(prov.active).tolist() if o != closed_org]
-        if not others:
+        others = np.flatnonzero(prov.active)
+        others = others[others != closed_org]
+        if others.size == 0:
             end_lot(model, c, "provider closed, nobody left")
             continue
-        best = min(others, key=lambda o: (not c.domains[prov.specialism[o]],
-                                          prov.locality[o] != c.locality,
-                                          len(model.contracts.held_by(o)), o))
+        # The best-placed provider: a specialist in a domain the lot covers, then one in
+        # its locality, then the one holding fewest lots, then the lowest row (read once
+        # per lot, as the lots it has taken so far count).
+        held = np.zeros(prov.n, np.int64)
+        for o, lots in model.contracts.holdings().items():
+            held[o] = len(lots)
+        best = int(others[np.lexsort((others, held[others],
+                                      prov.locality[others] != c.locality,
+                                      ~c.domains[prov.specialism[others]]))[0]])
         model.contracts.extend_to(c, model.week + model.procurement.contract_length_weeks)
         model.log.org_event(model.week, "emergency_award", best,
                             f"took over the {c.name} when Organisation {closed_org} closed")

@@ -6,7 +6,9 @@ pool and Dask workers included, loads it from there instead of compiling again. 
 models of both regimes (with a switch, so every mechanism's kernels run) are run with
 the kernels on, once with the full event log and once as a sensitivity worker runs
 (no event log kept), so that every kernel is compiled for the argument types a run
-gives it. This module runs a model, so it sits at the top of the layers (import-linter).
+gives it; then one paid on activity, and the one kernel a small run rarely reaches (a
+lot ending with nobody to hold it) is called on its own. A test checks that every kernel
+is compiled by the end. This module runs a model, so it sits at the top of the layers (import-linter).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ def warm(verbose: bool = False) -> float:
                 if not keep_events:
                     model.log = NullLog()
                 model.run()
+        # Paid on activity (a lever neither preset pulls, but a sensitivity design may).
+        model = HLSModel("competitive", seed=0, place__n_people=200, place__n_weeks=8,
+                         procurement__activity_share=0.2)
+        model.run()
+        # A lot ending with nobody to hold it (rare in a small run): its people, with the
+        # argument types end_lot gives.
+        model.kernels.in_service_on(model.people.contract, model.people.status,
+                                    model.n_arrived, 0)
     finally:
         jit.set_enabled(was)
     seconds = time.perf_counter() - start

@@ -26,12 +26,11 @@ def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray)
     """The first holder of a lot: a local specialist in its domain, spreading lots
     across organisations."""
     prov = model.providers
-    best, best_key = 0, None
-    for o in range(prov.n_initial):
-        key = (prov.locality[o] != locality, prov.specialism[o] != domain, count[o], o)
-        if best_key is None or key < best_key:
-            best, best_key = o, key
-    return best
+    o = np.arange(prov.n_initial)
+    # In its locality first, then a specialist in its domain, then the one with fewest
+    # lots so far, then the lowest row.
+    return int(o[np.lexsort((o, count[o], prov.specialism[o] != domain,
+                             prov.locality[o] != locality))[0]])
 
 
 class Commissioning(Mechanism):
