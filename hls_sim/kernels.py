@@ -518,40 +518,61 @@ def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag
                     slot_post[s] = p
                     s += 1
     # Waiting people in order: contract, priority flag first, then priority (desc),
-    # ties by index: three stable sorts (np.lexsort).
+    # ties by index (the numpy code's np.lexsort). Each contract's list is ordered on
+    # its own and only as far as it has free places: a long list with a few places
+    # (the usual week in a large place) has those few picked one by one.
     m = waiting.size
-    prio = np.empty(m)
+    gstart = np.zeros(n_c + 1, np.int64)
     for k in range(m):
+        gstart[contract[waiting[k]] + 1] += 1
+    for c in range(n_c):
+        gstart[c + 1] += gstart[c]
+    grouped = np.empty(m, np.int64)
+    gfill = gstart[:n_c].copy()
+    for k in range(m):  # stable: index order within each contract
         i = waiting[k]
-        prio[k] = float(week - wait_since[i])
-        if pressure_weeks > 0:
-            prio[k] = prio[k] + pressure_weeks * (1.0 - complexity[i] / ND)
-    neg = -prio
-    order = np.argsort(neg, kind="mergesort")
-    key2 = np.empty(m, np.int64)
-    for k in range(m):
-        key2[k] = 0 if flag[waiting[order[k]]] else 1
-    order = order[np.argsort(key2, kind="mergesort")]
-    key3 = np.empty(m, np.int64)
-    for k in range(m):
-        key3[k] = contract[waiting[order[k]]]
-    order = order[np.argsort(key3, kind="mergesort")]
+        c = contract[i]
+        grouped[gfill[c]] = i
+        gfill[c] += 1
     who = np.empty(m, np.int64)
     post = np.empty(m, np.int64)
     t = 0
-    prev = -1
-    rank = 0
-    for k in range(m):
-        i = waiting[order[k]]
-        c = contract[i]
-        if c != prev:
-            prev = c
-            rank = 0
-        if rank < slots_per_c[c]:
-            who[t] = i
-            post[t] = slot_post[slot_start[c] + rank]
-            t += 1
-        rank += 1
+    for c in range(n_c):
+        mc = gstart[c + 1] - gstart[c]
+        take = min(slots_per_c[c], mc)
+        if take == 0:
+            continue
+        members = grouped[gstart[c]:gstart[c + 1]]
+        neg = np.empty(mc)
+        late = np.empty(mc, np.int64)  # 0 for the priority flag, 1 otherwise
+        for j in range(mc):
+            i = members[j]
+            prio = float(week - wait_since[i])
+            if pressure_weeks > 0:
+                prio = prio + pressure_weeks * (1.0 - complexity[i] / ND)
+            neg[j] = -prio
+            late[j] = 0 if flag[i] else 1
+        if take * 8 < mc:
+            chosen = np.zeros(mc, np.bool_)
+            for r in range(take):
+                best = -1
+                for j in range(mc):
+                    if chosen[j]:
+                        continue
+                    if best < 0 or late[j] < late[best] or (
+                            late[j] == late[best] and neg[j] < neg[best]):
+                        best = j
+                chosen[best] = True
+                who[t] = members[best]
+                post[t] = slot_post[slot_start[c] + r]
+                t += 1
+        else:
+            order = np.argsort(neg, kind="mergesort")
+            order = order[np.argsort(late[order], kind="mergesort")]
+            for r in range(take):
+                who[t] = members[order[r]]
+                post[t] = slot_post[slot_start[c] + r]
+                t += 1
     return who[:t], post[:t]
 
 

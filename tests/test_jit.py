@@ -99,6 +99,53 @@ def test_npow_is_numpys_power(x, e):
     assert npow(x, e) == (np.array([x]) ** e)[0]
 
 
+def _assign_with_numpy(waiting, free, posts_contract, n_c, week, wait_since, flag,
+                       contract, complexity, pressure_weeks):
+    """The plain path's matching (mechanisms.allocation), on bare arrays."""
+    slot_post = np.repeat(np.arange(free.size), free)
+    slot_no = np.arange(slot_post.size) - np.repeat(np.cumsum(free) - free, free)
+    slot_contract = posts_contract[slot_post]
+    order = np.lexsort((slot_post, slot_no, slot_contract))
+    slot_post, slot_contract = slot_post[order], slot_contract[order]
+    slots_per_c = np.bincount(slot_contract, minlength=n_c)
+    slot_start = np.cumsum(slots_per_c) - slots_per_c
+    wc = contract[waiting]
+    priority = (week - wait_since[waiting]).astype(float)
+    if pressure_weeks > 0:
+        priority = priority + pressure_weeks * (1.0 - complexity[waiting] / 6)
+    order = np.lexsort((-priority, ~flag[waiting], wc))
+    waiting, wc = waiting[order], wc[order]
+    counts = np.bincount(wc, minlength=n_c)
+    rank = np.arange(waiting.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    take = rank < slots_per_c[wc]
+    return waiting[take], slot_post[slot_start[wc[take]] + rank[take]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 30),
+       st.integers(0, 400), st.sampled_from([0.0, 0.0, 3.5]))
+def test_matching_waiting_people_to_places_is_the_numpy_matching(seed, n_c, n_posts,
+                                                                   n_people, weeks):
+    """allocation_assign (which orders each contract's list only as far as it has
+    places, picking a few places from a long list one by one) matches the plain
+    path's three stable sorts, order included, with ties in priority."""
+    from hls_sim import kernels
+
+    rng = np.random.default_rng(seed)
+    posts_contract = rng.integers(-1, n_c, n_posts)
+    free = np.where(posts_contract >= 0, rng.integers(0, 3, n_posts) * rng.integers(0, 2, n_posts), 0)
+    contract = rng.integers(0, n_c, n_people)
+    waiting = np.flatnonzero(rng.random(n_people) < 0.8)
+    wait_since = rng.integers(0, 12, n_people)  # few distinct waits: many ties
+    flag = rng.random(n_people) < 0.2
+    complexity = rng.integers(0, 7, n_people)
+    args = (waiting, free.astype(np.int64), posts_contract, n_c, 12, wait_since, flag,
+            contract, complexity, weeks)
+    who, post = kernels.allocation_assign(*args)
+    want_who, want_post = _assign_with_numpy(*args)
+    assert np.array_equal(who, want_who) and np.array_equal(post, want_post)
+
+
 def test_a_log_that_keeps_nothing_changes_no_result():
     """Mechanisms skip preparing log entries for a NullLog (a sensitivity worker's); the
     run's weekly figures and summary must not move."""
