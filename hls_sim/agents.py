@@ -12,6 +12,8 @@ This module imports only the state: the model imports it, never the other way ro
 from __future__ import annotations
 
 import gc
+import itertools
+import weakref
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,7 +43,32 @@ def no_collection_pauses():
             gc.enable()
 
 
-class Person(mesa.Agent):
+class _CountersByModel(weakref.WeakKeyDictionary):
+    """Each model's counter of agent ids, holding the model weakly.
+
+    Mesa 3.3 numbers agents from a class-level ``Agent._ids``, a dict keyed by the model
+    itself, so every model ever built stayed alive until the process ended (Mesa issue
+    3179, fixed in later releases by numbering agents in ``register_agent``): a
+    sensitivity worker running thousands of models kept them all, 2.7 MB a quick run,
+    and each garbage collection walked them. Where Mesa still reads ``_ids`` it reads
+    this one; where it does not, this is unused."""
+
+    def __getitem__(self, model: Any):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
+class PlaceAgent(mesa.Agent):
+    """A Mesa agent of this model (the base of the four kinds): ids count from 1 in each
+    model, as Mesa's do, without keeping the model alive."""
+
+    _ids = _CountersByModel()
+
+
+class Person(PlaceAgent):
     """A person needing support: a view onto row ``idx`` of ``model.people``."""
 
     def __init__(self, model: Any, idx: int):
@@ -82,7 +109,7 @@ class Person(mesa.Agent):
         return int(self.model.people.complexity[self.idx])
 
 
-class Practitioner(mesa.Agent):
+class Practitioner(PlaceAgent):
     """A practitioner in post ``post``: a view onto that row of ``model.posts``."""
 
     def __init__(self, model: Any, post: int):
@@ -116,7 +143,7 @@ class Practitioner(mesa.Agent):
         return int(self.model.week - self.model.posts.hire_week[self.post])
 
 
-class Organisation(mesa.Agent):
+class Organisation(PlaceAgent):
     """A provider (mostly a charity): a view onto row ``index`` of ``model.providers``.
 
     Money is in whole pence (``reserves``) so accounts balance exactly.
@@ -183,7 +210,7 @@ class Organisation(mesa.Agent):
         return int(self._rows.trials_grown[self.index])
 
 
-class Commissioner(mesa.Agent):
+class Commissioner(PlaceAgent):
     """The commissioner: holds the budget and pulls the regime's levers.
 
     Its decisions (tenders, partnership reviews, moving money, convening learning

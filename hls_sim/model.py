@@ -64,7 +64,10 @@ class HLSModel(mesa.Model):
 
         # The place: people, posts, organisations, contracts, accounts.
         self.people = People(p, self.seed)
-        self.person_agents = np.empty(place.n_people, dtype=object)
+        # Agents are held in lists, not object arrays: the garbage collector cannot see
+        # into a numpy object array, so a model whose agents sat in one (each agent
+        # pointing back at the model) was never freed.
+        self.person_agents: list[Person | None] = [None] * place.n_people
         self.n_arrived = 0
         self.posts = Posts(place.n_practitioners * 2)
         n_org, n_lots = place.n_organisations, place.n_localities * N_DOMAINS

@@ -229,7 +229,8 @@ class Posts:
         self.hours_worked = np.zeros(n_posts)
         self.load = np.zeros(n_posts)  # hours demanded / contracted hours
         self.vacant_since = np.zeros(n_posts, np.int32)
-        self.agent = np.empty(n_posts, dtype=object)  # the Practitioner in post, or None
+        # The Practitioner in post, or None (a list: see HLSModel.person_agents).
+        self.agent: list = [None] * n_posts
 
 
 class Providers:
@@ -266,7 +267,7 @@ class Providers:
         self.week_learning_cost = np.zeros(n, np.int64)  # pence this week: trials, meetings
         self.trials_run = np.zeros(n, np.int32)  # test-and-learn trials started
         self.trials_grown = np.zeros(n, np.int32)  # trials grown into everyday practice
-        self.agent = np.empty(n, dtype=object)  # the Organisation agent of each row
+        self.agent: list = [None] * n  # the Organisation agent of each row (a list, as above)
 
     @property
     def performance(self) -> np.ndarray:

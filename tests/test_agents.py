@@ -42,3 +42,23 @@ def test_datacollector_reads_agents():
     df = dc.get_agenttype_vars_dataframe(Practitioner)
     assert {"stress", "caseload"} <= set(df.columns)
     assert len(dc.get_model_vars_dataframe()) == 5
+
+
+def test_a_finished_model_is_freed():
+    """Nothing outside a model keeps it alive once its user lets go: not Mesa 3.3's
+    class-level id counters, not the lists that hold its agents. A sensitivity worker
+    runs thousands of models; each one kept grew the worker by megabytes a run."""
+    import gc
+    import weakref
+
+    def run_one(seed: int) -> weakref.ref:
+        model = hls_sim.HLSModel(small(), seed=seed)
+        for _ in range(10):
+            model.step()
+        ids = [a.unique_id for a in model.agents]
+        assert len(ids) == len(set(ids)) and min(ids) == 1  # ids still count from 1
+        return weakref.ref(model)
+
+    refs = [run_one(seed) for seed in range(3)]
+    gc.collect()
+    assert all(r() is None for r in refs)

@@ -121,7 +121,7 @@ def _assign_with_numpy(waiting, free, posts_contract, n_c, week, wait_since, fla
     return waiting[take], slot_post[slot_start[wc[take]] + rank[take]]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 30),
        st.integers(0, 400), st.sampled_from([0.0, 0.0, 3.5]))
 def test_matching_waiting_people_to_places_is_the_numpy_matching(seed, n_c, n_posts,

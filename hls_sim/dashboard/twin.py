@@ -290,7 +290,7 @@ class TwinWorlds(mesa.Model):
         """Someone else worth following: present now in World A, with many referrals."""
         w = self.worlds[0]
         ppl = w.people
-        present = np.array([a is not None for a in w.person_agents[self.person_order]])
+        present = np.array([w.person_agents[i] is not None for i in self.person_order], bool)
         cand = self.person_order[present]
         cand = cand[cand != self.person]
         if cand.size == 0:
