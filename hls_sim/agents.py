@@ -53,12 +53,20 @@ class _CountersByModel(weakref.WeakKeyDictionary):
     and each garbage collection walked them. Where Mesa still reads ``_ids`` it reads
     this one; where it does not, this is unused."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: tuple[weakref.ref, Any] | None = None  # agents come model by model
+
     def __getitem__(self, model: Any):
+        last = self._last
+        if last is not None and last[0]() is model:
+            return last[1]
         try:
-            return super().__getitem__(model)
+            counter = super().__getitem__(model)
         except KeyError:
             counter = self[model] = itertools.count(1)
-            return counter
+        self._last = (weakref.ref(model), counter)
+        return counter
 
 
 class PlaceAgent(mesa.Agent):
