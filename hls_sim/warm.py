@@ -8,7 +8,8 @@ the kernels on, once with the full event log and once as a sensitivity worker ru
 (no event log kept), so that every kernel is compiled for the argument types a run
 gives it; then one paid on activity, and the one kernel a small run rarely reaches (a
 lot ending with nobody to hold it) is called on its own. A test checks that every kernel
-is compiled by the end. This module runs a model, so it sits at the top of the layers (import-linter).
+is compiled by the end. This module runs a model, so it sits at the top of the layers
+(import-linter).
 """
 
 from __future__ import annotations
