@@ -297,12 +297,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """In the dashboard's process: Ctrl-C (SIGINT) acts as at a terminal, even when the
+    test suite itself was started where SIGINT is ignored (a background job of a script),
+    which the child would otherwise inherit and so never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_dashboard(place: Workplace, words: list[str]) -> None:
     port = words[words.index("--port") + 1]
     log = place.root / f"dashboard-{port}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(words, cwd=place.root, env=place.env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_ctrl_c_as_in_a_terminal)
         try:
             deadline = time.monotonic() + 180
             served = False
