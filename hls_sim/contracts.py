@@ -167,8 +167,7 @@ class Contracts:
 
     def _build_cover(self) -> np.ndarray:
         cover = np.zeros((len(self.items), self.n_localities, N_DOMAINS), bool)
-        active = self.active
-        rows = np.flatnonzero(active)
+        rows = np.flatnonzero(self.active)
         cover[rows, self.locality[rows]] = self.domains[rows]
         return cover
 
@@ -182,16 +181,12 @@ class Contracts:
     price_ratio = property(lambda self: self._view("price_ratio"))
     cover = property(lambda self: self._view("cover"))
 
-    def holdings(self) -> dict[int, list[Contract]]:
-        """Active contracts by holder (organisations holding none are absent)."""
+    def held_by(self, org: int) -> list[Contract]:
+        """Active contracts held by organisation ``org``."""
         if self._held_version != self.version:
             held: dict[int, list[Contract]] = {}
             for c in self.items:
                 if c.active:
                     held.setdefault(c.org, []).append(c)
             self._held, self._held_version = held, self.version
-        return self._held
-
-    def held_by(self, org: int) -> list[Contract]:
-        """Active contracts held by organisation ``org``."""
-        return self.holdings().get(org, [])
+        return self._held.get(org, [])

@@ -320,11 +320,10 @@ def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
             end_lot(model, c, "provider closed, nobody left")
             continue
         # The best-placed provider: a specialist in a domain the lot covers, then one in
-        # its locality, then the one holding fewest lots, then the lowest row (read once
-        # per lot, as the lots it has taken so far count).
-        held = np.zeros(prov.n, np.int64)
-        for o, lots in model.contracts.holdings().items():
-            held[o] = len(lots)
+        # its locality, then the one holding fewest lots, then the lowest row (counted
+        # for each lot, as the lots it has taken so far count).
+        contracts = model.contracts
+        held = np.bincount(contracts.org[contracts.active], minlength=prov.n)
         best = int(others[np.lexsort((others, held[others],
                                       prov.locality[others] != c.locality,
                                       ~c.domains[prov.specialism[others]]))[0]])

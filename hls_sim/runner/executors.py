@@ -124,8 +124,8 @@ class ProcessExecutor(SerialExecutor):
     first (:data:`WORKER_PRELOAD`: importing mesa, pandas and scipy takes about 1.7 s,
     a tenth of a 100-run ensemble of quick.yaml). Forking is safe only while this
     process has a single thread, so otherwise (e.g. after a Dask client ran here)
-    workers start from a fork server that preloads the same modules instead. Workers are started at once, before
-    any progress-bar or executor thread exists.
+    workers start from a fork server that preloads the same modules instead. Workers are
+    started at once, before any progress-bar or executor thread exists.
 
     Each worker gets one batch at a time over its own pipe, so the pool knows which
     batch every worker holds: if a worker dies (``kill -9``, the out-of-memory killer),
