@@ -101,6 +101,65 @@ def test_results_folder_layout_and_manifest(tmp_path):
     assert not list(out.rglob(".tmp-*"))  # nothing half-written
 
 
+def test_many_run_files_read_as_one_table(tmp_path):
+    """The folder reader gives the table the files make read one by
+    one: rows in the files' order; a column some runs lack or hold only nulls in reads
+    as nulls there, typed as in the other runs (Arrow's rule; pandas' concat would make
+    it object); categorical columns (an event's detail, its categories differing from
+    run to run) and types that clash between files read pandas' way."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hls_sim.runner.store import read_parquet_files, write_parquet_atomic
+
+    def check(frames: list[pd.DataFrame], name: str, rule: str) -> pd.DataFrame:
+        files = []
+        for i, df in enumerate(frames):
+            files.append(tmp_path / f"{name}{i}.parquet")
+            write_parquet_atomic(files[-1], df)
+        got = read_parquet_files(files)
+        one_by_one = pa.concat_tables([pq.read_table(f) for f in files],
+                                      promote_options="default").to_pandas() \
+            if rule == "arrow" else \
+            pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        pd.testing.assert_frame_equal(got, one_by_one, check_exact=True)
+        return got
+
+    got = check([pd.DataFrame({"scenario": ["b"], "x": [1.5], "n": [3]}),
+                 pd.DataFrame({"scenario": ["a"], "n": [4]}),  # no x
+                 pd.DataFrame({"scenario": ["c"], "x": [None], "n": [5]}),  # x all null
+                 pd.DataFrame({"scenario": ["d", "e"], "x": [2.5, 0.5], "n": [6, 7]})],
+                "run", "arrow")
+    assert got["scenario"].tolist() == ["b", "a", "c", "d", "e"]
+    assert got["x"].isna().tolist() == [False, True, True, False, False]
+    assert got["x"].dtype == float
+    some = read_parquet_files(sorted(tmp_path.glob("run*.parquet")), ["x", "n", "absent"])
+    pd.testing.assert_frame_equal(some, got[["x", "n"]], check_exact=True)
+    many = [f"detail {i}" for i in range(200)]  # an int16 dictionary, not int8
+    check([pd.DataFrame({"detail": pd.Categorical(["x", "y"])}),
+           pd.DataFrame({"detail": pd.Categorical(many)})], "events", "pandas")
+    check([pd.DataFrame({"n": [1]}), pd.DataFrame({"n": ["text"]})], "clash", "pandas")
+    assert read_parquet_files([]).empty
+
+
+def test_results_are_read_table_by_table_when_used(tmp_path, monkeypatch):
+    """load_results reads no table before it is asked for: a 10,240-run folder's run
+    records come without reading its 10,240 summaries."""
+    from hls_sim.runner import store
+
+    outcome = run_ensemble(tiny_ensemble(replicates=1), tmp_path / "exp", workers=1,
+                           progress=False)
+    read = []
+    real = store.ResultsStore.table
+    monkeypatch.setattr(store.ResultsStore, "table",
+                        lambda self, name: read.append(name) or real(self, name))
+    res = load_results(outcome.path)
+    assert len(res.runs) == 2 and read == []
+    assert len(res.summary) == 2 and read == ["summary"]
+    assert res.summary is res.summary and read == ["summary"]  # read once
+    assert len(res.timeseries) == 2 * 60 and read == ["summary", "timeseries"]
+
+
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path):
     exp = tiny_ensemble(replicates=6, model="tests.models:fragile_hls")
     failing = {s for s in exp.seeds() if s % 2 == 0}
