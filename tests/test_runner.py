@@ -81,6 +81,24 @@ def test_results_are_identical_on_every_executor(tmp_path):
     assert row["wellbeing_mean"].item() == direct.summary["wellbeing_mean"]
 
 
+def test_our_dask_cluster_stops_its_workers_heartbeats_before_it_closes():
+    """A heartbeat in flight while the scheduler shuts down prints a worker's traceback
+    after a successful run (seen once in ``hls-sim compare --dask local``); the
+    executor stops them first, and the workers are still there to show it."""
+    from hls_sim.runner.executors import DaskExecutor
+
+    def beating(dask_worker) -> bool:
+        return dask_worker.periodic_callbacks["heartbeat"].is_running()
+
+    ex = DaskExecutor("local", workers=2)
+    try:
+        assert list(ex._client.run(beating).values()) == [True, True]
+        ex.stop_heartbeats()
+        assert list(ex._client.run(beating).values()) == [False, False]
+    finally:
+        ex.close()
+
+
 def test_results_folder_layout_and_manifest(tmp_path):
     out = tmp_path / "exp"
     outcome = run_ensemble(tiny_ensemble(), out, workers=2, progress=False)
