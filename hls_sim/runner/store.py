@@ -48,14 +48,14 @@ def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> p
     only ``columns`` (those of them a file has) if given.
 
     A design of 10,240 runs leaves 10,240 summary files of 72 columns each. Read one by
-    one with pandas they took 133 s here; read with pyarrow's ``ParquetFile`` about half
-    that (most of pandas' time per file went to building a dataset around it), and most
-    of what is left is decoding columns, so a caller wanting a few reads only those (the
-    design's outputs: 18 s). Tables are joined as ``pa.concat_tables`` with
-    ``promote_options="default"`` joins them: a column some runs lack, or hold only
-    nulls in, reads as nulls there, typed as in the other runs. A table with categorical
-    columns (an event's detail, whose categories differ from run to run) or with types
-    that clash between files is concatenated by pandas instead, as before."""
+    one with pandas they took 133 s here (pandas builds a dataset around each file and
+    converts each to a frame); with pyarrow's ``ParquetFile`` and one conversion at the
+    end, about half that. Most of what is left is per column, so a caller wanting a few
+    columns reads only those (a design's ids and outputs: 18 s). The tables are joined
+    by ``pa.concat_tables(..., promote_options="default")``: a column some runs lack, or
+    hold only nulls in, reads as nulls there, typed as in the other runs. A table with
+    categorical columns (an event's detail, whose categories differ from run to run) or
+    with types that clash between files is concatenated by pandas instead, as before."""
     if not files:
         return pd.DataFrame()
     tables = []
