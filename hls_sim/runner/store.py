@@ -203,25 +203,11 @@ class EnsembleResults:
             df = self._tables[name] = store.runs() if name == "runs" else store.table(name)
         return df
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        return self._table("summary")
-
-    @property
-    def timeseries(self) -> pd.DataFrame:
-        return self._table("timeseries")
-
-    @property
-    def people(self) -> pd.DataFrame:
-        return self._table("people")
-
-    @property
-    def events(self) -> pd.DataFrame:
-        return self._table("events")
-
-    @property
-    def runs(self) -> pd.DataFrame:
-        return self._table("runs")
+    summary = property(lambda self: self._table("summary"))
+    timeseries = property(lambda self: self._table("timeseries"))
+    people = property(lambda self: self._table("people"))
+    events = property(lambda self: self._table("events"))
+    runs = property(lambda self: self._table("runs"))
 
     @property
     def scenarios(self) -> list[str]:
