@@ -17,7 +17,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .agents import Commissioner, Organisation, Person, Practitioner
+from .agents import Commissioner, Organisation, Person, Practitioner, no_collection_pauses
 from .contracts import Contracts
 from .events import EventLog
 from .jit import load_kernels
@@ -138,9 +138,12 @@ class HLSModel(mesa.Model):
                 m.finalize(self)
 
     def run(self) -> HLSModel:
-        """Run every remaining week."""
-        while self.running:
-            self.step()
+        """Run every remaining week, without cyclic garbage collection pauses (a run
+        makes almost no cyclic garbage, and each full collection walks every agent
+        alive: ``agents.no_collection_pauses``)."""
+        with no_collection_pauses():
+            while self.running:
+                self.step()
         return self
 
     def describe(self) -> str:
