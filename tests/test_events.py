@@ -1,0 +1,58 @@
+"""The event log's table: every entry a row, in the order logged, in the columns' usual
+types, and a table of its own (not a view of the log)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hls_sim.events import EventLog
+
+KINDS = ["arrived", "crisis", "referred", "exited"]
+DETAILS = ["", "crisis", "practitioner 3 left the job", "first contact"]
+
+entries = st.lists(st.one_of(
+    st.tuples(st.just("people"), st.integers(0, 520), st.sampled_from(KINDS),
+              st.lists(st.integers(0, 10**6), min_size=0, max_size=6),
+              st.one_of(st.none(), st.integers(-1, 600)),
+              st.one_of(st.none(), st.integers(-1, 40_000)), st.sampled_from(DETAILS)),
+    st.tuples(st.just("org"), st.integers(0, 520), st.sampled_from(KINDS),
+              st.integers(0, 600), st.sampled_from(DETAILS)),
+), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries)
+def test_the_log_table_has_a_row_per_entry_in_order(logged):
+    log, rows = EventLog(), []
+    for e in logged:
+        if e[0] == "people":
+            _, week, kind, persons, org, practitioner, detail = e
+            log.people_event(week, kind, np.array(persons, np.int64), org=org,
+                             practitioner=practitioner, detail=detail)
+            rows += [(week, kind, p, -1 if org is None else org,
+                      -1 if practitioner is None else practitioner, detail) for p in persons]
+        else:
+            _, week, kind, org, detail = e
+            log.org_event(week, kind, org, detail)
+            rows.append((week, kind, -1, org, -1, detail))
+    frame = log.to_frame()
+    assert list(frame.columns) == ["week", "event", "person", "organisation",
+                                   "practitioner", "detail"]
+    if not rows:
+        assert len(frame) == 0
+        return
+    expected = pd.DataFrame(rows, columns=frame.columns)
+    assert frame["week"].dtype == np.int32 and frame["person"].dtype == np.int64
+    assert frame["organisation"].dtype == np.int32 and frame["practitioner"].dtype == np.int32
+    for name in ("event", "detail"):
+        assert isinstance(frame[name].dtype, pd.CategoricalDtype)
+        assert list(frame[name].cat.categories) == sorted(set(expected[name]))
+        assert frame[name].astype(str).tolist() == expected[name].tolist()
+    for name in ("week", "person", "organisation", "practitioner"):
+        assert frame[name].tolist() == expected[name].tolist()
+    # The table owns its columns: changing it leaves the log (and a second table) alone.
+    frame.loc[:, "person"] = -7
+    assert log.to_frame()["person"].tolist() == expected["person"].tolist()
