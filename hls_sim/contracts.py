@@ -104,8 +104,9 @@ class Contracts:
         self.changed()
 
     def renew(self, c: Contract, start: int, length: int) -> None:
-        """Let ``c`` again (after a tender or a review) from ``start`` for ``length``."""
-        c.start, c.end = start, start + length
+        """Let ``c`` again (after a tender, a direct award or a review) from ``start`` for
+        ``length``: in force again if it had ended."""
+        c.start, c.end, c.active = start, start + length, True
         c.lettings += 1
         self.changed()
 

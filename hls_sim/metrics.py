@@ -287,6 +287,7 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     out["tenders_run"] = float(tally.tenders_total)
     out["incumbent_retention"] = _ratio(tally.retained_total, tally.tenders_total)
     out["lots_moved"] = float(tally.lots_moved_total)
+    out["direct_awards"] = float(tally.direct_awards_total)
     out["reviews_failed"] = float(tally.reviews_failed_total)
     out["partnership_disputes"] = float(tally.disputes_total)
 

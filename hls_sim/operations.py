@@ -258,12 +258,15 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
 # --- lots changing hands --------------------------------------------------------------
 
 def end_lot(model: HLSModel, c: Contract, why: str) -> None:
-    """A lot ends with nobody to hold it: its staff go and its people must seek help."""
+    """A lot ends with nobody to hold it: its staff go and its people must seek help.
+    The commissioner tenders it again ``market.relet_weeks`` later (the commissioning
+    cycle tenders an ended lot when its end week comes)."""
     posts, people = model.posts, model.people
     idx = np.flatnonzero(posts.contract == c.index)
     practitioner_leaves(model, idx, "lot ended")
     posts.contract[idx] = -1
     model.contracts.end(c)
+    model.contracts.extend_to(c, model.week + model.params.market.relet_weeks)
     n = model.n_arrived
     if model.kernels is not None:
         affected = model.kernels.in_service_on(people.contract, people.status, n, c.index)
@@ -307,26 +310,31 @@ def move_lot(model: HLSModel, c: Contract, new_org: int, target_posts: int,
     model.contracts.set_holder(c, new_org, int(np.count_nonzero(posts.contract == c.index)))
 
 
+def best_placed(model: HLSModel, c: Contract, exclude: int = -1) -> int:
+    """The open provider best placed to take lot ``c`` without a tender (``exclude``
+    aside), or -1 if none is open: a specialist in a domain the lot covers, then one in
+    its locality, then the one holding fewest lots, then the lowest row (lots counted
+    when it is asked, so lots passed on one by one spread)."""
+    prov, contracts = model.providers, model.contracts
+    others = np.flatnonzero(prov.active)
+    others = others[others != exclude]
+    if others.size == 0:
+        return -1
+    held = np.bincount(contracts.org[contracts.active], minlength=prov.n)
+    return int(others[np.lexsort((others, held[others], prov.locality[others] != c.locality,
+                                  ~c.domains[prov.specialism[others]]))[0]])
+
+
 def emergency_awards(model: HLSModel, closed_org: int, tupe: Stream) -> None:
     """An organisation closed: its lots go to another provider without a tender (an
     emergency award to the best-placed open provider), or end if none is left."""
-    prov = model.providers
     for c in model.contracts:
         if not (c.active and c.org == closed_org):
             continue
-        others = np.flatnonzero(prov.active)
-        others = others[others != closed_org]
-        if others.size == 0:
+        best = best_placed(model, c, closed_org)
+        if best < 0:
             end_lot(model, c, "provider closed, nobody left")
             continue
-        # The best-placed provider: a specialist in a domain the lot covers, then one in
-        # its locality, then the one holding fewest lots, then the lowest row (counted
-        # for each lot, as the lots it has taken so far count).
-        contracts = model.contracts
-        held = np.bincount(contracts.org[contracts.active], minlength=prov.n)
-        best = int(others[np.lexsort((others, held[others],
-                                      prov.locality[others] != c.locality,
-                                      ~c.domains[prov.specialism[others]]))[0]])
         model.contracts.extend_to(c, model.week + model.procurement.contract_length_weeks)
         model.log.org_event(model.week, "emergency_award", best,
                             f"took over the {c.name} when Organisation {closed_org} closed")

@@ -309,6 +309,7 @@ class Tally:
         self.tenders_total = self.retained_total = self.lots_moved_total = 0
         self.entrants_total = self.disputes_total = 0
         self.reviews_total = self.reviews_failed_total = 0
+        self.direct_awards_total = 0  # lots let without competition: nobody bid
         self.trials_started = 0
         self.grown_practices: list[tuple[int, int]] = []
         self.assessments_by_post = np.zeros(n_posts, np.int32)

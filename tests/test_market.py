@@ -189,3 +189,52 @@ def test_disputes_collapse_trust_and_take_copied_practice():
     assert calm.tally.disputes_total == 0 and rows.tally.disputes_total > 0
     assert rows.recorder.levels["trust_mean"][-1] < calm.recorder.levels["trust_mean"][-1]
     assert rows.providers.spread_gain.sum() < calm.providers.spread_gain.sum()
+
+
+# --- a tender nobody bids for ------------------------------------------------------------
+
+def test_a_tender_nobody_bids_for_is_let_without_competition():
+    """Bids cost more than any provider has: every tender draws no bid, and each lot is
+    let directly (to its holder while open) instead of ending, so people keep their
+    service. Until December 2026 such a lot ended for the rest of the run."""
+    r = run(money__bid_cost_fixed=1e9, market__entry_per_tender=0.0)
+    kinds = r.events["event"].astype(str)
+    assert r.summary["direct_awards"] == r.summary["tenders_run"] > 0
+    assert not (kinds == "lot_ended").any() and not (kinds == "service_ended").any()
+    assert r.summary["spend_bidding_total"] == 0.0
+    m = model(money__bid_cost_fixed=1e9, market__entry_per_tender=0.0)
+    holders = [c.org for c in m.contracts]
+    while m.running and m.tally.direct_awards_total == 0:
+        m.step()
+    assert m.tally.direct_awards_total > 0
+    let = [c for c in m.contracts if c.lettings > 0]
+    # The holder keeps its lot when it is still open, at the specified price and posts.
+    for c in let:
+        assert c.active and c.value == c.base_value
+        if m.providers.active[holders[c.index]]:
+            assert c.org == holders[c.index] and c.posts == c.base_posts
+
+
+def test_a_lot_with_no_provider_left_ends_and_is_tendered_again():
+    """With no open provider at all, a lot nobody bid for ends; ``relet_weeks`` later
+    the commissioner tenders it again, and a provider open by then wins it and funds
+    its posts again."""
+    m = model(market__relet_weeks=13, market__entry_per_tender=0.0)
+    for _ in range(5):
+        m.step()
+    prov, commissioning = m.providers, m.mechanisms["commissioning"]
+    c = m.contracts[0]
+    was_open = prov.active.copy()
+    prov.active[:] = False
+    commissioning.direct_award(m, c)
+    assert not c.active and c.end == m.week + 13
+    assert not (m.posts.contract == c.index).any()
+    prov.active[:] = was_open
+    prov.reserves[c.org] = 10**12  # its old holder can afford to bid again
+    for _ in range(13):  # weeks 5 to 17
+        m.step()
+        assert not c.active  # not tendered before its week
+    lettings = c.lettings
+    m.step()  # week 18, its re-let week
+    assert c.active and c.lettings == lettings + 1 and c.end > m.week
+    assert np.count_nonzero(m.posts.contract == c.index) == c.posts > 0

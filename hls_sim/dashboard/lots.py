@@ -43,6 +43,7 @@ MARKS: dict[str, tuple[str, str, str]] = {
     "review_failed": ("✗", "failed a partnership review", "diamond"),
     "emergency": ("!", "passed on without a tender when its holder closed or left",
                   "rect"),
+    "direct": ("◆", "let without competition: nobody bid at its tender", "rect"),
     "entered": ("+", "a new provider entered the market to bid for it", "arrow"),
     "left": ("−", "a provider based here closed or left the market", "arrow"),
     "ended": ("∅", "ended with nobody to hold it", "rect"),
@@ -123,6 +124,10 @@ class LotTracker:
                     new.append(LotEvent(week, "emergency", lot, org,
                                         f"Organisation {org} {detail} (no tender)"
                                         .replace("_", " ")))
+                elif kind == "direct_award":
+                    new.append(LotEvent(week, "direct", lot, org,
+                                        f"Organisation {org} was given it without "
+                                        "competition (nobody bid)"))
                 elif kind == "review_failed":
                     new.append(LotEvent(week, "review_failed", lot, org,
                                         f"Organisation {org} failed a review"))

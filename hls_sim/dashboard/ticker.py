@@ -55,6 +55,7 @@ _PRACTITIONER = re.compile(r"^practitioner \d+ (?P<reason>.+)$")
 _IDEA = re.compile(r"^(?P<domain>\w+) idea")
 _REVIEW = re.compile(r"^(?P<lot>.+?) to be re-let: .*\(seen (?P<seen>-?[\d.]+)\)")
 _TOOK_OVER = re.compile(r"^took over the (?P<lot>.+?) when Organisation (?P<old>\d+)")
+_GIVEN = re.compile(r"^was given the (?P<lot>.+?) without competition")
 _WEEKS = re.compile(r"after (?P<weeks>\d+) weeks")
 
 
@@ -112,6 +113,9 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
     # Lots passed on without a tender this week (their holder closed or left).
     emergency_lots = {m["lot"] for kind, _, detail in org_events
                       if kind == "emergency_award" and (m := _TOOK_OVER.match(detail))}
+    # ... or because nobody bid at their tender.
+    emergency_lots |= {m["lot"] for kind, _, detail in org_events
+                       if kind == "direct_award" and (m := _GIVEN.match(detail))}
     told_reasons: set[str] = set()
     leavers: dict[str, list[int]] = defaultdict(list)
     for kind, org, detail in org_events:
@@ -151,6 +155,11 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
         elif kind == "emergency_award":
             lines.append(TickerLine(week, f"Organisation {org} {detail}, without a tender "
                                     "(an emergency award)", "warn"))
+        elif kind == "direct_award":
+            m = _GIVEN.match(detail)
+            lot = f"the {m['lot']}" if m else "a lot"
+            lines.append(TickerLine(week, f"Nobody bid for {lot}: Organisation {org} was "
+                                    "given it without competition", "warn"))
         elif kind == "review_failed":
             m = _REVIEW.match(detail)
             if m:

@@ -101,6 +101,8 @@ class Commissioning(Mechanism):
         pr, t = model.procurement, model.week
         for c in model.contracts:
             if not c.active:
+                if c.end <= t:  # a lot that ended with nobody to hold it: tendered again
+                    self.tender(model, c)
                 continue
             if c.end <= t:
                 if tendered_next(pr.award, c.lettings) or not model.providers.active[c.org]:
@@ -206,7 +208,7 @@ class Commissioning(Mechanism):
                                        <= model.params.place.bid_reach_localities))]
         model.tally.tendered_value += contract_total
         if not bidders:
-            ops.end_lot(model, c, "no bidder")
+            self.direct_award(model, c)
             return
         # Each bidder's luck for this lot: its discount and the noise in how its
         # reported performance and its practice read (one draw per organisation, per lot).
@@ -255,6 +257,30 @@ class Commissioning(Mechanism):
         model.log.org_event(t, "tender_won", winner,
                             f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
         ops.move_lot(model, c, winner, new_posts, self.tupe)
+
+    def direct_award(self, model: HLSModel, c: Contract) -> None:
+        """A tender nobody bid for: the commissioner lets lot ``c`` without competition,
+        as procurement rules allow when an open tender draws no bids (Public Contracts
+        Regulations 2015, regulation 32(2)(a), on the tender's terms), to its holder if
+        it is still open, else to the best-placed open provider
+        (``operations.best_placed``), at the lot's specified price and posts. Nobody
+        pays to bid, and its people keep their service. With no open provider at all the
+        lot ends, and is tendered again ``market.relet_weeks`` later."""
+        pr, t = model.procurement, model.week
+        holder = c.org if c.active and model.providers.active[c.org] else \
+            ops.best_placed(model, c)
+        if holder < 0:
+            ops.end_lot(model, c, "no bidder and no provider open")
+            return
+        model.tally.direct_awards_total += 1
+        c.value = c.base_value
+        c.priced_rate = max(model.params.money.priced_rate_floor, model.performance.place_rate())
+        model.contracts.renew(c, t, pr.contract_length_weeks)
+        model.contracts.set_scope(c, pr.lot_domains)
+        model.log.org_event(t, "direct_award", holder,
+                            f"was given the {c.name} without competition: nobody bid at "
+                            "its tender")
+        ops.move_lot(model, c, holder, c.base_posts, self.tupe)
 
     # --- money ------------------------------------------------------------------------
 

@@ -481,6 +481,11 @@ class MarketParams(_Group):
         52, "weeks", "assumption (a charity's commissioned service cannot outlive its funding "
         "for long; size assumed)", "an organisation that has held no commissioned contract "
         "for this long leaves the market (its reserves leave with it)", prior=(26, 104), ge=1)
+    relet_weeks: int = P(
+        26, "weeks", "assumption (a commissioner left with no open provider at all re-procures "
+        "within months; size assumed)", "weeks after a lot ends with nobody to hold it (no "
+        "bidder and no open provider to let it to directly) before it is tendered again",
+        prior=(13, 52), ge=1)
     quality_sd: float = P(
         0.15, "sd of a multiplier on progress", f"assumption, bounded by {EV}s COMP-01, "
         "COMP-02 (at fixed prices, competition between hospitals of differing quality cut "
