@@ -26,20 +26,13 @@ from .state import STATUS_NAMES, wellbeing_of
 
 @contextmanager
 def no_collection_pauses():
-    """Hold off Python's cyclic garbage collector while agents are created in bulk, and
-    for the whole of ``HLSModel.run``.
+    """Hold off Python's cyclic garbage collector while agents are created in bulk.
 
     Every Mesa agent brings a handful of tracked objects (its attribute dict and the
     weak references of its AgentSets), so creating many triggers a full collection
     again and again, each walking every agent already alive: at 1,000,000 people that
-    was 6 of the 10 s spent creating Person agents (benchmarks/README.md). A run makes
-    almost no cyclic garbage (483 objects were collected in a whole run of 1,000,000
-    people over 520 weeks), but each full collection walks every agent alive, and the
-    collector ran one each time the agents alive grew by a quarter: 20 s of that run's
-    149 s went to collections that found nothing. Garbage is not lost, only collected
-    later: the collector runs as usual after. Nesting is safe (an inner block leaves
-    the collector off); the switch is the whole process's, so other threads' cycles
-    also wait until the block ends.
+    was 6 of the 10 s spent creating Person agents (benchmarks/README.md). Nothing
+    made here is garbage, so no collection is lost; the collector runs as usual after.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -48,6 +41,39 @@ def no_collection_pauses():
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def collections_of_the_week_only():
+    """For a whole run: Python's cyclic garbage collector looks only at what was made
+    since the last week ended. Yields the call to make at the end of each week.
+
+    A run makes almost no cyclic garbage (483 objects were collected in a whole run of
+    1,000,000 people over 520 weeks), but each full collection walks every object alive,
+    agents included, and Python runs one whenever the objects alive have grown by a
+    quarter, which arriving agents keep doing: 20 s of that run's 149 s went to
+    collections that found nothing. So at the end of each week everything alive moves
+    to Python's permanent generation (``gc.freeze``, which costs the same whatever the
+    number of objects) and collections walk only the week's new objects. A cycle that
+    a mechanism makes and drops within a week (a pandas frame, say) is still collected
+    as usual; one alive at a week's end and dropped later waits until the run ends,
+    when ``gc.unfreeze`` hands everything back to the collector.
+
+    It does nothing (and yields a call that does nothing) when the collector is off or
+    the process already keeps objects frozen (``gc.freeze`` before forking workers, or
+    a run in another thread): unfreezing at the end would undo that.
+    """
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield _nothing
+        return
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
+
+
+def _nothing() -> None:
+    pass
 
 
 class _CountersByModel(weakref.WeakKeyDictionary):

@@ -17,7 +17,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from .agents import Commissioner, Organisation, Person, Practitioner, no_collection_pauses
+from .agents import (
+    Commissioner,
+    Organisation,
+    Person,
+    Practitioner,
+    collections_of_the_week_only,
+)
 from .contracts import Contracts
 from .events import EventLog
 from .jit import load_kernels
@@ -138,12 +144,13 @@ class HLSModel(mesa.Model):
                 m.finalize(self)
 
     def run(self) -> HLSModel:
-        """Run every remaining week, without cyclic garbage collection pauses (a run
-        makes almost no cyclic garbage, and each full collection walks every agent
-        alive: ``agents.no_collection_pauses``)."""
-        with no_collection_pauses():
+        """Run every remaining week. Python's garbage collector looks only at each
+        week's new objects, not again and again at every agent alive
+        (``agents.collections_of_the_week_only``)."""
+        with collections_of_the_week_only() as week_ended:
             while self.running:
                 self.step()
+                week_ended()
         return self
 
     def describe(self) -> str:
