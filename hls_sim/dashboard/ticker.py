@@ -56,6 +56,7 @@ _IDEA = re.compile(r"^(?P<domain>\w+) idea")
 _REVIEW = re.compile(r"^(?P<lot>.+?) to be re-let: .*\(seen (?P<seen>-?[\d.]+)\)")
 _TOOK_OVER = re.compile(r"^took over the (?P<lot>.+?) when Organisation (?P<old>\d+)")
 _GIVEN = re.compile(r"^was given the (?P<lot>.+?) without competition")
+_WITHOUT_TENDER = {"emergency_award": _TOOK_OVER, "direct_award": _GIVEN}
 _WEEKS = re.compile(r"after (?P<weeks>\d+) weeks")
 
 
@@ -110,12 +111,10 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
 
     lines: list[TickerLine] = []
     transferred_lots = set()
-    # Lots passed on without a tender this week (their holder closed or left).
+    # Lots passed on without a tender this week (their holder closed or left, or
+    # nobody bid at their tender).
     emergency_lots = {m["lot"] for kind, _, detail in org_events
-                      if kind == "emergency_award" and (m := _TOOK_OVER.match(detail))}
-    # ... or because nobody bid at their tender.
-    emergency_lots |= {m["lot"] for kind, _, detail in org_events
-                       if kind == "direct_award" and (m := _GIVEN.match(detail))}
+                      if kind in _WITHOUT_TENDER and (m := _WITHOUT_TENDER[kind].match(detail))}
     told_reasons: set[str] = set()
     leavers: dict[str, list[int]] = defaultdict(list)
     for kind, org, detail in org_events:

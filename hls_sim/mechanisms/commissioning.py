@@ -246,10 +246,7 @@ class Commissioning(Mechanism):
         else:
             c.value = int(round(c.base_value * (1 - d)))
             new_posts = c.base_posts
-        # Results are re-priced from what the place reported over the last contract period.
-        c.priced_rate = max(money.priced_rate_floor, model.performance.place_rate())
-        model.contracts.renew(c, t, pr.contract_length_weeks)
-        model.contracts.set_scope(c, pr.lot_domains)
+        self.let_afresh(model, c)
         prov.effort[winner] = 1.0  # a tender tests the winner afresh
         for o in bidders:
             if o != winner:
@@ -257,6 +254,16 @@ class Commissioning(Mechanism):
         model.log.org_event(t, "tender_won", winner,
                             f"won the {c.name} against {len(bidders) - 1} other bidder(s)")
         ops.move_lot(model, c, winner, new_posts, self.tupe)
+
+    def let_afresh(self, model: HLSModel, c: Contract) -> None:
+        """Lot ``c`` let again after a tender or a direct award: from now for a full term,
+        its scope as the levers set it, and results re-priced from what the place
+        reported over the last contract period."""
+        pr = model.procurement
+        c.priced_rate = max(model.params.money.priced_rate_floor,
+                            model.performance.place_rate())
+        model.contracts.renew(c, model.week, pr.contract_length_weeks)
+        model.contracts.set_scope(c, pr.lot_domains)
 
     def direct_award(self, model: HLSModel, c: Contract) -> None:
         """A tender nobody bid for: the commissioner lets lot ``c`` without competition,
@@ -266,7 +273,7 @@ class Commissioning(Mechanism):
         (``operations.best_placed``), at the lot's specified price and posts. Nobody
         pays to bid, and its people keep their service. With no open provider at all the
         lot ends, and is tendered again ``market.relet_weeks`` later."""
-        pr, t = model.procurement, model.week
+        t = model.week
         holder = c.org if c.active and model.providers.active[c.org] else \
             ops.best_placed(model, c)
         if holder < 0:
@@ -274,9 +281,7 @@ class Commissioning(Mechanism):
             return
         model.tally.direct_awards_total += 1
         c.value = c.base_value
-        c.priced_rate = max(model.params.money.priced_rate_floor, model.performance.place_rate())
-        model.contracts.renew(c, t, pr.contract_length_weeks)
-        model.contracts.set_scope(c, pr.lot_domains)
+        self.let_afresh(model, c)
         model.log.org_event(t, "direct_award", holder,
                             f"was given the {c.name} without competition: nobody bid at "
                             "its tender")
