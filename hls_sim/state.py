@@ -11,6 +11,8 @@ same needs, barriers and life shocks (common random numbers).
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,6 +79,27 @@ def row_sum(x: np.ndarray) -> np.ndarray:
 def row_max(x: np.ndarray) -> np.ndarray:
     """Maximum over need domains of an (n, domains) array (fast form of ``x.max(1)``)."""
     return np.maximum.reduce([x[:, d] for d in range(x.shape[1])]) if x.ndim == 2 else x.max()
+
+
+def power(x: np.ndarray, e: float) -> np.ndarray:
+    """``x ** e`` elementwise, computed as the compiled kernels compute it (``npow``),
+    whatever the CPU.
+
+    numpy raises an array to a general power with SIMD code chosen by the CPU (on a
+    machine with AVX-512, Intel's SVML), which differs from the C library's ``pow`` in
+    the last bit for about one value in twenty; the kernels use the C library's. So the
+    exponents numpy computes exactly (2, 0.5, -1) go to numpy, and any other to
+    ``math.pow`` value by value: the plain path is the reference, and its results must
+    not depend on the machine it runs on.
+    """
+    if e == 2.0:
+        return x * x
+    if e == 0.5:
+        return np.sqrt(x)
+    if e == -1.0:
+        return 1.0 / x
+    return np.fromiter(map(math.pow, x.ravel().tolist(), itertools.repeat(float(e))), np.float64,
+                       count=x.size).reshape(x.shape)
 
 
 def wellbeing_of(needs: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from ..state import (
     IS_REACHABLE_IN_CRISIS,
     SEEKING,
     SPILLOVER,
+    power,
     row_max,
 )
 from .base import Mechanism
@@ -154,7 +155,7 @@ class Crises(Mechanism):
         needs = people.needs[idx]
         worst = row_max(needs)
         u = self.luck.random(t, idx)
-        hit_mask = u < pp.crisis_hazard * worst ** pp.crisis_exponent
+        hit_mask = u < pp.crisis_hazard * power(worst, pp.crisis_exponent)
         hit = idx[hit_mask]
         model.tally.crises = int(hit.size)
         if hit.size == 0:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import IN_SUPPORT, row_sum
+from ..state import IN_SUPPORT, power, row_sum
 from .access import transport_penalty
 from .allocation import creaming_pressure, expected_success
 from .base import Mechanism
@@ -87,7 +87,7 @@ class Support(Mechanism):
         pushing = 1.0 + sp.results_effort * model.procurement.results_share * expected
         effect = (sp.progress_per_week
                   * (sp.relationship_floor + (1 - sp.relationship_floor) * rel)
-                  * people.engagement[who] * coverage ** sp.coverage_exponent
+                  * people.engagement[who] * power(coverage, sp.coverage_exponent)
                   * (1.0 - np.clip(parking, 0, 1)) * pushing
                   * posts.time_factor[post] * attendance)
         # A practitioner's effort is finite: it is shared across the needs worked on, in
