@@ -4,7 +4,9 @@ The many (people, practitioner posts) and the few (organisations) keep their sta
 arrays (``hls_sim.state``), and the week's behaviour lives in the mechanisms of the
 week plan (``hls_sim.mechanisms``), which act on whole arrays at once. The agents are
 real Mesa agents (in ``model.agents``, usable by AgentSet, DataCollector and SolaraViz)
-whose attributes read their row of those arrays: a view, never a second copy.
+whose attributes read their row of those arrays: a view, never a second copy. Person
+agents are made when something first looks at the model's agents
+(:class:`PersonAgents`), so a run nobody watches never pays for them.
 
 This module imports only the state: the model imports it, never the other way round.
 """
@@ -21,7 +23,7 @@ import mesa
 import numpy as np
 
 from .params import DOMAINS
-from .state import STATUS_NAMES, wellbeing_of
+from .state import EXITED, STATUS_NAMES, wellbeing_of
 
 
 @contextmanager
@@ -148,6 +150,64 @@ class Person(PlaceAgent):
     def complexity(self) -> int:
         """Number of needs above the threshold at arrival."""
         return int(self.model.people.complexity[self.idx])
+
+
+class PersonAgents:
+    """The Person agents of one model, made when first looked at.
+
+    A Mesa agent costs its registration (an entry in the model's dict of agents and in
+    two weak-reference AgentSets) when made and again when removed: about a tenth of a
+    default run, and 5-7 s and several hundred MB of the million-person place, where
+    nothing reads them. So people arriving and leaving only move two marks here, and
+    the agents are brought up to date whenever the model's agents are read
+    (``model.agents``, ``agents_by_type``, ``persons``, ``person_agents``: the model
+    calls :meth:`sync`). A reader therefore always finds exactly one agent per person
+    present, as if each had been made on arrival and removed on exit; someone who came
+    and went between two looks never had one. Agents hold no state of their own (they
+    are views onto ``model.people``), and making them draws no random number, so
+    results cannot depend on when, or whether, anyone looks.
+    """
+
+    def __init__(self, n_people: int):
+        self.agents: list[Person | None] = [None] * n_people
+        self.made = 0  # people 0 .. made-1 have been looked at since they arrived
+        self._left: list[np.ndarray] = []  # indices of people who left since the last look
+
+    def left(self, idx: np.ndarray) -> None:
+        """People ``idx`` left the place this week (their agents, if made, go at the
+        next look)."""
+        if self.made:
+            gone = idx[idx < self.made]
+            if gone.size:
+                self._left.append(gone)
+
+    def sync(self, model: Any) -> list[Person | None]:
+        """Make the agents of people who arrived since the last look and are still
+        here, remove those of people who left; returns the list, indexed by person."""
+        agents = self.agents
+        if self._left:
+            for gone in self._left:
+                for i in gone.tolist():
+                    agent = agents[i]
+                    if agent is not None:
+                        agent.remove()
+                        agents[i] = None
+            self._left.clear()
+        lo, hi = self.made, model.n_arrived
+        if hi > lo:
+            here = np.flatnonzero(model.people.status[lo:hi] != EXITED) + lo
+            with no_collection_pauses():
+                for i in here.tolist():
+                    agents[i] = Person(model, i)
+            self.made = hi
+        return agents
+
+    def forget(self, model: Any) -> None:
+        """Every agent has been removed (``Model.remove_all_agents``): people here now
+        keep none; people arriving later get one."""
+        self.agents[:] = [None] * len(self.agents)
+        self.made = model.n_arrived
+        self._left.clear()
 
 
 class Practitioner(PlaceAgent):

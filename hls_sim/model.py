@@ -21,6 +21,7 @@ from .agents import (
     Commissioner,
     Organisation,
     Person,
+    PersonAgents,
     Practitioner,
     collections_of_the_week_only,
 )
@@ -72,8 +73,9 @@ class HLSModel(mesa.Model):
         self.people = People(p, self.seed)
         # Agents are held in lists, not object arrays: the garbage collector cannot see
         # into a numpy object array, so a model whose agents sat in one (each agent
-        # pointing back at the model) was never freed.
-        self.person_agents: list[Person | None] = [None] * place.n_people
+        # pointing back at the model) was never freed. Person agents are made when first
+        # looked at (agents.PersonAgents; the properties below).
+        self.person_book = PersonAgents(place.n_people)
         self.n_arrived = 0
         self.posts = Posts(place.n_practitioners * 2)
         n_org, n_lots = place.n_organisations, place.n_localities * N_DOMAINS
@@ -115,14 +117,44 @@ class HLSModel(mesa.Model):
         """The levers in force this week: procurement and practice together."""
         return Levers(procurement=self.procurement, practice=self.practice)
 
-    # Agent sets, for readers and for Mesa's DataCollector and SolaraViz.
+    # Agent sets, for readers and for Mesa's DataCollector and SolaraViz. Mesa's own
+    # readers (agents, agents_by_type, agent_types) first bring the Person agents up to
+    # date (agents.PersonAgents): whoever reads the model's agents finds one per person
+    # present.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        self.person_book.sync(self)
+        return self._all_agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        self.person_book.sync(self)
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self.person_book.sync(self)
+        return list(self._agents_by_type)
+
+    def remove_all_agents(self) -> None:
+        self.person_book.sync(self)
+        super().remove_all_agents()
+        self.person_book.forget(self)
+
+    @property
+    def person_agents(self) -> list[Person | None]:
+        """The Person agent of each person (indexed as ``model.people``), None for
+        people not in the place."""
+        return self.person_book.sync(self)
+
     @property
     def organisations(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type[Organisation]
+        return self._agents_by_type[Organisation]  # not persons: no need to bring them up
 
     @property
     def practitioners(self) -> mesa.agent.AgentSet:
-        return self.agents_by_type.get(Practitioner, mesa.agent.AgentSet([], random=self.random))
+        return self._agents_by_type.get(Practitioner,
+                                        mesa.agent.AgentSet([], random=self.random))
 
     @property
     def persons(self) -> mesa.agent.AgentSet:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hls_sim
 from hls_sim.agents import Commissioner, Organisation, Person, Practitioner
@@ -28,6 +30,50 @@ def test_agent_sets_and_views():
     assert len(busy) > 0
     assert all(a.organisation.active for a in busy)
     assert m.practitioners.agg("caseload", sum) == int(m.posts.caseload.sum())
+
+
+@settings(max_examples=12, deadline=None)
+@given(looks=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_person_agents_are_made_when_looked_at(looks):
+    """Person agents are made when the model's agents are first read, not on arrival
+    (a run nobody watches never pays for them): whichever weeks somebody looks, and
+    through whichever reader, they find exactly one Person agent per person present,
+    each a view onto its own row, ids unique; and the run's results are the same as a
+    run nobody looked at."""
+    watched = hls_sim.HLSModel(small(), seed=4)
+    unwatched = hls_sim.HLSModel(small(), seed=4)
+    readers = (lambda m: list(m.agents_by_type.get(Person, [])),
+               lambda m: list(m.persons),
+               lambda m: [a for a in m.agents if isinstance(a, Person)],
+               lambda m: [a for a in m.person_agents if a is not None])
+    for week, look in enumerate(looks):
+        watched.step()
+        unwatched.step()
+        if look:
+            persons = readers[week % len(readers)](watched)
+            present = np.flatnonzero(np.isin(watched.people.status[: watched.n_arrived],
+                                             (1, 2, 3, 4, 5)))
+            assert sorted(a.idx for a in persons) == present.tolist()
+            assert all(watched.person_agents[a.idx] is a for a in persons)
+            ids = [a.unique_id for a in watched.agents]
+            assert len(ids) == len(set(ids))
+    assert unwatched.person_book.made == 0  # nobody looked: no Person agent was made
+    for name in ("status", "needs", "exit_week", "wellbeing_end"):
+        assert np.array_equal(getattr(watched.people, name), getattr(unwatched.people, name),
+                              equal_nan=True)
+    assert watched.ledger == unwatched.ledger
+
+
+def test_removing_all_agents_leaves_none_for_the_people_present():
+    m = hls_sim.HLSModel(small(), seed=4)
+    for _ in range(8):
+        m.step()
+    m.remove_all_agents()
+    assert len(m.agents) == 0 and not any(m.person_agents)
+    for _ in range(8):
+        m.step()
+    assert all(a.idx >= 0 for a in m.persons)  # people arriving later have agents again
+    assert len(m.persons) == sum(a is not None for a in m.person_agents)
 
 
 def test_datacollector_reads_agents():

@@ -290,7 +290,8 @@ class TwinWorlds(mesa.Model):
         """Someone else worth following: present now in World A, with many referrals."""
         w = self.worlds[0]
         ppl = w.people
-        present = np.array([w.person_agents[i] is not None for i in self.person_order], bool)
+        agents = w.person_agents
+        present = np.array([agents[i] is not None for i in self.person_order], bool)
         cand = self.person_order[present]
         cand = cand[cand != self.person]
         if cand.size == 0:

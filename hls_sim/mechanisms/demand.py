@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import operations as ops
-from ..agents import Person, no_collection_pauses
 from ..params import DOMAINS, N_DOMAINS
 from ..state import (
     EXITED,
@@ -66,11 +65,7 @@ class Arrivals(Mechanism):
             return
         people.status[lo:hi] = SEEKING
         people.wait_since[lo:hi] = t
-        model.n_arrived = hi
-        agents = model.person_agents
-        with no_collection_pauses():
-            for i in range(lo, hi):
-                agents[i] = Person(model, i)
+        model.n_arrived = hi  # their Person agents are made when first looked at
         model.log.people_event(t, "arrived", np.arange(lo, hi))
 
 
@@ -202,7 +197,4 @@ class Exits(Mechanism):
                 people.exit_week[out] = t
                 people.wellbeing_end[out] = people.wellbeing(out)
             model.log.people_event(t, "exited", out)
-            agents = model.person_agents
-            for i in out:
-                agents[i].remove()
-                agents[i] = None
+            model.person_book.left(out)
