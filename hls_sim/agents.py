@@ -5,8 +5,9 @@ arrays (``hls_sim.state``), and the week's behaviour lives in the mechanisms of 
 week plan (``hls_sim.mechanisms``), which act on whole arrays at once. The agents are
 real Mesa agents (in ``model.agents``, usable by AgentSet, DataCollector and SolaraViz)
 whose attributes read their row of those arrays: a view, never a second copy. Person
-agents are made when something first looks at the model's agents
-(:class:`PersonAgents`), so a run nobody watches never pays for them.
+and Practitioner agents are made when something first looks at the model's agents
+(:class:`PersonAgents`, :class:`PractitionerAgents`), so a run nobody watches never
+pays for them.
 
 This module imports only the state: the model imports it, never the other way round.
 """
@@ -144,7 +145,7 @@ class Person(PlaceAgent):
     @property
     def practitioner(self) -> Practitioner | None:
         post = self.model.people.practitioner[self.idx]
-        return self.model.posts.agent[post] if post >= 0 else None
+        return self.model.practitioner_agents[post] if post >= 0 else None
 
     @property
     def complexity(self) -> int:
@@ -208,6 +209,56 @@ class PersonAgents:
         self.agents[:] = [None] * len(self.agents)
         self.made = model.n_arrived
         self._left.clear()
+
+
+class PractitionerAgents:
+    """The Practitioner agents of one model, made when first looked at (as
+    :class:`PersonAgents`, for the same reasons: a default run hires about 450
+    practitioners and loses about 500, each a Mesa registration nobody reads in a run
+    nobody watches).
+
+    Hiring and leaving only note the posts that changed, once somebody has looked; at
+    each look the agent of a post that changed goes (it was the practitioner who left)
+    and a post filled now gets a new agent (the practitioner who came), so a reader
+    finds exactly one agent per practitioner in post, each new hire a new agent.
+    """
+
+    def __init__(self, n_posts: int):
+        self.agents: list[Practitioner | None] = [None] * n_posts
+        self.looked = False
+        self._changed: list[np.ndarray] = []  # posts hired into or left since the last look
+
+    def changed(self, posts: np.ndarray) -> None:
+        """Practitioners were hired into or left ``posts`` this week."""
+        if self.looked:
+            self._changed.append(np.array(posts, np.int64))  # a copy: callers' arrays move
+
+    def sync(self, model: Any) -> list[Practitioner | None]:
+        """Bring the agents up to date with ``model.posts``; returns the list, indexed
+        by post."""
+        agents, filled = self.agents, model.posts.filled
+        if not self.looked:
+            changed = np.flatnonzero(filled)
+            self.looked = True
+        elif self._changed:
+            changed = np.unique(np.concatenate(self._changed))
+            self._changed.clear()
+        else:
+            return agents
+        for p in changed.tolist():
+            agent = agents[p]
+            if agent is not None:
+                agent.remove()
+                agents[p] = None
+            if filled[p]:
+                agents[p] = Practitioner(model, p)
+        return agents
+
+    def forget(self) -> None:
+        """Every agent has been removed (``Model.remove_all_agents``): practitioners in
+        post now keep none; those hired later get one."""
+        self.agents[:] = [None] * len(self.agents)
+        self._changed.clear()
 
 
 class Practitioner(PlaceAgent):

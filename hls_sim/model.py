@@ -23,6 +23,7 @@ from .agents import (
     Person,
     PersonAgents,
     Practitioner,
+    PractitionerAgents,
     collections_of_the_week_only,
 )
 from .contracts import Contracts
@@ -78,6 +79,7 @@ class HLSModel(mesa.Model):
         self.person_book = PersonAgents(place.n_people)
         self.n_arrived = 0
         self.posts = Posts(place.n_practitioners * 2)
+        self.practitioner_book = PractitionerAgents(self.posts.n)  # made when looked at
         n_org, n_lots = place.n_organisations, place.n_localities * N_DOMAINS
         # Room for one new entrant per lot besides the organisations of week 0.
         self.providers = Providers(n_org, n_org + n_lots, p.learning.trust_initial)
@@ -118,28 +120,34 @@ class HLSModel(mesa.Model):
         return Levers(procurement=self.procurement, practice=self.practice)
 
     # Agent sets, for readers and for Mesa's DataCollector and SolaraViz. Mesa's own
-    # readers (agents, agents_by_type, agent_types) first bring the Person agents up to
-    # date (agents.PersonAgents): whoever reads the model's agents finds one per person
-    # present.
+    # readers (agents, agents_by_type, agent_types) first bring the Person and
+    # Practitioner agents up to date (agents.PersonAgents, agents.PractitionerAgents):
+    # whoever reads the model's agents finds one per person present and one per
+    # practitioner in post.
+    def _bring_agents_up_to_date(self) -> None:
+        self.person_book.sync(self)
+        self.practitioner_book.sync(self)
+
     @property
     def agents(self) -> mesa.agent.AgentSet:
-        self.person_book.sync(self)
+        self._bring_agents_up_to_date()
         return self._all_agents
 
     @property
     def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
-        self.person_book.sync(self)
+        self._bring_agents_up_to_date()
         return self._agents_by_type
 
     @property
     def agent_types(self) -> list[type]:
-        self.person_book.sync(self)
+        self._bring_agents_up_to_date()
         return list(self._agents_by_type)
 
     def remove_all_agents(self) -> None:
-        self.person_book.sync(self)
+        self._bring_agents_up_to_date()
         super().remove_all_agents()
         self.person_book.forget(self)
+        self.practitioner_book.forget()
 
     @property
     def person_agents(self) -> list[Person | None]:
@@ -148,11 +156,18 @@ class HLSModel(mesa.Model):
         return self.person_book.sync(self)
 
     @property
+    def practitioner_agents(self) -> list[Practitioner | None]:
+        """The Practitioner agent of each post (indexed as ``model.posts``), None for
+        a vacant post."""
+        return self.practitioner_book.sync(self)
+
+    @property
     def organisations(self) -> mesa.agent.AgentSet:
-        return self._agents_by_type[Organisation]  # not persons: no need to bring them up
+        return self._agents_by_type[Organisation]  # made when they open, never lazily
 
     @property
     def practitioners(self) -> mesa.agent.AgentSet:
+        self.practitioner_book.sync(self)
         return self._agents_by_type.get(Practitioner,
                                         mesa.agent.AgentSet([], random=self.random))
 

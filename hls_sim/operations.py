@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Organisation, Practitioner
+from .agents import Organisation
 from .contracts import Contract
 from .events import keeps_events
 from .params import N_DOMAINS, Params, PracticeLevers
@@ -195,14 +195,11 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     posts.stress[post] = 0.0
     posts.caseload[post] = 0
     logging = keeps_events(model.log)
-    for p in post:
-        agent = posts.agent[p]
-        if logging:
+    if logging:
+        for p in post:
             model.log.org_event(t, "practitioner_left", int(posts.org[p]),
                                 f"practitioner {p} {reason}")
-        if agent is not None:
-            agent.remove()
-        posts.agent[p] = None
+    model.practitioner_book.changed(post)  # their agents, if made, go at the next look
     n = model.n_arrived
     if model.kernels is not None:
         leaving = np.zeros(posts.n, bool)
@@ -251,8 +248,7 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     posts.insecurity[post] = 0.0
     posts.hire_week[post] = model.week
     posts.caseload[post] = 0
-    for p in post:
-        posts.agent[p] = Practitioner(model, int(p))
+    model.practitioner_book.changed(post)  # their agents are made when first looked at
 
 
 # --- lots changing hands --------------------------------------------------------------

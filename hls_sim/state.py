@@ -252,8 +252,6 @@ class Posts:
         self.hours_worked = np.zeros(n_posts)
         self.load = np.zeros(n_posts)  # hours demanded / contracted hours
         self.vacant_since = np.zeros(n_posts, np.int32)
-        # The Practitioner in post, or None (a list: see HLSModel.person_agents).
-        self.agent: list = [None] * n_posts
 
 
 class Providers:

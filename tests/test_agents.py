@@ -34,18 +34,20 @@ def test_agent_sets_and_views():
 
 @settings(max_examples=12, deadline=None)
 @given(looks=st.lists(st.booleans(), min_size=30, max_size=30))
-def test_person_agents_are_made_when_looked_at(looks):
-    """Person agents are made when the model's agents are first read, not on arrival
-    (a run nobody watches never pays for them): whichever weeks somebody looks, and
-    through whichever reader, they find exactly one Person agent per person present,
-    each a view onto its own row, ids unique; and the run's results are the same as a
-    run nobody looked at."""
+def test_person_and_practitioner_agents_are_made_when_looked_at(looks):
+    """Person and Practitioner agents are made when the model's agents are first read,
+    not on arrival or hiring (a run nobody watches never pays for them): whichever weeks
+    somebody looks, and through whichever reader, they find exactly one Person agent per
+    person present and one Practitioner agent per practitioner in post (a new one for
+    each hire), each a view onto its own row, ids unique; and the run's results are the
+    same as a run nobody looked at."""
     watched = hls_sim.HLSModel(small(), seed=4)
     unwatched = hls_sim.HLSModel(small(), seed=4)
     readers = (lambda m: list(m.agents_by_type.get(Person, [])),
                lambda m: list(m.persons),
                lambda m: [a for a in m.agents if isinstance(a, Person)],
                lambda m: [a for a in m.person_agents if a is not None])
+    seen: dict[tuple[int, int], object] = {}
     for week, look in enumerate(looks):
         watched.step()
         unwatched.step()
@@ -57,7 +59,17 @@ def test_person_agents_are_made_when_looked_at(looks):
             assert all(watched.person_agents[a.idx] is a for a in persons)
             ids = [a.unique_id for a in watched.agents]
             assert len(ids) == len(set(ids))
-    assert unwatched.person_book.made == 0  # nobody looked: no Person agent was made
+            in_post = watched.practitioners
+            assert sorted(a.post for a in in_post) == \
+                np.flatnonzero(watched.posts.filled).tolist()
+            for a in in_post:
+                assert watched.practitioner_agents[a.post] is a
+                # the practitioner hired into a post since the last look is a new agent
+                assert seen.setdefault((a.post, int(watched.posts.hire_week[a.post])),
+                                       a) is a
+    # nobody looked: no Person or Practitioner agent was made
+    assert unwatched.person_book.made == 0 and not unwatched.practitioner_book.looked
+    assert not any(isinstance(a, (Person, Practitioner)) for a in unwatched._agents)
     for name in ("status", "needs", "exit_week", "wellbeing_end"):
         assert np.array_equal(getattr(watched.people, name), getattr(unwatched.people, name),
                               equal_nan=True)
@@ -70,10 +82,12 @@ def test_removing_all_agents_leaves_none_for_the_people_present():
         m.step()
     m.remove_all_agents()
     assert len(m.agents) == 0 and not any(m.person_agents)
+    assert not any(m.practitioner_agents)
     for _ in range(8):
         m.step()
     assert all(a.idx >= 0 for a in m.persons)  # people arriving later have agents again
     assert len(m.persons) == sum(a is not None for a in m.person_agents)
+    assert len(m.practitioners) == sum(a is not None for a in m.practitioner_agents)
 
 
 def test_datacollector_reads_agents():
