@@ -1039,6 +1039,23 @@ def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effor
 # --- money and the market ----------------------------------------------------------------
 
 @njit
+def organisation_order(base, n, active):
+    """ProviderDecisions' order of the week: the rows 0..n-1 sorted by their uniform draw
+    (a stable sort, as ``np.argsort(kind="stable")``), keeping the active ones."""
+    u = np.empty(n)
+    for i in range(n):
+        u[i] = uniform(base, i)
+    order = np.argsort(u, kind="mergesort")
+    m = 0
+    for k in range(n):
+        if active[order[k]]:
+            order[m] = order[k]
+            m += 1
+    return order[:m]
+
+
+
+@njit
 def contract_payments(value, posts, priced_rate, active, rate, used, block, results_share,
                       activity_share, cap_share, cap):
     """``money.contract_payments``: this week's payment to each contract (pence)."""

@@ -60,9 +60,15 @@ class ProviderDecisions(Mechanism):
         # A random order over every provider row, drawn from this mechanism's own
         # stream (not the AgentSet's shuffle, which draws from the model's shared
         # generator): the same organisation goes first in both worlds of a comparison.
-        order = np.argsort(self.order_luck.random(t, rows), kind="stable")
-        for o in order:
-            o = int(o)
+        # Organisations closed before the week began are left out at once (closing one
+        # now closes no other, so the check inside the loop is only for safety).
+        if model.kernels is not None:
+            order = model.kernels.organisation_order(np.uint64(self.order_luck.base(t)),
+                                                     prov.n, prov.active)
+        else:
+            order = np.argsort(self.order_luck.random(t, rows), kind="stable")
+            order = order[prov.active[order]]
+        for o in order.tolist():
             if not prov.active[o]:
                 continue
             if trials or self.trial_domain[o] >= 0:  # else test_and_learn does nothing
