@@ -12,8 +12,9 @@ each checkout, one after the other (which goes first alternates), and each proce
 times the same runs. The figure is the median over rounds of the ratio this / baseline
 (below 1: this checkout is faster), with the rounds' range.
 
-What is timed: summary-only runs (as a sensitivity worker runs them: no event log, the
-summary from the model), after one untimed run that loads (or compiles) the kernels, of
+What is timed: summary-only runs, as a sensitivity worker runs them (the runner's own
+``HLSSimModel.simulate`` keeping only the summary: parameters checked, no event log,
+the summary row), after one untimed run that loads (or compiles) the kernels, of
 ``quick.yaml`` (``--scenario quick``, the default) or the default place under the
 competitive preset (``--scenario default``); each process reports the median of its
 ``--runs`` runs (seeds 0, 1, ...).
@@ -50,20 +51,19 @@ def child(checkout: Path, scenario: str, runs: int) -> int:
 
     if Path(hls_sim.__file__).resolve().parent.parent != checkout:
         raise SystemExit(f"imported hls_sim from {hls_sim.__file__}, not from {checkout}")
-    from hls_sim import events, metrics, scenarios
-    from hls_sim.model import HLSModel
-    from hls_sim.params import make_params
-    from hls_sim.result import people_frame
+    from hls_sim import scenarios
+    from hls_sim.runner.models import HLSSimModel
+    from hls_sim.runner.work import RunSpec
 
-    params = make_params(scenarios.load(checkout / "scenarios" / "quick.yaml").content) \
-        if scenario == "quick" else make_params("competitive")
+    content = scenarios.load(checkout / "scenarios" / "quick.yaml").content \
+        if scenario == "quick" else {"regime": "competitive"}
+    worker = HLSSimModel("hls_sim")
 
     def one(seed: int) -> float:
+        # Exactly what a sensitivity worker does for a run: the runner's summary-only
+        # path (parameters checked, no event log, the summary row).
         start = time.perf_counter()
-        model = HLSModel(params, seed=seed)
-        model.log = events.NullLog()
-        model.run()
-        metrics.summary(model, metrics.timeseries(model), people_frame(model))
+        worker.simulate(content, RunSpec(scenario, 0, seed, keep=()))
         return time.perf_counter() - start
 
     one(10**6)  # untimed: loads (or compiles) the kernels

@@ -178,25 +178,44 @@ def quick_params():
 
 
 def time_quick(params, seed: int) -> dict[str, float]:
-    """One quick.yaml run two ways: ``hls_sim.run`` (every table) and the summary-only
-    path of a sensitivity worker (no event log; summary from the model)."""
-    from hls_sim import metrics
-    from hls_sim.model import HLSModel
-    from hls_sim.result import people_frame
-
+    """One quick.yaml run two ways: ``hls_sim.run`` (every table) and as a sensitivity
+    worker runs it (the runner's own summary-only path: the scenario's content checked
+    into parameters, no event log, the summary row)."""
     start = time.perf_counter()
     hls_sim.run(params, seed=seed)
     full = time.perf_counter() - start
-    from hls_sim import events
-
-    NullLog = getattr(events, "NullLog", _NullLog)  # noqa: N806 (older code: a local one)
     start = time.perf_counter()
-    model = HLSModel(params, seed=seed)
-    model.log = NullLog()
-    model.run()
-    metrics.summary(model, metrics.timeseries(model), people_frame(model))
+    summary_only_run(seed)
     summary_only = time.perf_counter() - start
     return {"seed": seed, "run_seconds": full, "summary_only_seconds": summary_only}
+
+
+def summary_only_run(seed: int) -> None:
+    """A quick.yaml run exactly as a sensitivity worker makes it: the runner's
+    ``HLSSimModel.simulate`` with no table kept but the summary (older code without that
+    path: its own steps, as the worker of then took them)."""
+    from hls_sim import scenarios
+
+    content = scenarios.load(QUICK).content if not _QUICK_CONTENT else _QUICK_CONTENT[0]
+    _QUICK_CONTENT[:] = [content]
+    try:
+        from hls_sim.runner.models import HLSSimModel
+        from hls_sim.runner.work import RunSpec
+    except ImportError:
+        from hls_sim import events, metrics
+        from hls_sim.model import HLSModel
+        from hls_sim.params import make_params
+        from hls_sim.result import people_frame
+
+        model = HLSModel(make_params(content), seed=seed)
+        model.log = getattr(events, "NullLog", _NullLog)()
+        model.run()
+        metrics.summary(model, metrics.timeseries(model), people_frame(model))
+        return
+    HLSSimModel("hls_sim").simulate(content, RunSpec("quick", 0, seed, keep=()))
+
+
+_QUICK_CONTENT: list = []  # quick.yaml's content, read once
 
 
 class _NullLog:

@@ -8,7 +8,8 @@ Money is reported in pounds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -205,6 +206,12 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
 
     Built as numpy columns and turned into a DataFrame once (infinities replaced by NaN
     in numpy): column by column pandas work cost more than the rest of a small run."""
+    return pd.DataFrame(timeseries_columns(model))
+
+
+def timeseries_columns(model: HLSModel) -> dict[str, np.ndarray]:
+    """The columns of :func:`timeseries`, in order, as numpy arrays (a sensitivity
+    worker's summary reads them without building the table)."""
     rec = model.recorder
     weeks = model.week
     order = [k for k in LEVELS if k in rec.levels] + [k for k in rec.levels if k not in LEVELS]
@@ -238,7 +245,7 @@ def timeseries(model: HLSModel) -> pd.DataFrame:
             inf = np.isinf(v)
             cols[k] = np.where(inf, np.nan, v) if inf.any() else v
     front = [k for k in TIMESERIES_COLUMNS if k in cols]
-    return pd.DataFrame({k: cols[k] for k in front + [k for k in cols if k not in front]})
+    return {k: cols[k] for k in front + [k for k in cols if k not in front]}
 
 
 def burn_in(model: HLSModel) -> int:
@@ -246,10 +253,29 @@ def burn_in(model: HLSModel) -> int:
     return min(model.params.place.burn_in_weeks, model.week // 4)
 
 
-def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str, float]:
-    """Whole-run figures a policy table would quote (after the burn-in)."""
+Columns = Mapping[str, Any]
+"""A table's columns by name: a DataFrame, or a dict of numpy arrays
+(:func:`timeseries_columns`, ``result.people_columns``)."""
+
+
+def _col(table: Columns, name: str) -> np.ndarray:
+    return np.asarray(table[name])
+
+
+def _mean(a: np.ndarray) -> float:
+    """Mean skipping NaN, as pandas' ``Series.mean`` computes it without bottleneck (the
+    values with NaN as 0, summed, over the count), NaN if none."""
+    if a.dtype.kind != "f":
+        return float(a.mean()) if a.size else float("nan")
+    ok = ~np.isnan(a)
+    n = np.count_nonzero(ok)
+    return float(np.where(ok, a, 0.0).sum() / n) if n else float("nan")
+
+
+def summary(model: HLSModel, ts: Columns, people: Columns) -> dict[str, float]:
+    """Whole-run figures a policy table would quote (after the burn-in). ``ts`` and
+    ``people`` are the timeseries and people tables, or just their columns."""
     b, weeks = burn_in(model), model.week
-    after = ts.iloc[b:]
     rec, ledger = model.recorder, model.ledger
     out: dict[str, float] = {}
     for col in ("wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000",
@@ -257,10 +283,10 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
                 "practitioner_stress_mean", "trust_mean", "system_learning",
                 "people_waiting", "people_in_support", "caseload_mean",
                 "provider_performance"):
-        out[col] = float(after[col].mean())
-    out["referrals_per_person"] = float(people["referrals"].mean())
-    out["assessments_per_person"] = float(people["assessments"].mean())
-    out["handoffs_per_person"] = float(people["handoffs"].mean())
+        out[col] = _mean(_col(ts, col)[b:])
+    out["referrals_per_person"] = _mean(_col(people, "referrals"))
+    out["assessments_per_person"] = _mean(_col(people, "assessments"))
+    out["handoffs_per_person"] = _mean(_col(people, "handoffs"))
 
     cnt = {k: v[b:weeks].sum() for k, v in rec.counts.items()}
     heads = cnt["headcount"] / max(weeks - b, 1)
@@ -278,7 +304,7 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
                                          tally.closed_by_week[b:end].sum())
                                   if end > b else float("nan"))
     out["crises_total"] = float(rec.counts["crises"][:weeks].sum())
-    out["organisations_active_end"] = float(ts["organisations_active"].iloc[-1])
+    out["organisations_active_end"] = float(_col(ts, "organisations_active")[-1])
     prov = model.providers
     out["organisations_closed"] = float(np.count_nonzero(prov.insolvent))  # insolvent
     out["organisations_left_market"] = float(np.count_nonzero(prov.entered & ~prov.active &
@@ -298,7 +324,7 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
 
     waits = np.concatenate(tally.completed_waits) if tally.completed_waits else np.array([])
     out["wait_to_support_weeks_mean"] = float(waits.mean()) if waits.size else float("nan")
-    out["never_reached_share"] = float((people["referrals"] == 0).mean())
+    out["never_reached_share"] = _mean(_col(people, "referrals") == 0)
     out.update(person_outcomes(model, people))
 
     # Money (pounds), whole run.
@@ -319,7 +345,7 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
                                        + ledger["backbone"]) / 100.0
     out["budget_total"] = ledger["budget"] / 100.0
     out["underspend_total"] = ledger["underspend"] / 100.0
-    out["reserves_end"] = float(ts["reserves_total"].iloc[-1])
+    out["reserves_end"] = float(_col(ts, "reserves_total")[-1])
     out["reserves_written_off"] = ledger["written_off"] / 100.0
     out["reporting_cost_share"] = _ratio(ledger["reporting"], ledger["paid"])
     out["bidding_cost_share"] = _ratio(ledger["bidding"], tally.tendered_value) \
@@ -329,7 +355,7 @@ def summary(model: HLSModel, ts: pd.DataFrame, people: pd.DataFrame) -> dict[str
     return out
 
 
-def person_outcomes(model: HLSModel, people: pd.DataFrame) -> dict[str, float]:
+def person_outcomes(model: HLSModel, people: Columns) -> dict[str, float]:
     """Per-person outcomes at fixed horizons from arrival (first seeking help), over
     everyone who arrived after the burn-in and stayed in the place to the horizon,
     served or not. The same people are observed in every world run from one seed
@@ -347,26 +373,27 @@ def person_outcomes(model: HLSModel, people: pd.DataFrame) -> dict[str, float]:
     """
     threshold = model.params.outcomes.meaningful_improvement
     b = burn_in(model)
-    late = people["arrival_week"].to_numpy() >= b
+    late = _col(people, "arrival_week") >= b
     out: dict[str, float] = {}
     for h in (52, 104):
-        seen = late & people[f"wellbeing_h{h}"].notna().to_numpy()
-        change = (people[f"wellbeing_h{h}"] - people["wellbeing_start"]).to_numpy()[seen]
+        at_h = _col(people, f"wellbeing_h{h}")
+        seen = late & ~np.isnan(at_h)
+        change = (at_h - _col(people, "wellbeing_start"))[seen]
         out[f"people_observed_{h}"] = float(seen.sum())
         out[f"wellbeing_change_{h}"] = float(change.mean()) if change.size else float("nan")
         out[f"improved_share_{h}"] = float((change >= threshold).mean()) if change.size \
             else float("nan")
         if h == 52:
-            crises = people["crises_h52"].to_numpy()[seen]
+            crises = _col(people, "crises_h52")[seen]
             out["crisis_free_weeks_52"] = float((52 - crises).mean()) if crises.size \
                 else float("nan")
-            first = people["first_help_week"].to_numpy()[seen]
-            arrival = people["arrival_week"].to_numpy()[seen]
+            first = _col(people, "first_help_week")[seen]
+            arrival = _col(people, "arrival_week")[seen]
             waited = np.where(first >= 0, np.minimum(first - arrival, 52), 52)
             out["weeks_to_first_help"] = float(waited.mean()) if waited.size else float("nan")
             out["helped_within_52_share"] = float((waited < 52).mean()) if waited.size \
                 else float("nan")
-            hi = people["complexity"].to_numpy()[seen] >= 4
+            hi = _col(people, "complexity")[seen] >= 4
             out["wellbeing_change_52_high_complexity"] = float(change[hi].mean()) \
                 if hi.any() else float("nan")
             out["wellbeing_change_52_low_complexity"] = float(change[~hi].mean()) \

@@ -62,6 +62,15 @@ class Result:
 def people_frame(model: HLSModel) -> pd.DataFrame:
     """One row per person who arrived: complexity, arrival and exit, contacts, support,
     crises, wellbeing at start and end, continuity."""
+    columns = list(people_columns(model).items())
+    status = pd.Categorical.from_codes(model.people.status[: model.n_arrived], STATUS_NAMES)
+    columns.insert([name for name, _ in columns].index("exit_week") + 1, ("status_end", status))
+    return pd.DataFrame(dict(columns))
+
+
+def people_columns(model: HLSModel) -> dict[str, Any]:
+    """The columns of :func:`people_frame` as numpy arrays, all but ``status_end`` (a
+    sensitivity worker's summary reads them without building the table)."""
     p, n = model.people, model.n_arrived
     end = p.wellbeing_end[:n].copy()
     still = np.isnan(end)
@@ -73,7 +82,6 @@ def people_frame(model: HLSModel) -> pd.DataFrame:
         "transport_barrier": p.transport_barrier[:n],
         "arrival_week": p.arrival_week[:n],
         "exit_week": np.where(p.exit_week[:n] >= 0, p.exit_week[:n], -1),
-        "status_end": pd.Categorical.from_codes(p.status[:n], STATUS_NAMES),
         "referrals": p.referrals[:n], "assessments": p.assessments[:n],
         "handoffs": p.handoffs[:n], "rereferrals": p.rereferrals[:n],
         "practitioners_seen": p.practitioners_seen[:n], "episodes": p.episodes[:n],
@@ -89,4 +97,4 @@ def people_frame(model: HLSModel) -> pd.DataFrame:
         cols[f"need_{name}_start"] = p.needs_start[:n, d]
     for d, name in enumerate(DOMAINS):
         cols[f"need_{name}_end"] = p.needs[:n, d]
-    return pd.DataFrame(cols)
+    return cols

@@ -195,6 +195,38 @@ def test_a_log_that_keeps_nothing_changes_no_result():
                for k, v in summary.items())
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))), max_size=300),
+       st.lists(st.integers(0, 50), max_size=300))
+def test_the_summarys_mean_is_pandas_mean(floats, ints):
+    """The summary takes means of numpy columns (no table is built for a sensitivity
+    worker), skipping NaN exactly as pandas' ``Series.mean`` does, to the bit."""
+    from hls_sim.metrics import _mean
+
+    for values in (np.array(floats, float), np.array(ints, np.int64),
+                   np.array(ints, np.int64) == 0):
+        want, got = float(pd.Series(values).mean()), _mean(values)
+        assert want == got or (want != want and got != got)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_sensitivity_workers_summary_is_the_results_summary(name):
+    """A sensitivity worker computes the summary from the model's columns, without
+    building the timeseries and people tables (and without an event log); every
+    figure must equal the Result's, which is computed from the tables, to the bit."""
+    from hls_sim.runner.models import HLSSimModel
+    from hls_sim.runner.work import RunSpec
+
+    case = CASES[name]
+    full = run_case(name)
+    adapter = HLSSimModel.__new__(HLSSimModel)
+    row = adapter.simulate(case["scenario"], RunSpec(name, 0, case["seed"],
+                                                     keep=()))["summary"].iloc[0]
+    for k, v in full.summary.items():
+        w = row[k]
+        assert v == w or (v != v and w != w), f"{k}: table {v!r}, columns {w!r}"
+
+
 def _run_in_worker(keep_events: bool) -> dict[str, int]:
     """A small run in a worker process, as a pool worker runs it (with or without the
     event log); returns what the worker compiled and loaded on the way."""

@@ -70,18 +70,20 @@ class HLSSimModel(ModelAdapter):
         from ..events import NullLog
         from ..model import HLSModel
         from ..params import make_params
-        from ..result import Result, people_frame
+        from ..result import Result, people_columns
 
         p = make_params({**params, **dict(spec.overrides)}) if spec.overrides \
             else make_params(params)
         model = HLSModel(p, seed=spec.seed)
         if not spec.keep:
             # Summary only (sensitivity designs): no event log to build (mechanisms skip
-            # preparing entries for a NullLog), and the summary straight from the model,
-            # exactly as Result.from_model computes it.
+            # preparing entries for a NullLog), and the summary straight from the model's
+            # columns, without building its tables, exactly as Result.from_model computes
+            # it from the tables.
             model.log = NullLog()
             model.run()
-            summary = metrics.summary(model, metrics.timeseries(model), people_frame(model))
+            summary = metrics.summary(model, metrics.timeseries_columns(model),
+                                      people_columns(model))
             return {"summary": _with_ids(pd.DataFrame([summary]), spec)}
         model.run()
         result = Result.from_model(model)
