@@ -62,15 +62,26 @@ class Result:
 def people_frame(model: HLSModel) -> pd.DataFrame:
     """One row per person who arrived: complexity, arrival and exit, contacts, support,
     crises, wellbeing at start and end, continuity."""
-    columns = list(people_columns(model).items())
-    status = pd.Categorical.from_codes(model.people.status[: model.n_arrived], STATUS_NAMES)
-    columns.insert([name for name, _ in columns].index("exit_week") + 1, ("status_end", status))
-    return pd.DataFrame(dict(columns))
+    return pd.DataFrame(people_columns(model, status=True))
 
 
-def people_columns(model: HLSModel) -> dict[str, Any]:
-    """The columns of :func:`people_frame` as numpy arrays, all but ``status_end`` (a
-    sensitivity worker's summary reads them without building the table)."""
+def people_columns(model: HLSModel, status: bool = False) -> dict[str, Any]:
+    """The columns of :func:`people_frame`, in order, as numpy arrays (a sensitivity
+    worker's summary reads them without building the table); ``status_end``, a
+    categorical, only if ``status``."""
+    cols = _people_arrays(model)
+    if not status:
+        return cols
+    codes = model.people.status[: model.n_arrived]
+    out: dict[str, Any] = {}
+    for name, col in cols.items():
+        out[name] = col
+        if name == "exit_week":
+            out["status_end"] = pd.Categorical.from_codes(codes, STATUS_NAMES)
+    return out
+
+
+def _people_arrays(model: HLSModel) -> dict[str, Any]:
     p, n = model.people, model.n_arrived
     end = p.wellbeing_end[:n].copy()
     still = np.isnan(end)

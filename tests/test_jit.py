@@ -221,7 +221,7 @@ def test_a_sensitivity_workers_summary_is_the_results_summary(name):
     full = run_case(name)
     adapter = HLSSimModel.__new__(HLSSimModel)
     row = adapter.simulate(case["scenario"], RunSpec(name, 0, case["seed"],
-                                                     keep=()))["summary"].iloc[0]
+                                                     keep=()))["summary"].to_pandas().iloc[0]
     for k, v in full.summary.items():
         w = row[k]
         assert v == w or (v != v and w != w), f"{k}: table {v!r}, columns {w!r}"

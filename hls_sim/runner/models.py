@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from .work import RunOutput, RunSpec, _with_ids
+from .work import RunOutput, RunSpec, Table, _with_ids, arrow_table
 
 
 class ModelAdapter:
@@ -41,7 +41,9 @@ class ModelAdapter:
         """Names of the outputs a run gives (None: known only after a run)."""
         return None
 
-    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, pd.DataFrame]:
+    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, Table]:
+        """One run's tables by name (the summary at least): DataFrames, or Arrow tables
+        carrying the same pandas metadata (``work.arrow_table``)."""
         raise NotImplementedError
 
     def run(self, params: dict[str, Any], spec: RunSpec) -> RunOutput:
@@ -65,32 +67,35 @@ class HLSSimModel(ModelAdapter):
     def outputs(self, kwargs: dict[str, Any]) -> set[str]:
         return set(summary_metrics())
 
-    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, pd.DataFrame]:
+    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, Table]:
         from .. import metrics
         from ..events import NullLog
         from ..model import HLSModel
         from ..params import make_params
-        from ..result import Result, people_columns
+        from ..result import people_columns
 
         p = make_params({**params, **dict(spec.overrides)}) if spec.overrides \
             else make_params(params)
         model = HLSModel(p, seed=spec.seed)
         if not spec.keep:
             # Summary only (sensitivity designs): no event log to build (mechanisms skip
-            # preparing entries for a NullLog), and the summary straight from the model's
-            # columns, without building its tables, exactly as Result.from_model computes
-            # it from the tables.
+            # preparing entries for a NullLog).
             model.log = NullLog()
-            model.run()
-            summary = metrics.summary(model, metrics.timeseries_columns(model),
-                                      people_columns(model))
-            return {"summary": _with_ids(pd.DataFrame([summary]), spec)}
         model.run()
-        result = Result.from_model(model)
-        tables = {"summary": _with_ids(pd.DataFrame([result.summary]), spec)}
-        for name in ("timeseries", "people", "events"):
-            if name in spec.keep:
-                tables[name] = _with_ids(getattr(result, name), spec)
+        # The tables straight from the model's columns, as Arrow (work.arrow_table), and
+        # the summary from the same columns: exactly what Result.from_model computes
+        # from its DataFrames (tests compare the two), without building them.
+        timeseries = metrics.timeseries_columns(model)
+        people = people_columns(model, status="people" in spec.keep)
+        summary = metrics.summary(model, timeseries, people)
+        tables: dict[str, Any] = {"summary": arrow_table(
+            {k: [v] for k, v in summary.items()}, spec)}
+        if "timeseries" in spec.keep:
+            tables["timeseries"] = arrow_table(timeseries, spec)
+        if "people" in spec.keep:
+            tables["people"] = arrow_table(people, spec)
+        if "events" in spec.keep:
+            tables["events"] = _with_ids(model.log.to_frame(), spec)
         return tables
 
 
@@ -104,7 +109,7 @@ class FunctionModel(ModelAdapter):
     def arguments(self) -> set[str] | None:
         return _arguments(resolve_model(self.target))
 
-    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, pd.DataFrame]:
+    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, Table]:
         fn = resolve_model(self.target)
         kwargs = {**params, **dict(spec.overrides)}
         if _takes_seed(fn):
@@ -142,7 +147,7 @@ class MesaModel(ModelAdapter):
                              "(its outputs must be named model reporters)")
         return reporters
 
-    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, pd.DataFrame]:
+    def simulate(self, params: dict[str, Any], spec: RunSpec) -> dict[str, Table]:
         cls = resolve_model(self.target)
         kwargs = {**params, **dict(spec.overrides)}
         if _takes_seed(cls):

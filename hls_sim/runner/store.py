@@ -37,10 +37,13 @@ SORT = ("scenario", "sample", "replicate")
 TABLE_ORDER = {"timeseries": ("week",), "people": ("person",), "events": ()}
 
 
-def write_parquet_atomic(path: Path, df: pd.DataFrame) -> None:
+def write_parquet_atomic(path: Path, df: pd.DataFrame | pa.Table) -> None:
+    """Write a table (a DataFrame, or an Arrow table such as ``work.arrow_table`` makes)
+    so the file exists whole or not at all."""
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
     with replacing(path) as tmp:
         # pyarrow directly: a third of pandas.to_parquet's time on small tables.
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), tmp)
+        pq.write_table(table, tmp)
 
 
 def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
