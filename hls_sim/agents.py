@@ -47,36 +47,39 @@ def no_collection_pauses():
 
 
 @contextmanager
-def collections_of_the_week_only():
-    """For a whole run: Python's cyclic garbage collector looks only at what was made
-    since the last week ended. Yields the call to make at the end of each week.
+def no_full_collections():
+    """For a whole run: Python's cyclic garbage collector makes its young and middle
+    collections as usual but no full collection.
 
     A run makes almost no cyclic garbage (483 objects were collected in a whole run of
     1,000,000 people over 520 weeks), but each full collection walks every object alive,
     agents included, and Python runs one whenever the objects alive have grown by a
-    quarter, which arriving agents keep doing: 20 s of that run's 149 s went to
-    collections that found nothing. So at the end of each week everything alive moves
-    to Python's permanent generation (``gc.freeze``, which costs the same whatever the
-    number of objects) and collections walk only the week's new objects. A cycle that
-    a mechanism makes and drops within a week (a pandas frame, say) is still collected
-    as usual; one alive at a week's end and dropped later waits until the run ends,
-    when ``gc.unfreeze`` hands everything back to the collector.
+    quarter, which arriving agents kept doing: 20 s of that run's 149 s went to
+    collections that found nothing. So the run raises the threshold of the oldest
+    generation out of reach and puts it back when it ends or fails: a cycle that a
+    mechanism makes and drops within a week (a pandas frame, say) is still collected by
+    the young collections; one that lives longer waits for the first full collection
+    after the run.
 
-    It does nothing (and yields a call that does nothing) when the collector is off or
-    the process already keeps objects frozen (``gc.freeze`` before forking workers, or
-    a run in another thread): unfreezing at the end would undo that.
+    (Until 2 December the run moved everything alive into the permanent generation at
+    each week's end, ``gc.freeze``, and unfroze it at the end. ``gc.unfreeze`` thaws
+    everything, so the run stood aside wherever anything was frozen already, and
+    CPython 3.12 starts with objects frozen: there it never took effect.)
+
+    It does nothing when the collector is off.
     """
-    if not gc.isenabled() or gc.get_freeze_count():
-        yield _nothing
+    if not gc.isenabled():
+        yield
         return
+    young, middle, oldest = gc.get_threshold()
+    gc.set_threshold(young, middle, _OUT_OF_REACH)
     try:
-        yield gc.freeze
+        yield
     finally:
-        gc.unfreeze()
+        gc.set_threshold(young, middle, oldest)
 
 
-def _nothing() -> None:
-    pass
+_OUT_OF_REACH = 2**31 - 1  # middle collections between full ones: never, in a run
 
 
 class _CountersByModel(weakref.WeakKeyDictionary):

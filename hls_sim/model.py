@@ -24,7 +24,7 @@ from .agents import (
     PersonAgents,
     Practitioner,
     PractitionerAgents,
-    collections_of_the_week_only,
+    no_full_collections,
 )
 from .contracts import Contracts
 from .events import EventLog
@@ -191,13 +191,12 @@ class HLSModel(mesa.Model):
                 m.finalize(self)
 
     def run(self) -> HLSModel:
-        """Run every remaining week. Python's garbage collector looks only at each
-        week's new objects, not again and again at every agent alive
-        (``agents.collections_of_the_week_only``)."""
-        with collections_of_the_week_only() as week_ended:
+        """Run every remaining week. Python's garbage collector makes no full
+        collection meanwhile, which would walk every agent alive again and again
+        (``agents.no_full_collections``)."""
+        with no_full_collections():
             while self.running:
                 self.step()
-                week_ended()
         return self
 
     def describe(self) -> str:
