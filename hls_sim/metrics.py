@@ -330,7 +330,12 @@ def summary(model: HLSModel, ts: Columns, people: Columns) -> dict[str, float]:
     # Money (pounds), whole run.
     spend = {k: ledger[k] / 100.0 for k in ("direct", "assessment", "admin", "learning",
                                              "overhead", "bidding")}
-    total_spend = sum(spend.values())
+    # Added left to right, not with sum(): from Python 3.12 sum() adds floats with
+    # compensated (Neumaier) summation, so the same run's total differed in its last
+    # bits between Python versions.
+    total_spend = 0.0
+    for v in spend.values():
+        total_spend += v
     for k, v in spend.items():
         out[f"spend_{k}_total"] = v
     out["spend_total"] = total_spend
