@@ -22,6 +22,7 @@ at least as dense as ``discover.density``; if none is that dense, the densest.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import warnings
@@ -102,11 +103,18 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, boxes: i
         return (pd.DataFrame(traj_rows), pd.DataFrame(stat_rows), pd.DataFrame(limit_rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p = prim.Prim(x, y, threshold=density, peel_alpha=peel_alpha,
-                      paste_alpha=paste_alpha, mass_min=mass_min)
+        # EMA Workbench 3 (pinned for Python 3.12 and later) dropped PRIM's density
+        # threshold: where a box's final density fell short of it, version 2 handed
+        # back the whole space left (no box) and version 3 hands back the box. The same
+        # rule is applied here on both, so results do not depend on the version.
+        options = {"peel_alpha": peel_alpha, "paste_alpha": paste_alpha,
+                   "mass_min": mass_min}
+        if "threshold" in inspect.signature(prim.Prim.__init__).parameters:
+            options["threshold"] = density
+        p = prim.Prim(x, y, **options)
         for b in range(1, boxes + 1):
             box = p.find_box()
-            if box is None:
+            if box is None or box.mean < density:
                 break
             traj = box.peeling_trajectory.reset_index(drop=True)
             dense = traj[traj["density"] >= density]
@@ -127,7 +135,8 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, *, density: float = 0.8, boxes: i
                                             "k")}})
             lims = box.box_lims[best]
             restricted = sdutil._determine_restricted_dims(lims, p.box_init)
-            qp = box.qp[best]
+            # quasi-p values: ``qp`` in EMA Workbench 2, ``p_values`` in 3
+            qp = (box.p_values if "p_values" in vars(box) else box.qp)[best]
             for factor in restricted:
                 lo, hi = lims[factor].iloc[0], lims[factor].iloc[1]
                 init = p.box_init[factor]

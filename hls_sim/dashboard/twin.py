@@ -92,14 +92,14 @@ class TwinWorlds(mesa.Model):
 
     # --- building --------------------------------------------------------------------
 
-    def scenario(self, regime: str, levers: dict[str, Any] | None) -> dict[str, Any]:
+    def world_params(self, regime: str, levers: dict[str, Any] | None) -> dict[str, Any]:
         """The parameter overrides of one world."""
         sc = {**self.overrides, "regime": regime, "name": f"dashboard {regime}"}
         sc.update(dotted_levers(levers or {}))
         return sc
 
     def _build(self, regime: str, levers: dict[str, Any] | None) -> HLSModel:
-        return HLSModel(self.scenario(regime, levers), seed=self.seed)
+        return HLSModel(self.world_params(regime, levers), seed=self.seed)
 
     def _default_person(self) -> int:
         people = self.worlds[0].people
@@ -211,7 +211,7 @@ class TwinWorlds(mesa.Model):
     def _validated(self, i: int, levers: dict[str, Any], regime: str | None = None
                    ) -> dict[str, Any]:
         regime = regime or self.regimes[i]
-        p = make_params(self.scenario(regime, levers))  # raises ParameterError
+        p = make_params(self.world_params(regime, levers))  # raises ParameterError
         return flat_levers(p.levers)
 
     def change_levers(self, i: int, levers: dict[str, Any]) -> list[str]:
