@@ -1054,7 +1054,6 @@ def organisation_order(base, n, active):
     return order[:m]
 
 
-
 @njit
 def contract_payments(value, posts, priced_rate, active, rate, used, block, results_share,
                       activity_share, cap_share, cap):

@@ -93,8 +93,11 @@ def arrow_table(columns: Mapping[str, Any], spec: RunSpec) -> pa.Table:
     kind of table (its columns, their types and categories) and kept.
     """
     n = len(next(iter(columns.values())))
-    cols = {**{k: [v] * n for k, v in spec.ids().items()}, **columns}
-    key = tuple((k, _column_kind(v)) for k, v in cols.items())
+    ids = spec.ids()
+    cols = {**{k: [v] * n for k, v in ids.items()}, **columns}
+    # (An empty table's columns may take other types: it is a kind of its own.)
+    key = (n == 0,) + tuple((k, ("id", type(v).__name__)) for k, v in ids.items()) + \
+        tuple((k, _column_kind(v)) for k, v in columns.items())
     schema = _SCHEMAS.get(key)
     if schema is None:
         table = pa.Table.from_pandas(pd.DataFrame(cols), preserve_index=False)
