@@ -47,6 +47,11 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _mix_array(x: np.ndarray) -> np.ndarray:
+    """``_mix_int`` element-wise on uint64 (wrapping arithmetic)."""
+    return _mix(x + np.uint64(_GOLDEN))
+
+
 def decision_key(seed: int, decision: str) -> int:
     """A 64-bit key for one decision of one run (stable across processes and machines)."""
     digest = hashlib.blake2b(decision.encode(), digest_size=8).digest()
@@ -64,11 +69,24 @@ class Stream:
     def __init__(self, seed: int, decision: str):
         self.decision = decision
         self.key = decision_key(seed, decision)
+        self._week_bases = np.zeros(0, np.uint64)  # week_base's table, grown on demand
 
     def base(self, week: int, sub: int = 0) -> int:
         """The 64-bit offset of (week, sub): slot i's bits are SplitMix64's output of
         ``i * golden + base`` (the compiled kernels take it as an argument)."""
         return _mix_int(self.key ^ _mix_int((int(week) << 20) ^ int(sub)))
+
+    def week_base(self, week: int) -> np.uint64:
+        """``base(week)`` (sub 0) as a numpy uint64, for a compiled kernel: read from a
+        table of every week's base, computed on first use and doubled when a later week needs it.
+        (Two 64-bit mixes on Python integers cost about a microsecond, and most
+        mechanisms need one or two bases every week.)"""
+        table = self._week_bases
+        if week >= table.size:
+            weeks = np.arange(max(256, 2 * int(week) + 1), dtype=np.uint64)
+            table = self._week_bases = _mix_array(
+                np.uint64(self.key) ^ _mix_array(weeks << np.uint64(20)))
+        return table[week]
 
     def _bits(self, week: int, slots, sub: int) -> np.ndarray:
         base = self.base(week, sub)

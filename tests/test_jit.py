@@ -111,6 +111,19 @@ def test_kernel_draws_are_the_streams_draws(seed, week, sub, slots):
     assert s.one(week, slots[0], sub) == expect[0]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.lists(st.integers(0, 5000), min_size=1, max_size=8))
+def test_a_streams_table_of_week_bases_is_its_base(seed, weeks):
+    """The kernels take each week's base from a table computed with numpy's wrapping
+    uint64 arithmetic; it must be the base Python's integers give, in any week order
+    (the table grows when a later week is asked for)."""
+    s = Stream(seed, "test.decision")
+    for week in weeks:
+        got = s.week_base(week)
+        assert isinstance(got, np.uint64)
+        assert int(got) == s.base(week)
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.floats(0.0, 1.0), st.sampled_from([0.5, 2.0, 4.0, 1.0, 0.37, 3.0, -1.0]))
 def test_npow_is_the_plain_paths_power(x, e):

@@ -45,8 +45,8 @@ class Access(Mechanism):
                 people.status, people.needs, people.engagement, people.distrust,
                 people.transport_barrier, people.wait_since, n, t,
                 float(pp.representation_threshold), float(pp.help_seeking_per_week),
-                np.uint64(self.seek_again.base(t)), float(pp.access_per_week), float(penalty),
-                np.uint64(self.reach.base(t)))
+                self.seek_again.week_base(t), float(pp.access_per_week), float(penalty),
+                self.reach.week_base(t))
             if reached.size:
                 ops.refer(model, reached, via="first contact")
             return

@@ -133,7 +133,7 @@ class Crises(Mechanism):
         pp, people, t = model.params.people, model.people, model.week
         if model.kernels is not None:
             hit, out = model.kernels.crises(
-                people.status, people.needs, model.n_arrived, np.uint64(self.luck.base(t)),
+                people.status, people.needs, model.n_arrived, self.luck.week_base(t),
                 float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
                 people.crises, people.crises_h52, people.crises_h104, people.engagement,
                 float(pp.dropout_engagement + pp.crisis_engagement_margin), self.by_domain)

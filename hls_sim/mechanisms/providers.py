@@ -63,7 +63,7 @@ class ProviderDecisions(Mechanism):
         # Organisations closed before the week began are left out at once (closing one
         # now closes no other, so the check inside the loop is only for safety).
         if model.kernels is not None:
-            order = model.kernels.organisation_order(np.uint64(self.order_luck.base(t)),
+            order = model.kernels.organisation_order(self.order_luck.week_base(t),
                                                      prov.n, prov.active)
         else:
             order = np.argsort(self.order_luck.random(t, rows), kind="stable")

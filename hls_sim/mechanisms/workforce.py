@@ -145,11 +145,11 @@ class StaffTurnover(Mechanism):
             posts.stress, float(wf.stress_from_load), float(wf.stress_from_admin),
             float(wf.stress_from_insecurity), float(relief), float(wf.stress_weeks),
             float(wf.base_leaving_per_week), float(wf.stress_leaving_per_week),
-            float(wf.insecurity_leaving_per_week), np.uint64(self.leave.base(t)))
+            float(wf.insecurity_leaving_per_week), self.leave.week_base(t))
         model.tally.headcount = int(headcount)
         if leavers.size:
             ops.practitioner_leaves(model, leavers, "left the job")
-        hires = K.vacancies_filled(posts.filled, posts.contract, np.uint64(self.fill.base(t)),
+        hires = K.vacancies_filled(posts.filled, posts.contract, self.fill.week_base(t),
                                    float(1.0 / wf.vacancy_fill_weeks))
         if hires.size:
             slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)
