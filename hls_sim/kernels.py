@@ -52,7 +52,7 @@ _C1 = np.uint64(0xBF58476D1CE4E5B9)
 _C2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 2.0 ** -53
-ND = 6  # need domains (params.N_DOMAINS)
+ND = 6  # need domains (params.N_DOMAINS; untreated_row is written out for six)
 
 # Status lookup tables as globals (numba freezes them as constants).
 _PRESENT = IS_PRESENT.copy()
@@ -64,7 +64,8 @@ _IN_SERVICE = IS_IN_SERVICE.copy()
 # Compiled into the kernels that call them, never called from Python (so a process that
 # loads its callers from the on-disk cache never compiles these on their own).
 HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
-           "untreated_row", "clip01")
+           "untreated_row", "_untreated_one", "clip01", "closure_select",
+           "record_performance", "outside_worst")
 
 
 def njit(fn):
@@ -202,20 +203,40 @@ def wellbeing_row(needs, i):
 
 
 @njit
-def untreated_row(needs, i, thr, weights, drift, recovery, out, spill):
-    """``demand.untreated_change`` for person ``i`` into ``out`` (length ND); ``spill``
-    is scratch space for the significant needs (length ND)."""
-    for k in range(ND):
-        spill[k] = needs[i, k] if needs[i, k] > thr else 0.0
-    for j in range(ND):
-        acc = spill[0] * weights[0, j]
-        for k in range(1, ND):
-            acc += spill[k] * weights[k, j]
-        out[j] = acc
-    for j in range(ND):
-        out[j] += drift if needs[i, j] > thr else 0.0
-    for j in range(ND):
-        out[j] -= recovery * needs[i, j]
+def _untreated_one(s0, s1, s2, s3, s4, s5, weights, j, v, thr, drift, recovery):
+    """Need ``j`` (severity ``v``) of ``untreated_row``: spill-over from the significant
+    needs ``s0..s5`` (0 where not significant), plus drift, minus recovery."""
+    acc = s0 * weights[0, j]
+    acc += s1 * weights[1, j]
+    acc += s2 * weights[2, j]
+    acc += s3 * weights[3, j]
+    acc += s4 * weights[4, j]
+    acc += s5 * weights[5, j]
+    acc += drift if v > thr else 0.0
+    return acc - recovery * v
+
+
+@njit
+def untreated_row(needs, i, thr, weights, drift, recovery):
+    """``demand.untreated_change`` for person ``i``, as a tuple of ND values.
+
+    Held in registers rather than written to scratch arrays: a store to an array can
+    alias ``needs`` for the compiler, which then reloads every value (a third of
+    NeedDrift's time). The arithmetic and its order are unchanged."""
+    v0, v1, v2 = needs[i, 0], needs[i, 1], needs[i, 2]
+    v3, v4, v5 = needs[i, 3], needs[i, 4], needs[i, 5]
+    s0 = v0 if v0 > thr else 0.0
+    s1 = v1 if v1 > thr else 0.0
+    s2 = v2 if v2 > thr else 0.0
+    s3 = v3 if v3 > thr else 0.0
+    s4 = v4 if v4 > thr else 0.0
+    s5 = v5 if v5 > thr else 0.0
+    return (_untreated_one(s0, s1, s2, s3, s4, s5, weights, 0, v0, thr, drift, recovery),
+            _untreated_one(s0, s1, s2, s3, s4, s5, weights, 1, v1, thr, drift, recovery),
+            _untreated_one(s0, s1, s2, s3, s4, s5, weights, 2, v2, thr, drift, recovery),
+            _untreated_one(s0, s1, s2, s3, s4, s5, weights, 3, v3, thr, drift, recovery),
+            _untreated_one(s0, s1, s2, s3, s4, s5, weights, 4, v4, thr, drift, recovery),
+            _untreated_one(s0, s1, s2, s3, s4, s5, weights, 5, v5, thr, drift, recovery))
 
 
 @njit
@@ -228,11 +249,9 @@ def clip01(x):
 @njit
 def need_drift(status, needs, n, thr, weights, drift, recovery):
     """NeedDrift: untreated needs of everyone not in support drift and spill over."""
-    out = np.empty(ND)
-    spill = np.empty(ND)
     for i in range(n):
         if _NOT_IN_SUPPORT[status[i]]:
-            untreated_row(needs, i, thr, weights, drift, recovery, out, spill)
+            out = untreated_row(needs, i, thr, weights, drift, recovery)
             for j in range(ND):
                 needs[i, j] = clip01(needs[i, j] + out[j])
 
@@ -629,8 +648,6 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     exposure = np.zeros((n_posts, ND))
     nd = np.empty(ND)
     w = np.empty(ND)
-    uc = np.empty(ND)
-    spill = np.empty(ND)
     for k in range(m):
         i = who[k]
         p = practitioner[i]
@@ -657,7 +674,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
                   * time_factor[p] * attendance)
         focus_sum = wn  # row_sum(w * needs), the same terms in the same order
         denom = max(focus_sum, 1e-12)
-        untreated_row(needs, i, thr, weights, drift, recovery, uc, spill)
+        uc = untreated_row(needs, i, thr, weights, drift, recovery)
         for d in range(ND):
             share = (w[d] * nd[d]) / denom
             progress = effect * share * post_effect[p, d]
@@ -808,6 +825,48 @@ def handoffs(persons, from_org, to_org, trust, warm_trust, base_loss, loss, warm
         for b in range(trust.shape[1]):
             trust[a, b] = clip01(trust[a, b])
     return warm, lost
+
+
+@njit
+def closure_close(status, n, contract, scope, needs, success_threshold, episode_start, week,
+                  limit, engagement, dropout_engagement, base_dropout, dropout_chance,
+                  base_gaming, gaming_chance, contracts_org, decay, c_closures, c_reported,
+                  o_closures, o_reported, practitioner, caseload, relationship, run_weeks,
+                  refer_on_threshold):
+    """Closure's first half in one call: who closes and how (``closure_select``), the
+    commissioner's record of it (``record_performance``), their caseloads ended
+    (``end_support``) and who among them has a severe need outside the contract's scope
+    (``outside_worst``), each exactly as those kernels do it, in the same order.
+
+    Returns (who, met, dropout, gamed, contract, org, practitioner, reported, verified,
+    candidates, their worst domains): ``practitioner`` is each one's practitioner before
+    the caseload ended (for the event log); ``reported`` and ``verified`` are counts."""
+    who, met, drop, gamed = closure_select(
+        status, n, contract, scope, needs, success_threshold, episode_start, week, limit,
+        engagement, dropout_engagement, base_dropout, dropout_chance, base_gaming,
+        gaming_chance)
+    m = who.size
+    con = np.empty(m, np.int32)  # the dtypes of people.contract, contracts.org and
+    org = np.empty(m, np.int32)  # people.practitioner, as the numpy code had them
+    prac = np.empty(m, np.int32)
+    reported = np.empty(m, np.bool_)
+    n_reported = 0
+    n_verified = 0
+    for k in range(m):
+        i = who[k]
+        con[k] = contract[i]
+        org[k] = contracts_org[con[k]]
+        prac[k] = practitioner[i]
+        kept_measure = met[k] and not drop[k]
+        reported[k] = kept_measure or gamed[k]
+        n_reported += reported[k]
+        n_verified += kept_measure
+    if m:
+        record_performance(con, org, reported, decay, c_closures, c_reported, o_closures,
+                           o_reported)
+        end_support(who, practitioner, caseload, relationship, run_weeks)
+    cand, dom = outside_worst(who, needs, con, scope, drop, refer_on_threshold)
+    return who, met, drop, gamed, con, org, prac, n_reported, n_verified, cand, dom
 
 
 @njit

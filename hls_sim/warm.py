@@ -6,15 +6,17 @@ pool and Dask workers included, loads it from there instead of compiling again. 
 models of both regimes (with a switch, so every mechanism's kernels run) are run with
 the kernels on, once with the full event log and once as a sensitivity worker runs
 (no event log kept), so that every kernel is compiled for the argument types a run
-gives it; then one paid on activity, and the one kernel a small run rarely reaches (a
-lot ending with nobody to hold it) is called on its own. A test checks that every kernel
-is compiled by the end. This module runs a model, so it sits at the top of the layers
-(import-linter).
+gives it; then one paid on activity, and the kernels a small run rarely reaches (a
+lot ending with nobody to hold it, a caseload ended other than by closure) are called
+on their own. A test checks that every kernel is compiled by the end. This module runs
+a model, so it sits at the top of the layers (import-linter).
 """
 
 from __future__ import annotations
 
 import time
+
+import numpy as np
 
 from . import jit
 from .events import NullLog
@@ -43,6 +45,11 @@ def warm(verbose: bool = False) -> float:
         # argument types end_lot gives.
         model.kernels.in_service_on(model.people.contract, model.people.status,
                                     model.n_arrived, 0)
+        # Caseloads ended other than by closure (a lot or an organisation ending, people
+        # leaving the place while in support, caseloads cut): operations.end_support.
+        model.kernels.end_support(np.zeros(0, np.int64), model.people.practitioner,
+                                  model.posts.caseload, model.people.relationship,
+                                  model.people.run_weeks)
     finally:
         jit.set_enabled(was)
     seconds = time.perf_counter() - start

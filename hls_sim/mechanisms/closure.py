@@ -122,40 +122,38 @@ class Closure(Mechanism):
             model.tally, model.kernels
         if len(model.contracts) == 0:
             return  # nobody can be in support where nothing is commissioned
-        domains = model.contracts.domains
-        who, met, dropout, gamed = K.closure_select(
-            people.status, model.n_arrived, people.contract, domains, people.needs,
-            float(sp.success_threshold), people.episode_start, t,
-            int(model.practice.episode_limit_weeks), people.engagement,
-            float(model.params.people.dropout_engagement), np.uint64(self.dropout.base(t)),
-            float(sp.dropout_close_chance), np.uint64(self.gaming.base(t)),
-            float(sp.gaming_propensity * gaming_pressure(model)))
+        domains, perf = model.contracts.domains, model.performance
+        # Who closes, the commissioner's record of it, their caseloads ended, and who
+        # has a need to refer on: one call (kernels.closure_close).
+        who, met, dropout, gamed, _contract, org, practitioner, n_reported, n_verified, \
+            cand, domain = K.closure_close(
+                people.status, model.n_arrived, people.contract, domains, people.needs,
+                float(sp.success_threshold), people.episode_start, t,
+                int(model.practice.episode_limit_weeks), people.engagement,
+                float(model.params.people.dropout_engagement),
+                self.dropout.week_base(t), float(sp.dropout_close_chance),
+                self.gaming.week_base(t),
+                float(sp.gaming_propensity * gaming_pressure(model)), model.contracts.org,
+                float(perf.decay), perf.c_closures, perf.c_reported, perf.o_closures,
+                perf.o_reported, people.practitioner, model.posts.caseload,
+                people.relationship, people.run_weeks, float(sp.refer_on_threshold))
         if who.size == 0:
             return
-        contract = people.contract[who]
-        org = model.contracts.org[contract]
-        kept_measure = met & ~dropout
-        reported = kept_measure | gamed
-        tally.closures, tally.reported = int(who.size), int(reported.sum())
-        tally.verified = int(kept_measure.sum())
-        perf = model.performance
-        K.record_performance(contract, org, reported, float(perf.decay), perf.c_closures,
-                             perf.c_reported, perf.o_closures, perf.o_reported)
+        tally.closures, tally.reported, tally.verified = int(who.size), int(n_reported), \
+            int(n_verified)
         logging = keeps_events(model.log)
         if logging:
+            kept_measure = met & ~dropout
             for kind, mask in (("closed_measure_met", kept_measure), ("closed_time_limit",
                                ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
                                ("dropped_out", dropout)):
                 if mask.any():
                     model.log.people_event(t, kind, who[mask], org=org[mask],
-                                           practitioner=people.practitioner[who[mask]])
-        ops.end_support(model, who)
+                                           practitioner=practitioner[mask])
 
         # Referral on: a severe need outside the contract's scope goes to another service.
         onward = np.zeros(who.size, bool)
         lost_any = np.zeros(who.size, bool)
-        cand, domain = K.outside_worst(who, people.needs, contract, domains, dropout,
-                                       float(sp.refer_on_threshold))
         if cand.size:
             target = ops.best_contract(model, people.locality[who[cand]], domain)
             ok = target >= 0
@@ -163,7 +161,7 @@ class Closure(Mechanism):
             persons, from_org, to_org = who[cand], org[cand], model.contracts.org[target]
             warm, lost = K.handoffs(
                 persons, from_org, to_org, model.providers.trust, float(sp.warm_trust),
-                np.uint64(self.handoff_loss.base(t)), float(sp.handoff_loss),
+                self.handoff_loss.week_base(t), float(sp.handoff_loss),
                 float(sp.warm_handoff_loss_factor), people.engagement,
                 float(sp.handoff_engagement_loss), float(sp.warm_handoff_engagement_factor),
                 people.handoffs, float(model.params.learning.trust_handoff_gain))
