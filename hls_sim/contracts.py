@@ -73,7 +73,8 @@ class Contracts:
     Attributes (array views, one row per contract, rebuilt when ``version`` moves):
         org: holder; active: in force; domains: (contracts, domains) scope;
         locality; end: week it ends; cover: (contracts, localities, domains) which
-        contract covers which need where.
+        contract covers which need where; value (pence a week), funded_posts and
+        priced_rate, as on each Contract.
     """
 
     def __init__(self, n_localities: int):
@@ -161,6 +162,15 @@ class Contracts:
     def _build_moved(self) -> np.ndarray:
         return np.fromiter((c.moved_week for c in self.items), np.int64, len(self.items))
 
+    def _build_value(self) -> np.ndarray:
+        return np.fromiter((c.value for c in self.items), np.int64, len(self.items))
+
+    def _build_posts(self) -> np.ndarray:
+        return np.fromiter((c.posts for c in self.items), np.int64, len(self.items))
+
+    def _build_priced_rate(self) -> np.ndarray:
+        return np.fromiter((c.priced_rate for c in self.items), float, len(self.items))
+
     def _build_price_ratio(self) -> np.ndarray:
         # Price per funded post against the specified price per post (1 = as specified).
         return np.array([(c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
@@ -179,6 +189,9 @@ class Contracts:
     end_week = property(lambda self: self._view("end"))
     lettings = property(lambda self: self._view("lettings"))
     moved_week = property(lambda self: self._view("moved"))
+    value = property(lambda self: self._view("value"))
+    funded_posts = property(lambda self: self._view("posts"))
+    priced_rate = property(lambda self: self._view("priced_rate"))
     price_ratio = property(lambda self: self._view("price_ratio"))
     cover = property(lambda self: self._view("cover"))
 

@@ -238,3 +238,52 @@ def test_a_lot_with_no_provider_left_ends_and_is_tendered_again():
     m.step()  # week 18, its re-let week
     assert c.active and c.lettings == lettings + 1 and c.end > m.week
     assert np.count_nonzero(m.posts.contract == c.index) == c.posts > 0
+
+
+# --- the contract book's views ---------------------------------------------------------
+
+def test_contract_views_follow_every_change_to_the_contracts():
+    """The weekly step reads contracts through array views rebuilt only when the book's
+    version moves (Contracts.changed). A change made without moving it would leave a
+    stale view and a silently wrong week; after every mechanism of every week of runs
+    that tender, re-let, renew with creeping prices, move posts between lots, close
+    providers and switch regime, each view must equal the contracts it shows."""
+    from hls_sim import mechanisms
+
+    views = {"org": "org", "active": "active", "end_week": "end", "lettings": "lettings",
+             "locality": "locality", "moved_week": "moved_week", "value": "value",
+             "funded_posts": "posts", "priced_rate": "priced_rate"}
+    checked = []
+
+    class CheckViews(mechanisms.Mechanism):
+        def __init__(self, after: str):
+            super().__init__()
+            self.name = f"check_after_{after}"
+
+        def step(self, model):
+            book = model.contracts
+            for view, attr in views.items():
+                want = np.array([getattr(c, attr) for c in book])
+                assert np.array_equal(getattr(book, view), want), (model.week, self.name, view)
+            assert np.array_equal(book.domains, np.array([c.domains for c in book])), \
+                (model.week, self.name, "domains")
+            checked.append(model.week)
+
+    for regime, over in (
+            ("competitive", {"procurement__contract_length_weeks": 52,
+                             "procurement__savings_use": "reinvest",
+                             "money__budget_per_week": 20_000.0}),
+            ("collaborative", {"procurement__contract_length_weeks": 52,
+                               "procurement__review_rigour": 0.0, "market__price_creep": 0.05,
+                               "procurement__budget_flexibility": 0.2}),
+            ("collaborative", {"procurement__contract_length_weeks": 52, "switch_week": 60,
+                               "switch_to": "competitive"})):
+        plan = mechanisms.default_mechanisms()
+        for name in [m.name for m in plan]:
+            plan = mechanisms.insert_after(plan, name, CheckViews(name))
+        m = HLSModel({"regime": regime, **PLACE, "place.n_weeks": 120,
+                      **{k.replace("__", "."): v for k, v in over.items()}}, seed=3,
+                     mechanisms=plan)
+        m.run()
+        assert sum(c.lettings for c in m.contracts) > 0  # lots were re-let
+    assert len(checked) == 3 * 120 * len(mechanisms.DEFAULT_PLAN)

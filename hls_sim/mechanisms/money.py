@@ -149,9 +149,8 @@ class Money(Mechanism):
         items = contracts.items
         n_c = len(items)
         if n_c:
-            value = np.array([c.value for c in items], np.int64)
-            n_posts = np.array([c.posts for c in items], np.int64)
-            priced = np.array([c.priced_rate for c in items], float)
+            value, n_posts, priced = contracts.value, contracts.funded_posts, \
+                contracts.priced_rate
             c_active, c_org = contracts.active, contracts.org
             used = K.used_places(model.people.status, model.people.contract, model.n_arrived,
                                  n_c) if pr.activity_share > 0 else np.zeros(n_c, np.int64)
