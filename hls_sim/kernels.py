@@ -493,6 +493,20 @@ def allocation_waiting(status, engagement, contract, n, loss, dropout):
 
 
 @njit
+def free_places(filled, posts_contract, caseload, cap):
+    """Free places on each post (int64): the cap less its caseload, at least 0, where
+    the post is filled and funded, else 0; and whether there are any."""
+    n_posts = filled.size
+    free = np.zeros(n_posts, np.int64)
+    any_free = False
+    for p in range(n_posts):
+        if filled[p] and posts_contract[p] >= 0:
+            free[p] = max(cap - caseload[p], 0)
+            any_free = any_free or free[p] > 0
+    return free, any_free
+
+
+@njit
 def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag,
                       contract, complexity, pressure_weeks):
     """Match waiting people to free places: returns (who, post) in the order the numpy

@@ -44,13 +44,13 @@ class Allocation(Mechanism):
     def step(self, model: HLSModel) -> None:
         people, posts, t, tally = model.people, model.posts, model.week, model.tally
         n = model.n_arrived
+        tally.assessments_by_post = np.zeros(posts.n, np.int32)
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         cap = model.caseload_cap
         free = np.where(posts.filled & (posts.contract >= 0),
                         np.maximum(cap - posts.caseload, 0), 0)
-        tally.assessments_by_post = np.zeros(posts.n, np.int32)
-        if model.kernels is not None:
-            self.step_compiled(model, free)
-            return
         waiting = np.flatnonzero(people.status[:n] == WAITING)
         if waiting.size == 0:
             return
@@ -115,20 +115,22 @@ class Allocation(Mechanism):
         model.log.people_event(t, "assessed", who, org=model.contracts.org[people.contract[who]],
                                practitioner=post)
 
-    def step_compiled(self, model: HLSModel, free: np.ndarray) -> None:
+    def step_compiled(self, model: HLSModel) -> None:
         """The same step with the compiled kernels (bit-identical)."""
         people, posts, t, tally = model.people, model.posts, model.week, model.tally
         K, sp = model.kernels, model.params.support
+        free, any_free = K.free_places(posts.filled, posts.contract, posts.caseload,
+                                       int(model.caseload_cap))
         waiting, left = K.allocation_waiting(people.status, people.engagement, people.contract,
                                              model.n_arrived, float(sp.wait_engagement_loss),
                                              float(model.params.people.dropout_engagement))
         if left.size:
             model.log.people_event(t, "gave_up_waiting", left)
-        if waiting.size == 0 or not free.any():
+        if waiting.size == 0 or not any_free:
             return
         pressure = creaming_pressure(model)
         weeks = float(pressure * sp.creaming_wait_weeks) if pressure > 0 else 0.0
-        who, post = K.allocation_assign(waiting, free.astype(np.int64), posts.contract,
+        who, post = K.allocation_assign(waiting, free, posts.contract,
                                         len(model.contracts), t, people.wait_since,
                                         people.priority, people.contract, people.complexity,
                                         weeks)
