@@ -65,7 +65,7 @@ _IN_SERVICE = IS_IN_SERVICE.copy()
 # loads its callers from the on-disk cache never compiles these on their own).
 HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
-           "record_performance", "outside_worst")
+           "record_performance", "outside_worst", "worst_domain")
 
 
 def njit(fn):
@@ -426,6 +426,31 @@ def refer(who, contract, week, window, count_rereferral, status, people_contract
         priority[i] = False
         referrals[i] += 1
     return rr
+
+
+@njit
+def refer_routed(who, needs, locality, routes, week, window, count_rereferral, status,
+                 people_contract, wait_since, priority, referrals, closed_week, rereferrals,
+                 rereferred_by_week):
+    """``operations.refer`` for people routed by their worst need, in one call: each
+    one's worst domain (``worst_domain``), the contract the week's route table gives
+    for it and their locality, those with no route dropped, then ``refer``. Returns
+    (the people referred, their contracts, the re-referral mask)."""
+    worst = worst_domain(needs, who)
+    kept = np.empty_like(who)
+    con = np.empty(who.size, np.int64)
+    m = 0
+    for k in range(who.size):
+        c = routes[locality[who[k]], worst[k]]
+        if c >= 0:
+            kept[m] = who[k]
+            con[m] = c
+            m += 1
+    kept = kept[:m]
+    con = con[:m]
+    rr = refer(kept, con, week, window, count_rereferral, status, people_contract,
+               wait_since, priority, referrals, closed_week, rereferrals, rereferred_by_week)
+    return kept, con, rr
 
 
 @njit

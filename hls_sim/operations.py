@@ -46,6 +46,13 @@ def best_contract(model: HLSModel, locality: np.ndarray, domain: np.ndarray) -> 
     """For each (locality, need domain), the covering contract with most room (fewest
     people per funded place, as at the first referral of the week or since contracts
     last changed); -1 where no contract covers it."""
+    return route_table(model)[locality, domain]
+
+
+def route_table(model: HLSModel) -> np.ndarray:
+    """Per (locality, need domain), the covering contract with most room, -1 where none
+    covers it: made at the week's first referral and again whenever contracts change,
+    so every referral until then routes by the same table."""
     key = (model.week, model.contracts.version)
     if model.routes_key != key:
         if model.kernels is not None:
@@ -56,7 +63,7 @@ def best_contract(model: HLSModel, locality: np.ndarray, domain: np.ndarray) -> 
         else:
             model.routes = _route_table(model)
         model.routes_key = key
-    return model.routes[locality, domain]
+    return model.routes
 
 
 def _route_table(model: HLSModel) -> np.ndarray:
@@ -80,28 +87,37 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
     people, t, tally = model.people, model.week, model.tally
     if who.size == 0:
         return
-    if contract is None:
-        if len(model.contracts) == 0:  # nothing is commissioned: nowhere to refer to
-            return
-        worst = model.kernels.worst_domain(people.needs, who) if model.kernels is not None \
-            else people.needs[who].argmax(axis=1)
-        contract = best_contract(model, people.locality[who], worst)
-    ok = contract >= 0
-    who, contract = who[ok], contract[ok]
-    if who.size == 0:
-        return
+    if contract is None and len(model.contracts) == 0:
+        return  # nothing is commissioned: nowhere to refer to
     if model.kernels is not None:
-        rr = model.kernels.refer(
-            who.astype(np.int64, copy=False), contract.astype(np.int64, copy=False), t,
-            REREFERRAL_WINDOW, via != "hand-off", people.status, people.contract,
-            people.wait_since, people.priority, people.referrals, people.closed_week,
-            people.rereferrals, tally.rereferred_by_closure_week)
+        if contract is None:  # routed by their worst need: one call
+            who, contract, rr = model.kernels.refer_routed(
+                who.astype(np.int64, copy=False), people.needs, people.locality,
+                route_table(model), t, REREFERRAL_WINDOW, via != "hand-off", people.status,
+                people.contract, people.wait_since, people.priority, people.referrals,
+                people.closed_week, people.rereferrals, tally.rereferred_by_closure_week)
+        else:
+            ok = contract >= 0
+            who, contract = who[ok], contract[ok]
+            rr = model.kernels.refer(
+                who.astype(np.int64, copy=False), contract.astype(np.int64, copy=False), t,
+                REREFERRAL_WINDOW, via != "hand-off", people.status, people.contract,
+                people.wait_since, people.priority, people.referrals, people.closed_week,
+                people.rereferrals, tally.rereferred_by_closure_week)
+        if who.size == 0:
+            return
         tally.referrals += who.size
         if keeps_events(model.log):
             if rr.any():
                 model.log.people_event(t, "rereferred", who[rr])
             model.log.people_event(t, "referred", who, org=model.contracts.org[contract],
                                    detail=via)
+        return
+    if contract is None:
+        contract = best_contract(model, people.locality[who], people.needs[who].argmax(axis=1))
+    ok = contract >= 0
+    who, contract = who[ok], contract[ok]
+    if who.size == 0:
         return
     if via != "hand-off":
         cw = people.closed_week[who]
