@@ -65,7 +65,7 @@ _IN_SERVICE = IS_IN_SERVICE.copy()
 # loads its callers from the on-disk cache never compiles these on their own).
 HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
-           "record_performance", "outside_worst", "worst_domain")
+           "record_performance", "outside_worst", "worst_domain", "on_caseloads")
 
 
 def njit(fn):
@@ -478,6 +478,46 @@ def on_caseloads(practitioner, status, n, leaving):
             out[m] = i
             m += 1
     return out[:m]
+
+
+@njit
+def practitioners_leave(post, filled, vacant_since, stress, caseload, week, n, practitioner,
+                        status, relationship, run_weeks, wait_since, priority, engagement,
+                        engagement_loss):
+    """``operations.practitioner_leaves``: the filled posts among ``post`` fall vacant;
+    the people in support with them (``on_caseloads``) lose the relationship, go back to
+    the top of their contract's waiting list and lose some engagement. Returns (the
+    posts left, the people affected, each one's practitioner before they lost them)."""
+    kept = np.empty_like(post)
+    m = 0
+    for k in range(post.size):  # which were filled, read before any is emptied
+        if filled[post[k]]:
+            kept[m] = post[k]
+            m += 1
+    kept = kept[:m]
+    leaving = np.zeros(filled.size, np.bool_)
+    for k in range(m):
+        p = kept[k]
+        filled[p] = False
+        vacant_since[p] = week
+        stress[p] = 0.0
+        caseload[p] = 0
+        leaving[p] = True
+    if m == 0:
+        return kept, np.empty(0, np.int64), np.empty(0, np.int32)
+    who = on_caseloads(practitioner, status, n, leaving)
+    prac = np.empty(who.size, np.int32)
+    for k in range(who.size):
+        i = who[k]
+        prac[k] = practitioner[i]
+        practitioner[i] = -1
+        relationship[i] = 0.0
+        run_weeks[i] = 0
+        status[i] = WAITING
+        wait_since[i] = week
+        priority[i] = True
+        engagement[i] = max(0.0, engagement[i] - engagement_loss)
+    return kept, who, prac
 
 
 @njit
@@ -1065,6 +1105,31 @@ def record_posts(filled, hours_worked, hours_admin, stress, caseload, posts_org,
             m += 1
     return (pairwise_sum(hours_worked, 0, n_posts), pairwise_sum(hours_admin, 0, n_posts),
             pairwise_sum(st, 0, m), m, cases, pairwise_sum(pf, 0, m))
+
+
+@njit
+def hire(post, posts_org, specialism, noise, general, specialist, sd, low, high, best, pull,
+         skill, filled, stress, new_stress, insecurity, hire_week, week, caseload):
+    """``operations.hire``: each new practitioner's skill (general, or specialist in
+    their organisation's specialism, plus ``sd`` x noise, clipped to [low, high], then
+    pulled ``pull`` of the way up to ``best`` where ``best`` is given), and their post
+    filled afresh."""
+    for k in range(post.size):
+        p = post[k]
+        spec = specialism[posts_org[p]]
+        for d in range(ND):
+            base = specialist if d == spec else general
+            s = min(max(base + sd * noise[k, d], low), high)
+            if best.size:
+                s += pull * max(best[d] - s, 0.0)
+            skill[p, d] = s
+    for k in range(post.size):
+        p = post[k]
+        filled[p] = True
+        stress[p] = new_stress
+        insecurity[p] = 0.0
+        hire_week[p] = week
+        caseload[p] = 0
 
 
 @njit

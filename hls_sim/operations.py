@@ -203,6 +203,25 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     on the contract's waiting list near the top. Returns the number of people affected."""
     posts, people, t = model.posts, model.people, model.week
     post = np.atleast_1d(np.asarray(post, np.int64))
+    if model.kernels is not None:
+        post, who, practitioner = model.kernels.practitioners_leave(
+            post, posts.filled, posts.vacant_since, posts.stress, posts.caseload, t,
+            model.n_arrived, people.practitioner, people.status, people.relationship,
+            people.run_weeks, people.wait_since, people.priority, people.engagement,
+            float(model.params.support.handoff_engagement_loss))
+        if post.size == 0:
+            return 0
+        if keeps_events(model.log):
+            for p in post:
+                model.log.org_event(t, "practitioner_left", int(posts.org[p]),
+                                    f"practitioner {p} {reason}")
+            if who.size:
+                model.log.people_event(t, "lost_practitioner", who,
+                                       org=model.contracts.org[people.contract[who]],
+                                       practitioner=practitioner, detail=reason)
+        model.practitioner_book.changed(post)  # their agents, if made, go at the next look
+        model.tally.leavers += post.size
+        return int(who.size)
     post = post[posts.filled[post]]
     if post.size == 0:
         return 0
@@ -217,13 +236,8 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
                                 f"practitioner {p} {reason}")
     model.practitioner_book.changed(post)  # their agents, if made, go at the next look
     n = model.n_arrived
-    if model.kernels is not None:
-        leaving = np.zeros(posts.n, bool)
-        leaving[post] = True
-        who = model.kernels.on_caseloads(people.practitioner, people.status, n, leaving)
-    else:
-        on_caseload = np.isin(people.practitioner[:n], post)
-        who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
+    on_caseload = np.isin(people.practitioner[:n], post)
+    who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
     if who.size:
         if logging:
             model.log.people_event(t, "lost_practitioner", who,
@@ -239,6 +253,10 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     return int(who.size)
 
 
+_NO_POSTS = np.zeros(0, np.int64)
+_NO_BEST = np.zeros(0)
+
+
 def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     """Fill vacant posts. New practitioners bring skill in their organisation's
     specialism, lifted towards the place's shared knowledge by system learning.
@@ -247,6 +265,20 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     posts, lp = model.posts, model.params.learning
     post = np.atleast_1d(np.asarray(post, np.int64))
     if post.size == 0:
+        return
+    if model.kernels is not None:
+        learning = model.place.system_learning
+        filled = np.flatnonzero(posts.filled) if learning > 0 else _NO_POSTS
+        best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0) \
+            if filled.size else _NO_BEST
+        model.kernels.hire(post, posts.org, model.providers.specialism,
+                           np.ascontiguousarray(noise, dtype=float), float(lp.skill_general),
+                           float(lp.skill_specialist), float(lp.hire_skill_sd),
+                           float(lp.hire_skill_min), float(lp.hire_skill_max), best,
+                           float(lp.new_hire_pull * learning), posts.skill, posts.filled,
+                           posts.stress, float(model.params.workforce.new_hire_stress),
+                           posts.insecurity, posts.hire_week, model.week, posts.caseload)
+        model.practitioner_book.changed(post)
         return
     spec = model.providers.specialism[posts.org[post]]
     base = np.full((post.size, N_DOMAINS), lp.skill_general)
