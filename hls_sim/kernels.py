@@ -95,6 +95,23 @@ def uniform(base, slot):
 
 
 @njit
+def stream_units(base, slots, half):
+    """``Stream.random`` (``half`` 0) or the uniform in (0, 1) under ``Stream.normal``
+    (``half`` 0.5) for each slot: (53 bits + half) x 2**-53, as the numpy code computes
+    it (the uint64 bits converted to float exactly, then ``half`` added)."""
+    out = np.empty(slots.size)
+    for k in range(slots.size):
+        x = np.uint64(slots[k]) * _GOLDEN + base
+        x ^= x >> _S30
+        x *= _C1
+        x ^= x >> _S27
+        x *= _C2
+        x ^= x >> _S31
+        out[k] = (float(x >> _S11) + half) * _TO_UNIT
+    return out
+
+
+@njit
 def npow(x, e):
     """``x ** e`` as numpy computes it for an array and a scalar exponent."""
     if e == 2.0:

@@ -112,6 +112,26 @@ def test_kernel_draws_are_the_streams_draws(seed, week, sub, slots):
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(0, 3000), st.integers(0, 5),
+       st.lists(st.integers(0, 2**40), max_size=30), st.booleans())
+def test_a_stream_draws_the_same_numbers_with_the_kernels(seed, week, sub, slots, grid):
+    """A model running the kernels gives its streams the kernels, which draw uniform
+    and normal numbers in one call: they must be the plain stream's numbers, in the
+    slots' shape."""
+    from hls_sim import kernels
+
+    slots = np.array(slots, np.int64)
+    if grid:  # a (people, domains) grid of slots, as a hire draws
+        slots = slots[:, None] * 6 + np.arange(6)
+    plain, compiled = Stream(seed, "d"), Stream(seed, "d", kernels=kernels)
+    for draw in ("random", "normal"):
+        a = getattr(plain, draw)(week, slots, sub)
+        b = getattr(compiled, draw)(week, slots, sub)
+        assert a.shape == b.shape == slots.shape
+        assert np.array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**64 - 1), st.lists(st.integers(0, 5000), min_size=1, max_size=8))
 def test_a_streams_table_of_week_bases_is_its_base(seed, weeks):
     """The kernels take each week's base from a table computed with numpy's wrapping

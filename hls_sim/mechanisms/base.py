@@ -65,7 +65,7 @@ class Mechanism:
     def stream(self, model: HLSModel, decision: str) -> Stream:
         """The random numbers of one of this mechanism's decisions: a draw is fixed by
         (seed, decision, week, slot), so worlds run from one seed share their luck."""
-        return Stream(model.seed, f"{self.name}.{decision}")
+        return Stream(model.seed, f"{self.name}.{decision}", kernels=model.kernels)
 
     def step(self, model: HLSModel) -> None:
         """This mechanism's part of the week."""
