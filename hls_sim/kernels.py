@@ -65,7 +65,8 @@ _IN_SERVICE = IS_IN_SERVICE.copy()
 # loads its callers from the on-disk cache never compiles these on their own).
 HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
-           "record_performance", "outside_worst", "worst_domain", "on_caseloads")
+           "record_performance", "outside_worst", "worst_domain", "on_caseloads",
+           "trust_sum")
 
 
 def njit(fn):
@@ -1159,6 +1160,17 @@ def trust_sum(trust, active):
         for y in range(a):
             sub[x * a + y] = trust[active[x], active[y]]
     return pairwise_sum(sub, 0, a * a)
+
+
+@njit
+def record_organisations(active, trust, reserves):
+    """The Recorder's per-organisation figures: (open organisations, the sum of trust
+    among them as ``trust_sum`` adds it, their reserves in pence)."""
+    idx = np.flatnonzero(active)
+    total = 0
+    for k in range(idx.size):
+        total += reserves[idx[k]]
+    return idx.size, trust_sum(trust, idx) if idx.size > 1 else 0.0, total
 
 
 @njit

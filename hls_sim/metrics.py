@@ -156,15 +156,13 @@ class Recorder:
                            posts.caseload, posts.org, prov.performance)
         lv["admin_time_share"][t] = admin_hours / worked_hours if worked_hours else 0.0
         lv["practitioner_stress_mean"][t] = stress_sum / n_filled if n_filled else 0.0
-        active = np.flatnonzero(prov.active)
-        lv["organisations_active"][t] = active.size
-        if active.size > 1:
-            lv["trust_mean"][t] = (K.trust_sum(prov.trust, active) - active.size) / (
-                active.size * (active.size - 1))
-        else:
-            lv["trust_mean"][t] = np.nan
+        n_active, trust_total, reserves = K.record_organisations(prov.active, prov.trust,
+                                                                 prov.reserves)
+        lv["organisations_active"][t] = n_active
+        lv["trust_mean"][t] = (trust_total - n_active) / (n_active * (n_active - 1)) \
+            if n_active > 1 else np.nan
         lv["system_learning"][t] = m.place.system_learning
-        lv["reserves_total"][t] = int(prov.reserves[active].sum()) / 100.0
+        lv["reserves_total"][t] = int(reserves) / 100.0
         lv["people_in_place"][t] = n_in_place
         lv["wellbeing_sum"][t] = wb_sum if n_in_place else 0.0
         lv["people_waiting"][t] = n_waiting
