@@ -42,8 +42,14 @@ def write_parquet_atomic(path: Path, df: pd.DataFrame | pa.Table) -> None:
     so the file exists whole or not at all."""
     table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
     with replacing(path) as tmp:
-        # pyarrow directly: a third of pandas.to_parquet's time on small tables.
-        pq.write_table(table, tmp)
+        # pyarrow directly: a third of pandas.to_parquet's time on small tables. No
+        # column statistics (nothing reads a file by row ranges) and dictionary
+        # encoding only for categorical columns, which need it to keep their categories
+        # (a run's other values are mostly distinct floats, and a one-row summary's
+        # dictionaries only added bytes): a third less time writing a run's tables in
+        # the runner's parent process, and smaller files (benchmarks/README.md).
+        categorical = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        pq.write_table(table, tmp, write_statistics=False, use_dictionary=categorical)
 
 
 def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
