@@ -1231,6 +1231,42 @@ def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effor
 # --- money and the market ----------------------------------------------------------------
 
 @njit
+def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
+                    trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
+                    p_start, learning_cost, trial_cost):
+    """ProviderDecisions in a quiet week. If no open organisation closes (reserves
+    gone), leaves (no contract for ``exit_weeks``), has its trial judged or starts one,
+    do what the mechanism's loop would do for each (a running trial's cost; the week it
+    last held a contract) and return True: in such a week nothing one organisation does
+    changes another's turn, so the drawn order does not matter. Else change nothing
+    and return False (the loop runs, in the drawn order)."""
+    n = active.size
+    holds = np.zeros(n, np.bool_)
+    for c in range(c_org.size):
+        if c_active[c]:
+            holds[c_org[c]] = True
+    for o in range(n):
+        if not active[o]:
+            continue
+        if trial_domain[o] >= 0:
+            if week - trial_start[o] >= trial_weeks:
+                return False  # a trial is judged
+        elif test_and_learn and holds[o] and u_start[o] < p_start:
+            return False  # a trial starts
+        if reserves[o] < 0:
+            return False  # closes
+        if not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks:
+            return False  # leaves the market
+    for o in range(n):
+        if active[o]:
+            if trial_domain[o] >= 0:
+                learning_cost[o] += trial_cost
+            if holds[o]:
+                last_held[o] = week
+    return True
+
+
+@njit
 def organisation_order(base, n, active):
     """ProviderDecisions' order of the week: the rows 0..n-1 sorted by their uniform draw
     (a stable sort, as ``np.argsort(kind="stable")``), keeping the active ones."""

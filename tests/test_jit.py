@@ -58,6 +58,41 @@ def test_compiled_and_plain_paths_are_bit_identical(name):
     assert got["hashes"] == pinned["hashes"]
 
 
+# Small places where the rarer paths of the week run often (seed 5, 156 weeks):
+# "closures" has 17 organisations closing, 45 emergency and 11 direct awards, 139
+# practitioners leaving and 57 hand-offs; "trials_and_moves" 43 trials (38 judged),
+# re-lets and a provider leaving the market; "switch" a regime switch with both.
+RARE_PATHS = {
+    "closures": {"regime": "competitive", "money.budget_per_week": 14_000.0,
+                 "procurement.contract_length_weeks": 52},
+    "trials_and_moves": {"regime": "collaborative", "procurement.budget_flexibility": 0.2,
+                         "learning.trial_rate_per_year": 3.0},
+    "switch": {"regime": "competitive", "switch_week": 40, "switch_to": "collaborative"},
+}
+SMALL_PLACE = {"place.n_people": 500, "place.n_weeks": 156, "place.n_organisations": 10,
+               "place.n_practitioners": 40, "place.n_localities": 2,
+               "place.burn_in_weeks": 13, "money.budget_per_week": 29_000.0}
+
+
+@pytest.mark.parametrize("name", sorted(RARE_PATHS))
+def test_both_paths_agree_where_rare_events_are_common(name):
+    params = {**SMALL_PLACE, **RARE_PATHS[name]}
+    was = jit.enabled()
+    try:
+        jit.set_enabled(False)
+        plain = hls_sim.run(params, seed=5)
+        jit.set_enabled(True)
+        compiled = hls_sim.run(params, seed=5)
+    finally:
+        jit.set_enabled(was)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(plain, table), getattr(compiled, table),
+                                      check_exact=True)
+    for k, v in plain.summary.items():
+        w = compiled.summary[k]
+        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, compiled {w!r}"
+
+
 def test_both_paths_agree_with_exponents_numpy_computes_by_cpu():
     """A coverage and a crisis exponent off numpy's exact paths (a sensitivity design
     varies them): needs after a year are the same to the bit on both paths, on any CPU

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 
+_NO_CONTRACTS = np.zeros(0, np.int32)
+_NO_ACTIVE = np.zeros(0, bool)
+_NO_DRAWS = np.zeros(0)
+
+
 class ProviderDecisions(Mechanism):
     """Each open organisation, in a random order drawn afresh each week: run or judge its trial; close if its
     reserves are gone; leave the market if it has held no commissioned contract for
@@ -57,6 +62,17 @@ class ProviderDecisions(Mechanism):
             self.u_domain = self.domain_luck.random(t, rows)
             self.z_effect = self.effect_luck.normal(t, rows)
             self.z_judgement = self.judgement_luck.normal(t, rows)
+        if model.kernels is not None:
+            lp, contracts = model.params.learning, model.contracts
+            if model.kernels.providers_quiet(
+                    prov.active, prov.reserves, self.last_held, prov.entry_week,
+                    contracts.org if len(contracts) else _NO_CONTRACTS,
+                    contracts.active if len(contracts) else _NO_ACTIVE, self.trial_domain,
+                    self.trial_start, t, int(exit_weeks), int(lp.trial_weeks), bool(trials),
+                    self.u_start if trials else _NO_DRAWS,
+                    float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
+                    prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100))):
+                return  # a quiet week: kernels.providers_quiet did what the loop would
         # A random order over every provider row, drawn from this mechanism's own
         # stream (not the AgentSet's shuffle, which draws from the model's shared
         # generator): the same organisation goes first in both worlds of a comparison.
