@@ -55,6 +55,7 @@ class Commissioning(Mechanism):
     def init(self, model: HLSModel) -> None:
         """Let the first lots to the local specialist of each domain; fund the posts."""
         super().init(model)
+        self._first_end, self._first_end_version = 0, -1  # see first_end
         self.discount = self.stream(model, "bid_discount")
         self.quality_signal = self.stream(model, "quality_signal")
         self.review_signal = self.stream(model, "review_signal")
@@ -99,7 +100,8 @@ class Commissioning(Mechanism):
     def step(self, model: HLSModel) -> None:
         self.apply_switch(model)
         pr, t = model.procurement, model.week
-        for c in model.contracts:
+        for c in (model.contracts if pr.break_clause_weeks or self.first_end(model) <= t
+                  else ()):  # most weeks no lot ends and nothing is due
             if not c.active:
                 if c.end <= t:  # a lot that ended with nobody to hold it: tendered again
                     self.tender(model, c)
@@ -117,6 +119,16 @@ class Commissioning(Mechanism):
                     self.tender(model, c)
         self.flexible_budget(model)
         self.running_costs(model)
+
+    def first_end(self, model: HLSModel) -> int:
+        """The earliest end week of any lot, ended or not (a lot that ended with nobody
+        to hold it is tendered again at its end week), recomputed only when the
+        contract book changes (every change to an end week moves its version)."""
+        book = model.contracts
+        if self._first_end_version != book.version:
+            self._first_end = min((c.end for c in book), default=1 << 62)
+            self._first_end_version = book.version
+        return self._first_end
 
     def apply_switch(self, model: HLSModel) -> None:
         """Change the levers at the switch week; contracts in force become the new kind."""
