@@ -102,6 +102,16 @@ def power(x: np.ndarray, e: float) -> np.ndarray:
                        count=x.size).reshape(x.shape)
 
 
+def stable_order_of_weeks(week: np.ndarray, largest: int) -> np.ndarray:
+    """``np.argsort(week, kind="stable")`` for weeks in [0, largest]: the same order
+    (a stable order is unique), with the weeks as 16-bit integers where they fit, for
+    which numpy sorts by radix, five to ten times faster than a merge sort of 64-bit
+    integers (most of building the people of a large place)."""
+    if 0 <= largest < 2**15:
+        week = week.astype(np.int16)
+    return np.argsort(week, kind="stable")
+
+
 def wellbeing_of(needs: np.ndarray) -> np.ndarray:
     """Wellbeing 0-1 from need severities: one minus their root mean square.
 
@@ -168,8 +178,8 @@ class People:
             else np.full(n, weeks + 1)
         leave = self.arrival_week.astype(np.int64) + stay
         self.leave_week = np.where(leave < weeks, leave, -1).astype(np.int32)
-        order = np.argsort(np.where(self.leave_week >= 0, self.leave_week, weeks + 1),
-                           kind="stable")
+        order = stable_order_of_weeks(np.where(self.leave_week >= 0, self.leave_week,
+                                               weeks + 1), weeks + 1)
         n_leaving = int(np.count_nonzero(self.leave_week >= 0))
         self.leaving_order = order[:n_leaving].astype(np.int64)
         self.leave_starts = np.searchsorted(self.leave_week[self.leaving_order],
@@ -181,7 +191,7 @@ class People:
         person = np.repeat(np.arange(n, dtype=np.int64), k)
         span = np.maximum(weeks - self.arrival_week[person], 1)
         week = (self.arrival_week[person] + (rng.random(person.size) * span).astype(np.int64))
-        order = np.argsort(week, kind="stable")
+        order = stable_order_of_weeks(week, weeks)
         self.shocks = Shocks(person[order], week[order].astype(np.int32),
                              rng.integers(0, N_DOMAINS, person.size)[order].astype(np.int8),
                              np.searchsorted(week[order], np.arange(weeks + 1)))

@@ -146,6 +146,18 @@ def test_kernel_draws_are_the_streams_draws(seed, week, sub, slots):
     assert s.one(week, slots[0], sub) == expect[0]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 40_000), st.lists(st.integers(0, 40_000), max_size=300))
+def test_ordering_weeks_by_radix_is_numpys_stable_order(largest, weeks):
+    """People are built with their exits and life shocks in week order: the 16-bit
+    radix sort must give numpy's stable order of the 64-bit weeks."""
+    from hls_sim.state import stable_order_of_weeks
+
+    week = np.minimum(np.array(weeks, np.int64), largest)
+    assert np.array_equal(stable_order_of_weeks(week, largest),
+                          np.argsort(week, kind="stable"))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**64 - 1), st.integers(0, 3000), st.integers(0, 5),
        st.lists(st.integers(0, 2**40), max_size=30), st.booleans())
