@@ -61,12 +61,12 @@ _OUT_OF_SERVICE = IS_OUT_OF_SERVICE.copy()
 _REACHABLE = IS_REACHABLE_IN_CRISIS.copy()
 _IN_SERVICE = IS_IN_SERVICE.copy()
 
-# Compiled into the kernels that call them, never called from Python (so a process that
+# Compiled into the kernels that call them, never called from Python by a run (so a process that
 # loads its callers from the on-disk cache never compiles these on their own).
 HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
-           "trust_sum")
+           "trust_sum", "post_effect", "contract_factor")
 
 
 def njit(fn):
@@ -804,6 +804,22 @@ def post_effect(skill, posts_org, posts_contract, practice, performance, factor)
         for d in range(ND):
             out[p, d] = skill[p, d] * (practice[o, d] * f)
     return out
+
+
+@njit
+def contracts_post_effect(skill, posts_org, posts_contract, practice, quality, effort,
+                          lettings, award, price_ratio, moved_week, week, contestability,
+                          squeeze, mobilisation_weeks, mobilisation_loss):
+    """Support's per-post multiplier in one call: what each contract does to its
+    practitioners' progress (``contract_factor``; 1 where nothing is commissioned),
+    then ``post_effect`` with each organisation's performance (quality x effort)."""
+    if lettings.size:
+        factor = contract_factor(lettings, award, price_ratio, moved_week, week,
+                                 contestability, squeeze, mobilisation_weeks,
+                                 mobilisation_loss)
+    else:
+        factor = np.ones(1)
+    return post_effect(skill, posts_org, posts_contract, practice, quality * effort, factor)
 
 
 # --- closure ------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 
+_AWARD_CODES = {"price_quality": 0, "alliance": 1}  # as kernels.contract_factor reads them
+_NO_CONTRACTS = (np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int64))
+
+
 def contract_factor(model: HLSModel) -> np.ndarray:
     """Per contract, a multiplier on its practitioners' progress: extra effort when the
     next letting is a tender (``market.contestability_effort``), practice squeezed when
@@ -34,7 +38,7 @@ def contract_factor(model: HLSModel) -> np.ndarray:
     if len(contracts) == 0:
         return np.ones(1)
     if model.kernels is not None:
-        code = {"price_quality": 0, "alliance": 1}.get(model.procurement.award, 2)
+        code = _AWARD_CODES.get(model.procurement.award, 2)
         return model.kernels.contract_factor(
             contracts.lettings, code, contracts.price_ratio, contracts.moved_week, model.week,
             float(mk.contestability_effort), float(mk.squeeze_quality_loss),
@@ -130,8 +134,14 @@ class Support(Mechanism):
         """The same step with the compiled kernels (bit-identical)."""
         people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
         pp, lp, prov = model.params.people, model.params.learning, model.providers
-        pe = K.post_effect(posts.skill, posts.org, posts.contract, prov.practice,
-                           prov.performance, contract_factor(model))
+        contracts, mk = model.contracts, model.params.market
+        book = (contracts.lettings, contracts.price_ratio, contracts.moved_week) \
+            if len(contracts) else _NO_CONTRACTS
+        pe = K.contracts_post_effect(
+            posts.skill, posts.org, posts.contract, prov.practice, prov.quality, prov.effort,
+            book[0], _AWARD_CODES.get(model.procurement.award, 2), book[1], book[2],
+            model.week, float(mk.contestability_effort), float(mk.squeeze_quality_loss),
+            int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
         penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
         who, w = K.support(
             people.status, model.n_arrived, people.practitioner, people.contract,
