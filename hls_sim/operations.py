@@ -209,52 +209,45 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
             model.n_arrived, people.practitioner, people.status, people.relationship,
             people.run_weeks, people.wait_since, people.priority, people.engagement,
             float(model.params.support.handoff_engagement_loss))
-        if post.size == 0:
-            return 0
-        if keeps_events(model.log):
-            for p in post:
-                model.log.org_event(t, "practitioner_left", int(posts.org[p]),
-                                    f"practitioner {p} {reason}")
-            if who.size:
-                model.log.people_event(t, "lost_practitioner", who,
-                                       org=model.contracts.org[people.contract[who]],
-                                       practitioner=practitioner, detail=reason)
-        model.practitioner_book.changed(post)  # their agents, if made, go at the next look
-        model.tally.leavers += post.size
-        return int(who.size)
-    post = post[posts.filled[post]]
+    else:
+        post, who, practitioner = _practitioners_leave(model, post)
     if post.size == 0:
         return 0
+    if keeps_events(model.log):
+        for p in post:
+            model.log.org_event(t, "practitioner_left", int(posts.org[p]),
+                                f"practitioner {p} {reason}")
+        if who.size:
+            model.log.people_event(t, "lost_practitioner", who,
+                                   org=model.contracts.org[people.contract[who]],
+                                   practitioner=practitioner, detail=reason)
+    model.practitioner_book.changed(post)  # their agents, if made, go at the next look
+    model.tally.leavers += post.size
+    return int(who.size)
+
+
+def _practitioners_leave(model: HLSModel, post: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``kernels.practitioners_leave`` in numpy: (the filled posts among ``post``, now
+    vacant; the people who were in support with them; each one's practitioner before)."""
+    posts, people, t = model.posts, model.people, model.week
+    post = post[posts.filled[post]]
     posts.filled[post] = False
     posts.vacant_since[post] = t
     posts.stress[post] = 0.0
     posts.caseload[post] = 0
-    logging = keeps_events(model.log)
-    if logging:
-        for p in post:
-            model.log.org_event(t, "practitioner_left", int(posts.org[p]),
-                                f"practitioner {p} {reason}")
-    model.practitioner_book.changed(post)  # their agents, if made, go at the next look
     n = model.n_arrived
     on_caseload = np.isin(people.practitioner[:n], post)
     who = np.flatnonzero(on_caseload & (people.status[:n] == IN_SUPPORT))
+    practitioner = people.practitioner[who]
     if who.size:
-        if logging:
-            model.log.people_event(t, "lost_practitioner", who,
-                                   org=model.contracts.org[people.contract[who]],
-                                   practitioner=people.practitioner[who], detail=reason)
         people.practitioner[who] = -1
         people.relationship[who] = 0.0
         people.run_weeks[who] = 0
         return_to_waiting_list(model, who)
         people.engagement[who] = np.maximum(
             0.0, people.engagement[who] - model.params.support.handoff_engagement_loss)
-    model.tally.leavers += post.size
-    return int(who.size)
-
-
-_NO_POSTS = np.zeros(0, np.int64)
-_NO_BEST = np.zeros(0)
+    return post, who, practitioner
 
 
 def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
@@ -266,37 +259,39 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     post = np.atleast_1d(np.asarray(post, np.int64))
     if post.size == 0:
         return
+    # The place's best practice, which system learning pulls new hires towards (from
+    # the practitioners in post before these arrive).
+    learning = model.place.system_learning
+    filled = np.flatnonzero(posts.filled) if learning > 0 else None
+    best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0) \
+        if filled is not None and filled.size else None
     if model.kernels is not None:
-        learning = model.place.system_learning
-        filled = np.flatnonzero(posts.filled) if learning > 0 else _NO_POSTS
-        best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0) \
-            if filled.size else _NO_BEST
         model.kernels.hire(post, posts.org, model.providers.specialism,
                            np.ascontiguousarray(noise, dtype=float), float(lp.skill_general),
                            float(lp.skill_specialist), float(lp.hire_skill_sd),
-                           float(lp.hire_skill_min), float(lp.hire_skill_max), best,
+                           float(lp.hire_skill_min), float(lp.hire_skill_max),
+                           _NO_BEST if best is None else best,
                            float(lp.new_hire_pull * learning), posts.skill, posts.filled,
                            posts.stress, float(model.params.workforce.new_hire_stress),
                            posts.insecurity, posts.hire_week, model.week, posts.caseload)
-        model.practitioner_book.changed(post)
-        return
-    spec = model.providers.specialism[posts.org[post]]
-    base = np.full((post.size, N_DOMAINS), lp.skill_general)
-    base[np.arange(post.size), spec] = lp.skill_specialist
-    skill = np.clip(base + lp.hire_skill_sd * noise, lp.hire_skill_min,
-                    lp.hire_skill_max)
-    filled = np.flatnonzero(posts.filled)
-    learning = model.place.system_learning
-    if learning > 0 and filled.size:
-        best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
-        skill += lp.new_hire_pull * learning * np.clip(best - skill, 0, None)
-    posts.skill[post] = skill
-    posts.filled[post] = True
-    posts.stress[post] = model.params.workforce.new_hire_stress
-    posts.insecurity[post] = 0.0
-    posts.hire_week[post] = model.week
-    posts.caseload[post] = 0
+    else:
+        spec = model.providers.specialism[posts.org[post]]
+        base = np.full((post.size, N_DOMAINS), lp.skill_general)
+        base[np.arange(post.size), spec] = lp.skill_specialist
+        skill = np.clip(base + lp.hire_skill_sd * noise, lp.hire_skill_min,
+                        lp.hire_skill_max)
+        if best is not None:
+            skill += lp.new_hire_pull * learning * np.clip(best - skill, 0, None)
+        posts.skill[post] = skill
+        posts.filled[post] = True
+        posts.stress[post] = model.params.workforce.new_hire_stress
+        posts.insecurity[post] = 0.0
+        posts.hire_week[post] = model.week
+        posts.caseload[post] = 0
     model.practitioner_book.changed(post)  # their agents are made when first looked at
+
+
+_NO_BEST = np.zeros(0)  # kernels.hire: no pull towards best practice
 
 
 # --- lots changing hands --------------------------------------------------------------

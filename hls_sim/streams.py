@@ -92,15 +92,17 @@ class Stream:
                 np.uint64(self.key) ^ _mix_array(weeks << np.uint64(20)))
         return table[week]
 
+    def _base64(self, week: int, sub: int) -> np.uint64:
+        return self.week_base(week) if sub == 0 else np.uint64(self.base(week, sub))
+
     def _bits(self, week: int, slots, sub: int) -> np.ndarray:
-        base = self.base(week, sub)
         x = np.asarray(slots, dtype=np.uint64) * np.uint64(_GOLDEN)
-        x += np.uint64(base)
+        x += self._base64(week, sub)
         return _mix(x) >> np.uint64(11)
 
     def _units(self, week: int, slots, sub: int, half: float) -> np.ndarray:
         """(bits + half) x 2**-53 per slot, from the compiled kernels."""
-        base = self.week_base(week) if sub == 0 else np.uint64(self.base(week, sub))
+        base = self._base64(week, sub)
         slots = np.asarray(slots, dtype=np.int64)
         return self._kernels.stream_units(base, slots.ravel(), half).reshape(slots.shape)
 

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 
-_NO_CONTRACTS = np.zeros(0, np.int32)
-_NO_ACTIVE = np.zeros(0, bool)
 _NO_DRAWS = np.zeros(0)
 
 
@@ -66,8 +64,7 @@ class ProviderDecisions(Mechanism):
             lp, contracts = model.params.learning, model.contracts
             if model.kernels.providers_quiet(
                     prov.active, prov.reserves, self.last_held, prov.entry_week,
-                    contracts.org if len(contracts) else _NO_CONTRACTS,
-                    contracts.active if len(contracts) else _NO_ACTIVE, self.trial_domain,
+                    contracts.org, contracts.active, self.trial_domain,
                     self.trial_start, t, int(exit_weeks), int(lp.trial_weeks), bool(trials),
                     self.u_start if trials else _NO_DRAWS,
                     float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),

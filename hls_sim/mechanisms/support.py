@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 
 _AWARD_CODES = {"price_quality": 0, "alliance": 1}  # as kernels.contract_factor reads them
-_NO_CONTRACTS = (np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int64))
 
 
 def contract_factor(model: HLSModel) -> np.ndarray:
@@ -135,12 +134,10 @@ class Support(Mechanism):
         people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
         pp, lp, prov = model.params.people, model.params.learning, model.providers
         contracts, mk = model.contracts, model.params.market
-        book = (contracts.lettings, contracts.price_ratio, contracts.moved_week) \
-            if len(contracts) else _NO_CONTRACTS
         pe = K.contracts_post_effect(
             posts.skill, posts.org, posts.contract, prov.practice, prov.quality, prov.effort,
-            book[0], _AWARD_CODES.get(model.procurement.award, 2), book[1], book[2],
-            model.week, float(mk.contestability_effort), float(mk.squeeze_quality_loss),
+            contracts.lettings, _AWARD_CODES.get(model.procurement.award, 2),
+            contracts.price_ratio, contracts.moved_week, model.week, float(mk.contestability_effort), float(mk.squeeze_quality_loss),
             int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
         penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
         who, w = K.support(
