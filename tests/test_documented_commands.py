@@ -246,12 +246,13 @@ def results_folder(place: Workplace, match: re.Match) -> str:
 
 
 def interrupt(folder: Path) -> None:
-    """Make a finished results folder look interrupted: forget its last run."""
+    """Make a finished results folder look interrupted: forget its last batch of runs
+    (its record, and its tables, which are named as the record is)."""
     runs = sorted((folder / "runs").glob("*.json"))
     assert runs, f"{folder} has no finished runs to resume"
-    key = runs[-1].stem
+    batch = runs[-1].stem
     runs[-1].unlink()
-    for table in folder.glob(f"*/{key}.parquet"):
+    for table in folder.glob(f"*/{batch}.parquet"):
         table.unlink()
 
 

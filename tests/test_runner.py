@@ -20,6 +20,7 @@ from hls_sim import scenarios
 from hls_sim.runner import (
     Ensemble,
     EnsembleError,
+    ResultsStore,
     load_results,
     resume_ensemble,
     run_ensemble,
@@ -142,7 +143,13 @@ def test_results_folder_layout_and_manifest(tmp_path):
     assert len(res.summary) == 8 and set(res.summary["scenario"]) == {"comp", "collab"}
     assert len(res.timeseries) == 8 * 60
     assert set(res.events["replicate"]) == {0}  # event logs of sampled runs only
-    assert sorted(p.name for p in (out / "summary").iterdir())[0] == "collab__r0000.parquet"
+    # one file per table and batch, named after the batch's first run, which its record
+    # (written last) names with the batch's runs
+    records = ResultsStore(out).records()
+    assert sorted(p.stem for p in (out / "summary").iterdir()) == \
+        sorted(r["batch"] for r in records) and records[0]["batch"] == "collab__r0000"
+    assert sum(len(r["runs"]) for r in records) == 8
+    assert all(r["batch"] == r["runs"][0]["key"] for r in records)
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "complete" and m["replicates"] == 4 and m["root_seed"] == 11
     assert m["seeds"] == tiny_ensemble().seeds()
@@ -284,8 +291,7 @@ def children(pid: int) -> list[tuple[int, str]]:
 def wait_for_runs(folder: Path, n: int, proc: subprocess.Popen, seconds: float = 240) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        done = list((folder / "runs").glob("*.json")) if (folder / "runs").is_dir() else []
-        if len(done) >= n or proc.poll() is not None:
+        if len(ResultsStore(folder).finished_keys()) >= n or proc.poll() is not None:
             return
         time.sleep(0.02)
 
@@ -319,7 +325,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)  # the command only, as `kill -9 PID` does
     proc.wait(timeout=30)
     assert_nothing_left(proc.pid)
-    finished_before = len(list((killed / "runs").glob("*.json")))
+    finished_before = len(ResultsStore(killed).finished_keys())
     assert 4 <= finished_before < replicates, "the experiment was not interrupted mid-way"
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
 
@@ -382,7 +388,7 @@ def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
     assert "WorkerDied" in stderr and f"process {victim}" in stderr and "SIGKILL" in stderr
     assert f"--resume {out}" in stderr and "Traceback" not in stderr
     failed = list((out / "failures").glob("*.json"))
-    finished = list((out / "runs").glob("*.json"))
+    finished = ResultsStore(out).finished_keys()
     assert failed and len(failed) + len(finished) == 12
     record = json.loads(failed[0].read_text())
     assert "SIGKILL" in record["error"]
@@ -390,7 +396,7 @@ def test_a_worker_killed_mid_run_fails_its_runs_and_the_rest_go_on(tmp_path):
                               "--workers", "2", "-q", "--no-report"], cwd=ROOT,
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert len(list((out / "runs").glob("*.json"))) == 12
+    assert len(ResultsStore(out).finished_keys()) == 12
     assert not list((out / "failures").glob("*.json"))
 
 
@@ -404,6 +410,53 @@ def test_people_table_kept_for_the_first_replicates_and_disk_reported(tmp_path):
     assert m["people_replicates"] == 1
     on_disk = sum(p.stat().st_size for p in outcome.path.rglob("*") if p.is_file())
     assert 0 < m["disk_bytes"] <= on_disk and outcome.disk_bytes == m["disk_bytes"]
+
+
+def test_a_batch_killed_before_its_record_is_run_again_and_its_tables_removed(tmp_path):
+    """A kill between a batch's tables and its record (the commit point) leaves tables
+    no record names: they are not read as results, resume removes them and runs the
+    batch's runs again, and the folder then equals one never interrupted."""
+    exp = tiny_ensemble(replicates=3, event_replicates=2)
+    run_ensemble(exp, tmp_path / "whole", workers=2, progress=False)
+    run_ensemble(exp, tmp_path / "killed", workers=2, progress=False)
+    store = ResultsStore(tmp_path / "killed")
+    record = max(store.records(), key=lambda r: len(r["runs"]))
+    (tmp_path / "killed" / "runs" / f"{record['batch']}.json").unlink()
+    orphans = [tmp_path / "killed" / t / f"{record['batch']}.parquet" for t in record["tables"]]
+    assert all(f.is_file() for f in orphans)
+    lost = {r["key"] for r in record["runs"]}
+    partial = load_results(tmp_path / "killed")
+    assert len(partial.summary) == 6 - len(lost) and len(partial.runs) == 6 - len(lost)
+    assert store.clean_partial() == len(orphans) and not any(f.exists() for f in orphans)
+    outcome = resume_ensemble(tmp_path / "killed", workers=1, progress=False)
+    assert outcome.ok and outcome.runs_finished == 6
+    session = load_results(tmp_path / "killed").manifest["sessions"][-1]
+    assert session["runs_to_do"] == len(lost)
+    assert_same_results(tmp_path / "whole", tmp_path / "killed")
+
+
+def test_a_folder_stored_run_by_run_reads_the_same(tmp_path):
+    """Folders written before runs were stored by batch (a file per run and table, a
+    record per run) read as the same tables."""
+    exp = tiny_ensemble(replicates=2, event_replicates=2)
+    out = run_ensemble(exp, tmp_path / "batched", workers=2, progress=False).path
+    old = tmp_path / "by_run"
+    old.mkdir()
+    (old / "manifest.json").write_text((out / "manifest.json").read_text())
+    for t in TABLES + ("runs",):
+        (old / t).mkdir()
+    for rec in ResultsStore(out).records():
+        for run in rec["runs"]:
+            (old / "runs" / f"{run['key']}.json").write_text(json.dumps(run))
+            for t in rec["tables"]:
+                df = pd.read_parquet(out / t / f"{rec['batch']}.parquet")
+                rows = df[(df["scenario"] == run["scenario"]) &
+                          (df["replicate"] == run["replicate"])]
+                if len(rows):
+                    rows.to_parquet(old / t / f"{run['key']}.parquet", index=False)
+    assert len(list((old / "summary").iterdir())) == 4
+    assert_same_results(out, old)
+    assert sorted(ResultsStore(old).finished_keys()) == sorted(ResultsStore(out).finished_keys())
 
 
 def test_resume_of_a_finished_experiment_runs_nothing(tmp_path):

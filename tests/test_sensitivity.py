@@ -23,6 +23,7 @@ from hls_sim.analysis import sensitivity
 from hls_sim.experiments import ExperimentFileError
 from hls_sim.params import LEVER_GROUPS, parameter_table
 from hls_sim.report import write_report
+from hls_sim.runner import ResultsStore
 from tests import sa_models
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,7 @@ noise: false
         want = truth["S2"].get(pair, 0.0)
         assert abs(s2.loc[pair, "value"] - want) <= s2.loc[pair, "conf"], pair
     # The design on disk: Saltelli's N(2D+2) points, one run each, Parquet and CSV.
-    assert len(outs.Y) == 256 * 8 and len(list((tmp_path / "out" / "runs").iterdir())) == 2048
+    assert len(outs.Y) == 256 * 8 and len(ResultsStore(tmp_path / "out").finished_keys()) == 2048
     assert (tmp_path / "out" / "sensitivity" / "indices.csv").is_file()
     assert set(pd.read_parquet(tmp_path / "out" / "design" / "samples.parquet").columns) == \
         {"sample", "x1", "x2", "x3"}
@@ -257,13 +258,12 @@ seed: 4
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        done = list((killed / "runs").glob("*.json")) if (killed / "runs").is_dir() else []
-        if len(done) >= 60 or proc.poll() is not None:
+        if len(ResultsStore(killed).finished_keys()) >= 60 or proc.poll() is not None:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    before = len(list((killed / "runs").glob("*.json")))
+    before = len(ResultsStore(killed).finished_keys())
     planned = json.loads((killed / "manifest.json").read_text())["design"]["runs_planned"]
     assert 60 <= before < planned, "the analysis was not interrupted mid-way"
     assert not (killed / "sensitivity").exists()

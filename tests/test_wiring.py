@@ -24,7 +24,7 @@ from hls_sim import cli, scenarios
 from hls_sim.analysis import paired_differences
 from hls_sim.analysis.arms import NO_SERVICE, no_service_like, with_no_service
 from hls_sim.params import make_params
-from hls_sim.runner import load_results
+from hls_sim.runner import ResultsStore, load_results
 from hls_sim.runner.models import HLSSimModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,8 +131,8 @@ def test_the_decomposition_reuses_the_comparisons_runs_and_adds_up(compared):
     assert totals.loc["wellbeing_change_52", "total_mean"] == pytest.approx(d["diff_mean"])
     shares = values[values["outcome"] == "wellbeing_change_52"]["mean"].sum()
     assert shares == pytest.approx(d["diff_mean"], abs=1e-12)
-    runs = [json.loads(p.read_text()) for p in (folder / "runs").glob("*.json")]
-    reused = [r for r in runs if "reused from" in json.dumps(r)]
+    runs = ResultsStore(folder).runs()
+    reused = runs[runs["worker"].str.startswith("reused from")]
     assert len(runs) == 8 and len(reused) == 4
 
 

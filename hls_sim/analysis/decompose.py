@@ -27,7 +27,7 @@ Coalitions
     S; the empty set is A and the set of all players is B. Every mixed scenario is run as
     a scenario of one runner ensemble, on the same replicate seeds (common random
     numbers: replicate r of every mix meets the same people and shocks), through any of
-    the runner's executors, stored run by run and resumable. Only summaries are kept.
+    the runner's executors, stored batch by batch and resumable. Only summaries are kept.
 
     Up to :data:`EXACT_MAX_PLAYERS` players every one of the 2^k coalitions runs (exact
     enumeration). Beyond that, :data:`PERMUTATIONS` orderings of the players are sampled,
@@ -81,7 +81,7 @@ from ..params import GROUPS, LEVER_NAMES, make_params, parameter_names
 from ..params import ParameterError as _ParameterError
 from ..runner import Ensemble, EnsembleError, resume_ensemble, run_ensemble
 from ..runner.store import ResultsStore, write_atomic, write_parquet_atomic
-from ..runner.work import RunOutput
+from ..runner.work import RunBatch, RunOutput
 from ..scenarios import Scenario
 from .compare import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, HEADLINE, _interval
 
@@ -374,6 +374,7 @@ class DecompositionEnsemble(Ensemble):
     def prepare(self, store: ResultsStore) -> None:
         """Copy the reused A and B summaries in as finished runs of their coalitions."""
         specs = {(s.scenario, s.replicate): s for s in self.runs()}
+        reused = []
         for coalition, folder, scenario in self.reuse:
             summary = ResultsStore(folder).table("summary")
             runs = ResultsStore(folder).runs().set_index(["scenario", "replicate"])
@@ -382,9 +383,11 @@ class DecompositionEnsemble(Ensemble):
                 spec = specs.get((coalition, int(r)))
                 if spec is None or int(row["seed"].iloc[0]) != spec.seed:
                     continue
-                store.save(RunOutput(spec, {"summary": row.assign(scenario=coalition)},
-                                     float(runs.loc[(scenario, r), "run_seconds"]),
-                                     f"reused from {folder}"))
+                reused.append(RunOutput(spec, {"summary": row.assign(scenario=coalition)},
+                                        float(runs.loc[(scenario, r), "run_seconds"]),
+                                        f"reused from {folder}"))
+        if reused:
+            store.save_batch(RunBatch.of(reused))
 
     def to_manifest(self) -> dict[str, Any]:
         return {**super().to_manifest(), "decomposition": self.decomposition}

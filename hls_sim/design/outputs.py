@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from ..runner.ensemble import EnsembleError
-from ..runner.store import ResultsStore, read_parquet_files
+from ..runner.store import ResultsStore
 from .plan import DesignEnsemble
 from .spec import ExperimentSpec
 
@@ -48,14 +49,18 @@ class DesignOutputs:
 IDS = ["scenario", "sample", "replicate", "seed"]  # a run's ids in its summary row
 
 
-def read_summaries(root: Path, keys: list[str],
-                   metrics: list[str] | None = None) -> pd.DataFrame:
-    """Every finished run's summary row (one file a run), in the keys' order: its ids
-    and ``metrics`` only, if given (a design of 10,240 runs reads in a quarter of the
-    time), else every metric."""
-    files = [root / "summary" / f"{k}.parquet" for k in sorted(keys)]
+def read_summaries(root: Path, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Every finished run's summary row, ordered by scenario, sample and replicate: its
+    ids and ``metrics`` only, if given (a design of 10,240 runs reads in a fraction of
+    the time), else every metric."""
     columns = None if metrics is None else IDS + [m for m in metrics if m not in IDS]
-    return read_parquet_files([f for f in files if f.is_file()], columns)
+    return ResultsStore(root).table("summary", columns)
+
+
+def summary_columns(root: Path) -> list[str]:
+    """The summary table's columns (every metric a run gave), from one file's schema."""
+    files = ResultsStore(root).files("summary")
+    return pq.ParquetFile(files[0]).schema_arrow.names if files else []
 
 
 def design_outputs(path: str | Path) -> DesignOutputs:
@@ -67,15 +72,14 @@ def design_outputs(path: str | Path) -> DesignOutputs:
     manifest = store.read_manifest()
     exp = DesignEnsemble.from_manifest(manifest, root)
     spec = exp.spec
-    keys = sorted(store.finished_keys())
-    summary = read_summaries(root, keys, [o.metric for o in spec.outputs])
+    summary = read_summaries(root, [o.metric for o in spec.outputs])
     index = pd.MultiIndex.from_tuples(
         sorted({(s.sample, s.replicate) for s in exp.runs()}), names=["sample", "replicate"])
     per_run = pd.DataFrame(index=index)
     if len(summary):
         for o in spec.outputs:
             if o.metric not in summary.columns:
-                have = read_summaries(root, keys[:1]).columns  # every metric of a run
+                have = summary_columns(root)
                 raise EnsembleError(f"output {o.name}: the model's runs have no metric "
                                       f"'{o.metric}' (they have: "
                                       f"{', '.join(c for c in have if c not in IDS)})")

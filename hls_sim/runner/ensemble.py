@@ -1,4 +1,4 @@
-"""An ensemble: scenarios x replicates, run on any executor, stored run by run.
+"""An ensemble: scenarios x replicates, run on any executor, stored as batches finish.
 
     >>> from hls_sim import scenarios
     >>> from hls_sim.runner import Ensemble, run_ensemble, load_results
@@ -36,7 +36,7 @@ from .models import simulate_batch
 from .seeds import replicate_seeds
 from .store import ResultsStore, disk_usage
 from .versions import DEPENDENCIES, versions
-from .work import RunOutput, RunSpec
+from .work import RunBatch, RunOutput, RunSpec
 
 tqdm.monitor_interval = 0  # no monitor thread: worker processes may be forked from here
 MANIFEST_VERSION = 1
@@ -311,19 +311,18 @@ def _execute(exp: Ensemble, store: ResultsStore, manifest: dict[str, Any],
         manifest["status"] = "running"
         store.write_manifest(manifest)
         batches = plan_batches(exp, todo, executor.workers)
-        for i, outputs in executor.map_unordered(
+        for i, batch in executor.map_unordered(
                 simulate_batch, [exp.batch_args(params, b) for b in batches]):
-            if isinstance(outputs, WorkerDied):  # its runs are lost: record them failed
-                outputs = [RunOutput(spec, error=outputs.reason,
-                                     traceback=f"{outputs.reason}\n(no Python traceback: "
-                                     "the process was ended from outside)")
-                           for spec in batches[i]]
-            for out in outputs:
-                store.save(out)
-                failed += not out.ok
-                bar.update(1)
-                if failed:
-                    bar.set_postfix(failed=failed)
+            if isinstance(batch, WorkerDied):  # its runs are lost: record them failed
+                batch = RunBatch([RunOutput(spec, error=batch.reason,
+                                            traceback=f"{batch.reason}\n(no Python "
+                                            "traceback: the process was ended from outside)")
+                                  for spec in batches[i]])
+            store.save_batch(batch)
+            failed += len(batch.runs) - len(batch.ok)
+            bar.update(len(batch.runs))
+            if failed:
+                bar.set_postfix(failed=failed)
     except KeyboardInterrupt:
         _finish(store, manifest, session, start, "interrupted")
         raise

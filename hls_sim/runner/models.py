@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from .work import RunOutput, RunSpec, Table, _with_ids, arrow_table
+from .work import RunBatch, RunOutput, RunSpec, Table, _with_ids, arrow_table
 
 
 class ModelAdapter:
@@ -169,15 +169,16 @@ class MesaModel(ModelAdapter):
 
 def simulate_batch(params_by_scenario: dict[str, dict[str, Any]], specs: list[RunSpec],
                    model: str = "hls_sim",
-                   options: Mapping[str, Any] | None = None) -> list[RunOutput]:
-    """Run several short simulations in one task, so scheduler overhead stays small.
+                   options: Mapping[str, Any] | None = None) -> RunBatch:
+    """Run several short simulations in one task, so scheduler overhead stays small,
+    and hand back their tables gathered into one table each (:class:`~.work.RunBatch`).
 
     ``model`` is ``"hls_sim"``, a ``module:function`` or a Mesa ``module:Class``; the
     adapter of that kind (:mod:`.models`) runs each; ``options`` holds ``steps`` for a
     Mesa model.
     """
     adapter = model_adapter(model, **dict(options or {}))
-    return [adapter.run(params_by_scenario[s.scenario], s) for s in specs]
+    return RunBatch.of([adapter.run(params_by_scenario[s.scenario], s) for s in specs])
 
 
 def model_adapter(target: str, steps: int | None = None) -> ModelAdapter:

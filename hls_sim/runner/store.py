@@ -1,20 +1,28 @@
-"""The results folder: Parquet tables written run by run, atomically, and a manifest.
+"""The results folder: Parquet tables written batch by batch, atomically, and a manifest.
 
 Layout of ``results/<name>-<timestamp>/``::
 
-    manifest.json            versions, git commit, scenarios (resolved content and hash),
-                             seeds, executor, timings, failures
-    summary/<run>.parquet    one row per run: every summary metric
-    timeseries/<run>.parquet one row per week of the run
-    people/<run>.parquet     one row per person of the run
-    events/<run>.parquet     the event log, for a few sampled runs only
-    runs/<run>.json          written last for each run: the run is complete
-    failures/<run>.json      a run that raised: its error and traceback
+    manifest.json              versions, git commit, scenarios (resolved content and
+                               hash), seeds, executor, timings, failures
+    summary/<batch>.parquet    one row per run: every summary metric
+    timeseries/<batch>.parquet one row per week of each run
+    people/<batch>.parquet     one row per person of each run
+    events/<batch>.parquet     the event log, for a few sampled runs only
+    runs/<batch>.json          written last for each batch: its runs, complete
+    failures/<run>.json        a run that raised: its error and traceback
 
-Each folder of Parquet files reads as one table (``pd.read_parquet(dir / "summary")``,
-or :func:`load_results`). Every file is written to a hidden temporary name and renamed
-into place, so a crash or a kill leaves no half-written file, and ``--resume`` can tell
-exactly which runs finished.
+The runner hands runs to its workers in batches of about a second of work, and stores
+each batch's finished runs together: one file per table and batch, named after the
+batch's first finished run (``<scenario>__r<replicate>``, with ``__s<sample>`` in a
+design). Each folder of Parquet files reads as one table (:func:`load_results`, or
+``pd.read_parquet(dir / "summary")`` on a folder no run was killed in). Every file is
+written to a hidden temporary name and renamed into place, and a batch's record is
+written after its tables, so a crash or a kill leaves no half-written file, a batch is
+either recorded whole or not at all, and ``--resume`` can tell exactly which runs
+finished (and removes the tables of a batch that was not recorded).
+
+Folders written before batches (one file per run, ``runs/<run>.json`` holding one
+run's record) read the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import replacing, write_atomic, write_json
-from .work import RunOutput
+from .work import RunBatch, RunOutput, wide_dictionaries
 
 __all__ = ["write_atomic", "write_json", "write_parquet_atomic"]  # with the classes
 
@@ -53,18 +61,20 @@ def write_parquet_atomic(path: Path, df: pd.DataFrame | pa.Table) -> None:
 
 
 def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
-    """Many small Parquet files (one a run) read as one frame, rows in the files' order;
-    only ``columns`` (those of them a file has) if given.
+    """Many small Parquet files (a batch's or a run's) read as one frame, rows in the
+    files' order; only ``columns`` (those of them a file has) if given.
 
-    A design of 10,240 runs leaves 10,240 summary files of 72 columns each. Read one by
-    one with pandas they took 133 s here (pandas builds a dataset around each file and
-    converts each to a frame); with pyarrow's ``ParquetFile`` and one conversion at the
-    end, about half that. Most of what is left is per column, so a caller wanting a few
-    columns reads only those (a design's ids and outputs: 18 s). The tables are joined
-    by ``pa.concat_tables(..., promote_options="default")``: a column some runs lack, or
-    hold only nulls in, reads as nulls there, typed as in the other runs. A table with
-    categorical columns (an event's detail, whose categories differ from run to run) or
-    with types that clash between files is concatenated by pandas instead, as before."""
+    A design of 10,240 runs left 10,240 summary files of 72 columns each before runs
+    were stored by batch (now a few hundred). Read one by one with pandas they took
+    133 s here (pandas builds a dataset around each file and converts each to a
+    frame); with pyarrow's ``ParquetFile`` and one conversion at the end, about half
+    that. Most of what is left is per column, so a caller wanting a few columns reads
+    only those. The tables are joined by ``pa.concat_tables(...,
+    promote_options="default")``: a column some runs lack, or hold only nulls in, reads
+    as nulls there, typed as in the other runs; a categorical column (an event's
+    detail, whose categories differ from run to run) comes back with the union of the
+    files' categories, sorted (unless the categories are ordered). A table with types that clash between files is concatenated by
+    pandas instead."""
     if not files:
         return pd.DataFrame()
     tables = []
@@ -77,9 +87,17 @@ def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> p
         table = pa.concat_tables(tables, promote_options="default")
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         table = None
-    if table is None or any(pa.types.is_dictionary(f.type) for f in table.schema):
+    if table is None:
         return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
-    return table.to_pandas()
+    if not any(pa.types.is_dictionary(f.type) for f in table.schema):
+        return table.to_pandas()
+    df = wide_dictionaries(table).unify_dictionaries().to_pandas()
+    for c in df.columns:  # categories in sorted order: the same however runs were batched
+        if isinstance(df[c].dtype, pd.CategoricalDtype) and not df[c].cat.ordered:
+            cats = df[c].cat.categories
+            if not cats.is_monotonic_increasing:
+                df[c] = df[c].cat.reorder_categories(cats.sort_values())
+    return df
 
 
 def disk_usage(root: Path) -> int:
@@ -127,33 +145,70 @@ class ResultsStore:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         write_json(self.manifest_path, manifest)
 
+    def records(self) -> list[dict[str, Any]]:
+        """Every recorded batch: ``{"batch": name, "tables": [...], "runs": [...]}``,
+        by name. (A record of a folder written before batches holds one run: it is read
+        as a batch of one, named after the run, with the tables it has files for.)"""
+        d = self.root / "runs"
+        out = []
+        for p in sorted(d.glob("*.json")) if d.is_dir() else []:
+            rec = json.loads(p.read_text())
+            if "runs" not in rec:  # one run's record
+                rec = {"batch": rec["key"], "runs": [rec],
+                       "tables": [t for t in TABLES
+                                  if (self.root / t / f"{rec['key']}.parquet").is_file()]}
+            out.append(rec)
+        return out
+
     def finished_keys(self) -> set[str]:
         """Runs whose every table is safely on disk."""
-        d = self.root / "runs"
-        return {p.stem for p in d.glob("*.json")} if d.is_dir() else set()
+        return {r["key"] for rec in self.records() for r in rec["runs"]}
 
     def clean_partial(self) -> int:
-        """Remove temporary files a killed run left behind, and stale failure records."""
+        """Remove what a killed command left unfinished: temporary files, and the tables
+        of a batch whose record was never written (its runs will run again)."""
         n = 0
         for tmp in self.root.glob("*/.tmp-*"):
             tmp.unlink(missing_ok=True)
             n += 1
+        recorded = {rec["batch"] for rec in self.records()}
+        for t in TABLES:
+            for f in (self.root / t).glob("*.parquet") if (self.root / t).is_dir() else []:
+                if f.stem not in recorded:
+                    f.unlink(missing_ok=True)
+                    n += 1
         return n
 
     def save(self, out: RunOutput) -> dict[str, Any]:
-        """Write one finished run (tables first, then its completion record)."""
-        key = out.spec.key
-        record = {**out.spec.ids(), "key": key, "run_seconds": out.run_seconds,
-                  "worker": out.worker}
-        if not out.ok:
-            record.update(error=out.error, traceback=out.traceback)
-            write_json(self.root / "failures" / f"{key}.json", record)
-            return record
-        for name, df in out.tables.items():
-            write_parquet_atomic(self.root / name / f"{key}.parquet", df)
-        (self.root / "failures" / f"{key}.json").unlink(missing_ok=True)
-        write_json(self.root / "runs" / f"{key}.json", record)
-        return record
+        """Write one finished run as a batch of one (see :meth:`save_batch`)."""
+        return self.save_batch(RunBatch.of([out]))[0]
+
+    def save_batch(self, batch: RunBatch) -> list[dict[str, Any]]:
+        """Write a batch: each failed run's record; the finished runs' tables, one file
+        each; then the batch's record naming its runs (the runs are complete). Returns
+        every run's record."""
+        records, finished = [], []
+        failures = self.root / "failures"
+        for out in batch.runs:
+            record = {**out.spec.ids(), "key": out.spec.key, "run_seconds": out.run_seconds,
+                      "worker": out.worker}
+            records.append(record)
+            if not out.ok:
+                record.update(error=out.error, traceback=out.traceback)
+                write_json(failures / f"{out.spec.key}.json", record)
+            else:
+                finished.append(record)
+        if not finished:
+            return records
+        name = finished[0]["key"]
+        for table, df in batch.tables.items():
+            write_parquet_atomic(self.root / table / f"{name}.parquet", df)
+        if failures.is_dir():  # a run that failed before and finished now
+            for record in finished:
+                (failures / f"{record['key']}.json").unlink(missing_ok=True)
+        write_json(self.root / "runs" / f"{name}.json",
+                   {"batch": name, "tables": sorted(batch.tables), "runs": finished})
+        return records
 
     def failures(self) -> list[dict[str, Any]]:
         d = self.root / "failures"
@@ -161,19 +216,23 @@ class ResultsStore:
             if d.is_dir() else []
 
     def runs(self) -> pd.DataFrame:
-        d = self.root / "runs"
-        rows = [json.loads(p.read_text()) for p in sorted(d.glob("*.json"))] \
-            if d.is_dir() else []
-        return pd.DataFrame(rows)
+        """One row per finished run: its ids, key, seconds, worker and batch."""
+        rows = [{**r, "batch": rec["batch"]} for rec in self.records() for r in rec["runs"]]
+        return pd.DataFrame(rows).sort_values("key", ignore_index=True) if rows \
+            else pd.DataFrame()
 
-    def table(self, name: str) -> pd.DataFrame:
-        """All finished runs' rows of one table, in a stable order."""
-        d = self.root / name
-        done = self.finished_keys()
-        files = sorted(p for p in d.glob("*.parquet") if p.stem in done) if d.is_dir() else []
+    def files(self, name: str) -> list[Path]:
+        """The recorded batches' files of one table (a killed batch's are not)."""
+        return [self.root / name / f"{rec['batch']}.parquet" for rec in self.records()
+                if name in rec["tables"]]
+
+    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """All finished runs' rows of one table, in a stable order (by scenario, sample
+        and replicate, then week or person); only ``columns`` (those it has), if given."""
+        files = self.files(name)
         if not files:
             return pd.DataFrame()
-        df = read_parquet_files(files)
+        df = read_parquet_files(files, columns)
         order = [c for c in SORT if c in df.columns] + \
                 [c for c in TABLE_ORDER.get(name, ()) if c in df.columns]
         return df.sort_values(order, kind="stable").reset_index(drop=True)
@@ -189,7 +248,7 @@ class EnsembleResults:
             ``runs``: one row per finished run (its ids, key, seconds and worker).
 
     Each table is read from the folder when first used, not before: a design's folder
-    holds a file per run and table, and a caller wanting the run records alone should
+    holds a file per batch and table, and a caller wanting the run records alone should
     not wait for every summary to be read.
     """
 

@@ -74,6 +74,68 @@ class RunOutput:
         return self.error is None
 
 
+@dataclass
+class RunBatch:
+    """What came back from one batch of runs: each run's record (its spec, seconds,
+    worker, or its error), and the finished runs' tables, each table of the batch as
+    one Arrow table (the runs' rows in the batch's order).
+
+    The results folder stores a batch's tables as one file each (:mod:`.store`): a
+    Parquet file's fixed cost (its writer, schema and metadata, ~1 ms a table here) is
+    paid once a batch rather than once a run, and a batch's tables cross from the worker
+    as a few contiguous buffers rather than a few per column of every run.
+    """
+
+    runs: list[RunOutput]
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outputs: list[RunOutput]) -> RunBatch:
+        """Gather the finished runs' tables into one table each (a run's record keeps
+        none). Runs may lack a table (events are kept for a few) or a column; the
+        combined table has nulls there. Categorical columns get the union of the runs'
+        categories."""
+        names: dict[str, list[pa.Table]] = {}
+        for out in outputs:
+            if out.ok:
+                for name, t in out.tables.items():
+                    names.setdefault(name, []).append(
+                        t if isinstance(t, pa.Table)
+                        else pa.Table.from_pandas(t, preserve_index=False))
+        tables = {name: _combined(parts) for name, parts in names.items()}
+        runs = [RunOutput(o.spec, {}, o.run_seconds, o.worker, o.error, o.traceback)
+                for o in outputs]
+        return cls(runs, tables)
+
+    @property
+    def ok(self) -> list[RunOutput]:
+        """The runs that finished (their rows are in the tables)."""
+        return [o for o in self.runs if o.ok]
+
+
+def _combined(parts: list[pa.Table]) -> pa.Table:
+    """Runs' tables as one table in contiguous buffers (dictionaries unified)."""
+    if len(parts) == 1:
+        return parts[0]
+    try:
+        table = pa.concat_tables(parts, promote_options="default")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # types that clash: pandas decides
+        table = pa.Table.from_pandas(pd.concat([t.to_pandas() for t in parts],
+                                               ignore_index=True), preserve_index=False)
+    return wide_dictionaries(table).combine_chunks()
+
+
+def wide_dictionaries(table: pa.Table) -> pa.Table:
+    """The table with every categorical column's codes 32-bit (pandas stores a few
+    categories' codes in 8 bits), so that runs' categories can be united: an event
+    log's details, a hundred or so in one run, outnumber 127 across runs."""
+    fields = [f.with_type(pa.dictionary(pa.int32(), f.type.value_type, f.type.ordered))
+              if pa.types.is_dictionary(f.type) and f.type.index_type.bit_width < 32 else f
+              for f in table.schema]
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table if schema.equals(table.schema) else table.cast(schema)
+
+
 def _with_ids(df: pd.DataFrame, spec: RunSpec) -> pd.DataFrame:
     ids = spec.ids()
     front = pd.DataFrame({k: [v] * len(df) for k, v in ids.items()}, index=df.index)
