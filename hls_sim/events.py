@@ -46,7 +46,7 @@ class EventLog:
         if n == 0:
             return
         self._chunks.append((week, kind, _own(np.asarray(persons, np.int64)),
-                             _own(_col(org, n)), _own(_col(practitioner, n)), detail))
+                             _column(org, n), _column(practitioner, n), detail))
 
     def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
         self._chunks.append((week, kind, np.array([-1]), np.array([org]), np.array([-1]),
@@ -125,6 +125,19 @@ def _own(a: np.ndarray) -> np.ndarray:
     would keep the whole buffer alive for the rest of the run (at a million people,
     gigabytes)."""
     return a if a.base is None else a.copy()
+
+
+_NOT_APPLICABLE = np.full(4096, -1)
+_NOT_APPLICABLE.flags.writeable = False
+
+
+def _column(x: np.ndarray | int | None, n: int) -> np.ndarray:
+    """An entry's organisations or practitioners: its own array; where none applies, a
+    read-only view of one shared column of -1 (most entries name no organisation or
+    practitioner, and making that column each time was a third of an entry's cost)."""
+    if x is None and n <= _NOT_APPLICABLE.size:
+        return _NOT_APPLICABLE[:n]
+    return _own(_col(x, n))
 
 
 def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
