@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import hls_sim
 from hls_sim import scenarios
@@ -166,8 +168,9 @@ def test_many_run_files_read_as_one_table(tmp_path):
     """The folder reader gives the table the files make read one by
     one: rows in the files' order; a column some runs lack or hold only nulls in reads
     as nulls there, typed as in the other runs (Arrow's rule; pandas' concat would make
-    it object); categorical columns (an event's detail, its categories differing from
-    run to run) and types that clash between files read pandas' way."""
+    it object); a categorical column (an event's detail, its categories differing from
+    run to run, and so their codes' width) reads as one categorical with the union of
+    the categories, sorted; types that clash between files read pandas' way."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -197,10 +200,85 @@ def test_many_run_files_read_as_one_table(tmp_path):
     some = read_parquet_files(sorted(tmp_path.glob("run*.parquet")), ["x", "n", "absent"])
     pd.testing.assert_frame_equal(some, got[["x", "n"]], check_exact=True)
     many = [f"detail {i}" for i in range(200)]  # an int16 dictionary, not int8
-    check([pd.DataFrame({"detail": pd.Categorical(["x", "y"])}),
-           pd.DataFrame({"detail": pd.Categorical(many)})], "events", "pandas")
+    frames = [pd.DataFrame({"detail": pd.Categorical(["y", "x"])}),
+              pd.DataFrame({"detail": pd.Categorical(many)})]
+    files = []
+    for i, df in enumerate(frames):
+        files.append(tmp_path / f"events{i}.parquet")
+        write_parquet_atomic(files[-1], df)
+    want = pd.DataFrame({"detail": pd.Categorical(["y", "x"] + many,
+                                                  categories=sorted(["x", "y"] + many))})
+    pd.testing.assert_frame_equal(read_parquet_files(files), want, check_exact=True)
+    pd.testing.assert_frame_equal(read_parquet_files(files[::-1]),
+                                  want.iloc[[*range(2, 202), 0, 1]].reset_index(drop=True),
+                                  check_exact=True)
     check([pd.DataFrame({"n": [1]}), pd.DataFrame({"n": ["text"]})], "clash", "pandas")
     assert read_parquet_files([]).empty
+
+
+@st.composite
+def run_tables(draw):
+    """Runs of a batch: each run's table (a column may be missing, all null, or
+    categorical with its own categories, a few or hundreds), or None for a failed run."""
+    runs = []
+    for r in range(draw(st.integers(1, 6))):
+        if draw(st.booleans()) and draw(st.booleans()):
+            runs.append(None)  # failed: no table
+            continue
+        rows = draw(st.integers(0, 4))
+        cols: dict = {"scenario": ["s"] * rows, "replicate": [r] * rows}
+        if draw(st.booleans()):
+            cols["x"] = draw(st.sampled_from([[np.nan] * rows,
+                                              [float(i) + 0.5 for i in range(rows)]]))
+        if draw(st.booleans()):
+            cols["n"] = list(range(rows))
+        if draw(st.booleans()):
+            k = draw(st.sampled_from([1, 3, 130, 300]))
+            names = [f"detail {draw(st.integers(0, 400))} {i}" for i in range(k)]
+            cols["detail"] = pd.Categorical.from_codes(
+                [draw(st.integers(0, k - 1)) for _ in range(rows)], names)
+        runs.append(pd.DataFrame(cols))
+    return runs
+
+
+@settings(max_examples=60, deadline=None)
+@given(runs=run_tables(), cuts=st.lists(st.integers(1, 5), max_size=4))
+def test_how_runs_are_batched_never_changes_the_table_read(runs, cuts):
+    """A table read from batch files (runs gathered by RunBatch) equals the same runs
+    read from a file each, for any batching: missing and all-null columns, failed
+    runs, categorical columns with categories (and codes' widths) differing by run."""
+    import tempfile
+
+    from hls_sim.runner.store import read_parquet_files, write_parquet_atomic
+    from hls_sim.runner.work import RunBatch, RunOutput, RunSpec
+
+    outputs = [RunOutput(RunSpec("s", r, r), {} if df is None else {"t": df})
+               if df is not None else RunOutput(RunSpec("s", r, r), error="failed")
+               for r, df in enumerate(runs)]
+    bounds, at = [], 0
+    for c in cuts:
+        if at + c < len(outputs):
+            at += c
+            bounds.append(at)
+    batches = [outputs[a:b]
+               for a, b in zip([0, *bounds], [*bounds, len(outputs)], strict=True)]
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        one_each = []
+        for out in outputs:
+            if out.ok:
+                one_each.append(d / f"run{out.spec.replicate}.parquet")
+                write_parquet_atomic(one_each[-1], out.tables["t"])
+        by_batch = []
+        for i, b in enumerate(batches):
+            batch = RunBatch.of(b)
+            assert [o.spec for o in batch.runs] == [o.spec for o in b]
+            assert all(not o.tables for o in batch.runs)
+            if "t" in batch.tables:
+                by_batch.append(d / f"batch{i}.parquet")
+                write_parquet_atomic(by_batch[-1], batch.tables["t"])
+        pd.testing.assert_frame_equal(read_parquet_files(by_batch),
+                                      read_parquet_files(one_each), check_exact=True)
 
 
 def test_results_are_read_table_by_table_when_used(tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import replacing, write_atomic, write_json
-from .work import RunBatch, RunOutput, wide_dictionaries
+from .work import RunBatch, RunOutput, united_categories, wide_dictionaries, with_rows
 
 __all__ = ["write_atomic", "write_json", "write_parquet_atomic"]  # with the classes
 
@@ -71,33 +71,30 @@ def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> p
     that. Most of what is left is per column, so a caller wanting a few columns reads
     only those. The tables are joined by ``pa.concat_tables(...,
     promote_options="default")``: a column some runs lack, or hold only nulls in, reads
-    as nulls there, typed as in the other runs; a categorical column (an event's
-    detail, whose categories differ from run to run) comes back with the union of the
-    files' categories, sorted (unless the categories are ordered). A table with types that clash between files is concatenated by
-    pandas instead."""
+    as nulls there, typed as in the other runs; a categorical column comes back with
+    the files' categories where they all have the same, else (an event's detail, whose
+    categories differ from run to run) their union, sorted
+    (:func:`~.work.united_categories`). A table with types that clash between files is
+    concatenated by pandas instead. A file with no rows is left out unless every file
+    has none (its columns' types may be pandas' guess for an empty column)."""
     if not files:
         return pd.DataFrame()
     tables = []
     for f in files:
         pf = pq.ParquetFile(f)
         names = pf.schema_arrow.names
-        tables.append(pf.read(columns=None if columns is None else
-                              [c for c in columns if c in names]))
+        # categorical codes widened first: files whose codes differ in width (a run
+        # with more than 127 event details, one with fewer) then join as one table
+        tables.append(wide_dictionaries(pf.read(columns=None if columns is None else
+                                                [c for c in columns if c in names])))
+    tables = with_rows(tables)
     try:
         table = pa.concat_tables(tables, promote_options="default")
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         table = None
     if table is None:
         return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
-    if not any(pa.types.is_dictionary(f.type) for f in table.schema):
-        return table.to_pandas()
-    df = wide_dictionaries(table).unify_dictionaries().to_pandas()
-    for c in df.columns:  # categories in sorted order: the same however runs were batched
-        if isinstance(df[c].dtype, pd.CategoricalDtype) and not df[c].cat.ordered:
-            cats = df[c].cat.categories
-            if not cats.is_monotonic_increasing:
-                df[c] = df[c].cat.reorder_categories(cats.sort_values())
-    return df
+    return united_categories(table).to_pandas()
 
 
 def disk_usage(root: Path) -> int:

@@ -115,14 +115,53 @@ class RunBatch:
 
 def _combined(parts: list[pa.Table]) -> pa.Table:
     """Runs' tables as one table in contiguous buffers (dictionaries unified)."""
+    parts = with_rows(parts)
     if len(parts) == 1:
         return parts[0]
+    parts = [wide_dictionaries(t) for t in parts]  # codes of one width, to be united
     try:
-        table = pa.concat_tables(parts, promote_options="default")
+        table = united_categories(pa.concat_tables(parts, promote_options="default"))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # types that clash: pandas decides
         table = pa.Table.from_pandas(pd.concat([t.to_pandas() for t in parts],
                                                ignore_index=True), preserve_index=False)
-    return wide_dictionaries(table).combine_chunks()
+    return table.combine_chunks()
+
+
+def united_categories(table: pa.Table) -> pa.Table:
+    """Each categorical column of a table joined from runs' (or files') tables, with one
+    set of categories: where every part has the same categories in the same order, those
+    (a person's status keeps its order); otherwise the union, sorted. The same rule when
+    runs are gathered into batches and when batches are read, so however the runs were
+    batched, a folder's table comes back with the same categories."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_dictionary(column.type) and column.num_chunks > 1:
+            first = column.chunk(0).dictionary
+            if not all(c.dictionary.equals(first) for c in column.chunks[1:]):
+                column = _sorted_union(column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+def _sorted_union(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A categorical column's chunks recoded to the sorted union of their categories."""
+    import pyarrow.compute as pc
+
+    values = pc.unique(pa.chunked_array([c.dictionary for c in column.chunks]))
+    values = values.take(pc.sort_indices(values))
+    chunks = [pa.DictionaryArray.from_arrays(
+        pc.take(pc.index_in(c.dictionary, value_set=values).cast(column.type.index_type),
+                c.indices), values, ordered=column.type.ordered)
+        for c in column.chunks]
+    return pa.chunked_array(chunks, type=column.type)
+
+
+def with_rows(tables: list[pa.Table]) -> list[pa.Table]:
+    """The tables that have rows, or the first alone if none has: a run's empty table
+    adds no rows, and its columns' types (an empty column's type is pandas' guess) must
+    not decide the others'."""
+    kept = [t for t in tables if t.num_rows]
+    return kept or tables[:1]
 
 
 def wide_dictionaries(table: pa.Table) -> pa.Table:
