@@ -63,10 +63,19 @@ _IN_SERVICE = IS_IN_SERVICE.copy()
 
 # Compiled into the kernels that call them, never called from Python by a run (so a process that
 # loads its callers from the on-disk cache never compiles these on their own).
-HELPERS = ("uniform", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
+HELPERS = ("_bits53", "uniform", "tendered_next", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor")
+
+
+AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
+"""How the kernels read ``procurement.award`` (a number, not a string)."""
+
+
+def award_code(award: str) -> int:
+    """``procurement.award`` as the kernels take it (:data:`AWARD_CODES`)."""
+    return AWARD_CODES[award]
 
 
 def njit(fn):
@@ -84,15 +93,22 @@ def njit(fn):
 # --- shared helpers -----------------------------------------------------------------------
 
 @njit
-def uniform(base, slot):
-    """Stream draw of ``slot`` (as ``Stream.random``) given the week's ``base`` (uint64)."""
+def _bits53(base, slot):
+    """The 53 random bits of ``slot`` given the week's ``base`` (uint64), as float:
+    SplitMix64's output of ``slot * golden + base`` (``streams.Stream._bits``)."""
     x = np.uint64(slot) * _GOLDEN + base
     x ^= x >> _S30
     x *= _C1
     x ^= x >> _S27
     x *= _C2
     x ^= x >> _S31
-    return float(x >> _S11) * _TO_UNIT
+    return float(x >> _S11)
+
+
+@njit
+def uniform(base, slot):
+    """Stream draw of ``slot`` (as ``Stream.random``) given the week's ``base`` (uint64)."""
+    return _bits53(base, slot) * _TO_UNIT
 
 
 @njit
@@ -102,14 +118,20 @@ def stream_units(base, slots, half):
     it (the uint64 bits converted to float exactly, then ``half`` added)."""
     out = np.empty(slots.size)
     for k in range(slots.size):
-        x = np.uint64(slots[k]) * _GOLDEN + base
-        x ^= x >> _S30
-        x *= _C1
-        x ^= x >> _S27
-        x *= _C2
-        x ^= x >> _S31
-        out[k] = (float(x >> _S11) + half) * _TO_UNIT
+        out[k] = (_bits53(base, slots[k]) + half) * _TO_UNIT
     return out
+
+
+@njit
+def tendered_next(award, lettings):
+    """``contracts.tendered_next`` for one lot let ``lettings`` times: price-quality lots
+    are always tendered again, an alliance's only after its first letting, partnerships
+    never (``award`` as :func:`award_code` gives it)."""
+    if award == 0:
+        return True
+    if award == 1:
+        return lettings == 0
+    return False
 
 
 @njit
@@ -1044,12 +1066,7 @@ def staff_turnover(filled, posts_contract, end_week, lettings, award, week, hori
         headcount += 1
         c = posts_contract[p]
         left = end_week[c] - week
-        if award == 0:
-            tender = True
-        elif award == 1:
-            tender = lettings[c] == 0
-        else:
-            tender = False
+        tender = tendered_next(award, lettings[c])
         ramp = clip01(1.0 - left / horizon)
         ins = ramp * (1.0 if tender else soft_insecurity)
         insecurity[p] = ins
@@ -1226,13 +1243,7 @@ def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effor
     if drift > 0 and c_active.size:
         tested = np.zeros(effort.size, np.bool_)
         for c in range(c_active.size):
-            if award == 0:
-                tender = True
-            elif award == 1:
-                tender = lettings[c] == 0
-            else:
-                tender = False
-            if c_active[c] and tender:
+            if c_active[c] and tendered_next(award, lettings[c]):
                 tested[c_org[c]] = True
         for o in range(effort.size):
             if prov_active[o] and not tested[o]:
@@ -1387,12 +1398,7 @@ def contract_factor(lettings, award, price_ratio, moved_week, week, contestabili
     n_c = lettings.size
     out = np.empty(n_c)
     for c in range(n_c):
-        if award == 0:
-            tender = True
-        elif award == 1:
-            tender = lettings[c] == 0
-        else:
-            tender = False
+        tender = tendered_next(award, lettings[c])
         f = 1.0 + contestability * (1.0 if tender else 0.0)
         shortfall = clip01(1.0 - price_ratio[c])
         f *= max(1.0 - squeeze * shortfall, 0.0)

@@ -65,11 +65,11 @@ class EffortAndDrift(Mechanism):
         prov, contracts = model.providers, model.contracts
         drift = model.params.market.drift_per_year / 52.0
         if model.kernels is not None:
-            code = {"price_quality": 0, "alliance": 1}.get(model.procurement.award, 2)
             empty = len(contracts) == 0
             model.kernels.effort_and_drift(
                 float(drift), _NONE_BOOL if empty else contracts.active,
-                _NONE_INT if empty else contracts.lettings, code,
+                _NONE_INT if empty else contracts.lettings,
+                model.kernels.award_code(model.procurement.award),
                 _NONE_INT if empty else contracts.org, prov.active, prov.effort,
                 float(model.params.learning.practice_decay_per_year / 52.0), prov.practice,
                 prov.spread_gain)

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 
-_AWARD_CODES = {"price_quality": 0, "alliance": 1}  # as kernels.contract_factor reads them
-
-
 def contract_factor(model: HLSModel) -> np.ndarray:
     """Per contract, a multiplier on its practitioners' progress: extra effort when the
     next letting is a tender (``market.contestability_effort``), practice squeezed when
@@ -37,9 +34,9 @@ def contract_factor(model: HLSModel) -> np.ndarray:
     if len(contracts) == 0:
         return np.ones(1)
     if model.kernels is not None:
-        code = _AWARD_CODES.get(model.procurement.award, 2)
         return model.kernels.contract_factor(
-            contracts.lettings, code, contracts.price_ratio, contracts.moved_week, model.week,
+            contracts.lettings, model.kernels.award_code(model.procurement.award),
+            contracts.price_ratio, contracts.moved_week, model.week,
             float(mk.contestability_effort), float(mk.squeeze_quality_loss),
             int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
     factor = 1.0 + mk.contestability_effort * contestable(model)
@@ -136,9 +133,10 @@ class Support(Mechanism):
         contracts, mk = model.contracts, model.params.market
         pe = K.contracts_post_effect(
             posts.skill, posts.org, posts.contract, prov.practice, prov.quality, prov.effort,
-            contracts.lettings, _AWARD_CODES.get(model.procurement.award, 2),
-            contracts.price_ratio, contracts.moved_week, model.week, float(mk.contestability_effort), float(mk.squeeze_quality_loss),
-            int(mk.mobilisation_weeks), float(mk.mobilisation_loss))
+            contracts.lettings, K.award_code(model.procurement.award), contracts.price_ratio,
+            contracts.moved_week, model.week, float(mk.contestability_effort),
+            float(mk.squeeze_quality_loss), int(mk.mobilisation_weeks),
+            float(mk.mobilisation_loss))
         penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
         who, w = K.support(
             people.status, model.n_arrived, people.practitioner, people.contract,

@@ -139,7 +139,7 @@ class StaffTurnover(Mechanism):
         else:
             end_week, lettings = np.zeros(1, np.int32), np.zeros(1, np.int32)
         headcount, leavers = K.staff_turnover(
-            posts.filled, posts.contract, end_week, lettings, _AWARD_CODES.get(pr.award, 2), t,
+            posts.filled, posts.contract, end_week, lettings, K.award_code(pr.award), t,
             int(wf.insecurity_horizon_weeks), float(pr.review_rigour * wf.review_insecurity),
             posts.insecurity, posts.load, float(wf.load_stress_threshold), posts.admin_share,
             posts.stress, float(wf.stress_from_load), float(wf.stress_from_admin),
@@ -155,5 +155,3 @@ class StaffTurnover(Mechanism):
             slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)
             ops.hire(model, hires, self.new_skill.normal(t, slots))
 
-
-_AWARD_CODES = {"price_quality": 0, "alliance": 1}  # as kernels.staff_turnover reads them

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import replacing, write_atomic, write_json
-from .work import RunBatch, RunOutput, united_categories, wide_dictionaries, with_rows
+from .work import RunBatch, united_categories, wide_dictionaries, with_rows
 
 __all__ = ["write_atomic", "write_json", "write_parquet_atomic"]  # with the classes
 
@@ -175,10 +175,6 @@ class ResultsStore:
                     f.unlink(missing_ok=True)
                     n += 1
         return n
-
-    def save(self, out: RunOutput) -> dict[str, Any]:
-        """Write one finished run as a batch of one (see :meth:`save_batch`)."""
-        return self.save_batch(RunBatch.of([out]))[0]
 
     def save_batch(self, batch: RunBatch) -> list[dict[str, Any]]:
         """Write a batch: each failed run's record; the finished runs' tables, one file
