@@ -20,12 +20,18 @@ entries = st.lists(st.one_of(
               st.one_of(st.none(), st.integers(-1, 40_000)), st.sampled_from(DETAILS)),
     st.tuples(st.just("org"), st.integers(0, 520), st.sampled_from(KINDS),
               st.integers(0, 600), st.sampled_from(DETAILS)),
+    # people_events: several kinds in one call (some with nobody), organisations and
+    # practitioners per row or none
+    st.tuples(st.just("kinds"), st.integers(0, 520),
+              st.lists(st.tuples(st.sampled_from(KINDS),
+                                 st.lists(st.integers(0, 10**6), max_size=4)),
+                       min_size=1, max_size=4, unique_by=lambda g: g[0]),
+              st.booleans(), st.booleans(), st.sampled_from(DETAILS)),
 ), max_size=30)
 
 
-@settings(max_examples=60, deadline=None)
-@given(entries)
-def test_the_log_table_has_a_row_per_entry_in_order(logged):
+def log_entries(logged):
+    """The log of ``logged``, and its rows as one entry per kind would give them."""
     log, rows = EventLog(), []
     for e in logged:
         if e[0] == "people":
@@ -34,10 +40,28 @@ def test_the_log_table_has_a_row_per_entry_in_order(logged):
                              practitioner=practitioner, detail=detail)
             rows += [(week, kind, p, -1 if org is None else org,
                       -1 if practitioner is None else practitioner, detail) for p in persons]
-        else:
+        elif e[0] == "org":
             _, week, kind, org, detail = e
             log.org_event(week, kind, org, detail)
             rows.append((week, kind, -1, org, -1, detail))
+        else:
+            _, week, groups, with_org, with_practitioner, detail = e
+            persons = np.array([p for _, g in groups for p in g], np.int64)
+            org = (persons % 601).astype(np.int32) if with_org else None
+            prac = (persons % 40_001).astype(np.int32) if with_practitioner else None
+            log.people_events(week, tuple(k for k, _ in groups),
+                              np.array([len(g) for _, g in groups]), persons, org=org,
+                              practitioner=prac, detail=detail)
+            rows += [(week, kind, p, p % 601 if with_org else -1,
+                      p % 40_001 if with_practitioner else -1, detail)
+                     for kind, g in groups for p in g]
+    return log, rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries)
+def test_the_log_table_has_a_row_per_entry_in_order(logged):
+    log, rows = log_entries(logged)
     frame = log.to_frame()
     assert list(frame.columns) == ["week", "event", "person", "organisation",
                                    "practitioner", "detail"]
@@ -56,3 +80,20 @@ def test_the_log_table_has_a_row_per_entry_in_order(logged):
     # The table owns its columns: changing it leaves the log (and a second table) alone.
     frame.loc[:, "person"] = -7
     assert log.to_frame()["person"].tolist() == expected["person"].tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries, st.integers(0, 30))
+def test_entries_since_a_mark_give_every_row_logged_after_it_one_kind_each(logged, cut):
+    """What the dashboard reads: the entries after a bookmark, one per kind (a call
+    logging several kinds gives one entry per kind with anyone), rows as logged."""
+    cut = min(cut, len(logged))
+    mark = log_entries(logged[:cut])[0].mark()  # the bookmark after the first ``cut``
+    _, rows = log_entries(logged[cut:])
+    log, _ = log_entries(logged)
+    got = []
+    for week, kind, persons, orgs, pracs, detail in log.entries_since(mark):
+        assert isinstance(kind, str) and len(persons) == len(orgs) == len(pracs) > 0
+        got += [(week, kind, int(p), int(o), int(r), detail)
+                for p, o, r in zip(persons, orgs, pracs, strict=True)]
+    assert got == [(w, k, int(p), int(o), int(r), d) for w, k, p, o, r, d in rows]

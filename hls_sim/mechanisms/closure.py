@@ -27,6 +27,35 @@ def gaming_pressure(model: HLSModel) -> float:
                      + tender_weight))
 
 
+CLOSURE_KINDS = ("closed_measure_met", "closed_time_limit", "closed_recorded_success",
+                 "dropped_out")
+HANDOFF_KINDS = ("warm_handoff", "cold_handoff", "lost_in_handoff")
+
+
+def closure_kind(met: np.ndarray, dropout: np.ndarray, gamed: np.ndarray) -> np.ndarray:
+    """Each closure's place in :data:`CLOSURE_KINDS`: measure met (and not dropped
+    out), time limit, recorded as a success though not met (gamed), dropped out. Gamed
+    closures are neither met nor dropouts, so every closure is exactly one kind."""
+    return np.where(dropout, 3, np.where(gamed, 2, np.where(met, 0, 1)))
+
+
+def handoff_kind(warm: np.ndarray, lost: np.ndarray) -> np.ndarray:
+    """Each hand-off's place in :data:`HANDOFF_KINDS`: kept warm, kept cold, lost."""
+    return np.where(lost, 2, np.where(warm, 0, 1))
+
+
+def log_by_kind(model: HLSModel, kinds: tuple[str, ...], code: np.ndarray,
+                persons: np.ndarray, org: np.ndarray,
+                practitioner: np.ndarray | None = None) -> None:
+    """One log call for rows of several kinds: grouped by kind in the order of
+    ``kinds``, each kind's rows in the order given (as one entry per kind would log
+    them)."""
+    order = np.argsort(code, kind="stable")
+    model.log.people_events(model.week, kinds, np.bincount(code, minlength=len(kinds)),
+                            persons[order], org=org[order],
+                            practitioner=None if practitioner is None else practitioner[order])
+
+
 class Closure(Mechanism):
     """Episodes close when the contract's measure is met, time runs out or the person
     drops out; what is reported may differ from what is true; needs outside the
@@ -72,12 +101,9 @@ class Closure(Mechanism):
         tally.closures, tally.reported = int(who.size), int(reported.sum())
         tally.verified = int((met & ~dropout).sum())
         model.performance.record(contract, org, reported)
-        for kind, mask in (("closed_measure_met", met & ~dropout), ("closed_time_limit",
-                           ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
-                           ("dropped_out", dropout)):
-            if mask.any():
-                model.log.people_event(t, kind, who[mask], org=org[mask],
-                                       practitioner=people.practitioner[who[mask]])
+        if keeps_events(model.log):
+            log_by_kind(model, CLOSURE_KINDS, closure_kind(met, dropout, gamed), who, org,
+                        people.practitioner[who])
         ops.end_support(model, who)
 
         # Referral on: a severe need outside the contract's scope goes to another service.
@@ -105,10 +131,8 @@ class Closure(Mechanism):
             for a, b in ((from_org[kept], to_org[kept]), (to_org[kept], from_org[kept])):
                 np.add.at(trust_matrix, (a, b), gain * (1 - trust_matrix[a, b]))  # mutual
             np.clip(trust_matrix, 0.0, 1.0, out=trust_matrix)
-            for kind, mask in (("warm_handoff", kept & warm), ("cold_handoff", kept & ~warm),
-                               ("lost_in_handoff", lost)):
-                if mask.any():
-                    model.log.people_event(t, kind, persons[mask], org=to_org[mask])
+            if keeps_events(model.log):
+                log_by_kind(model, HANDOFF_KINDS, handoff_kind(warm, lost), persons, to_org)
             onward[cand[kept]] = True
             lost_any[cand[lost]] = True
         rest = ~onward
@@ -143,13 +167,8 @@ class Closure(Mechanism):
             int(n_verified)
         logging = keeps_events(model.log)
         if logging:
-            kept_measure = met & ~dropout
-            for kind, mask in (("closed_measure_met", kept_measure), ("closed_time_limit",
-                               ~met & ~dropout & ~gamed), ("closed_recorded_success", gamed),
-                               ("dropped_out", dropout)):
-                if mask.any():
-                    model.log.people_event(t, kind, who[mask], org=org[mask],
-                                           practitioner=practitioner[mask])
+            log_by_kind(model, CLOSURE_KINDS, closure_kind(met, dropout, gamed), who, org,
+                        practitioner)
 
         # Referral on: a severe need outside the contract's scope goes to another service.
         onward = np.zeros(who.size, bool)
@@ -168,10 +187,7 @@ class Closure(Mechanism):
             kept = ~lost
             ops.refer(model, persons[kept], via="hand-off", contract=target[kept])
             if logging:
-                for kind, mask in (("warm_handoff", kept & warm),
-                                   ("cold_handoff", kept & ~warm), ("lost_in_handoff", lost)):
-                    if mask.any():
-                        model.log.people_event(t, kind, persons[mask], org=to_org[mask])
+                log_by_kind(model, HANDOFF_KINDS, handoff_kind(warm, lost), persons, to_org)
             onward[cand[kept]] = True
             lost_any[cand[lost]] = True
         tally.closed_by_week[t] += K.closure_finish(who, dropout | lost_any, onward,
