@@ -1,0 +1,41 @@
+"""benchmarks/profile_kernels.py, the per-person kernels timed in a run and replayed warm
+and cold, runs for real (a short replay) and refuses a week outside the run in one line
+with status 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "profile_kernels.py"
+
+pytest.importorskip("numba")
+
+
+def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--week", "60", "--repeats", "20"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
+            if line.split() and line.split()[0] in ("need_drift", "crises", "record_people",
+                                                    "route_table")}
+    assert len(rows) == 4
+    for figures in rows.values():  # in the run, warm, cold (microseconds), run / warm
+        in_run, warm, cold, ratio = map(float, figures)
+        assert in_run > 0 and warm > 0 and cold > 0
+        assert ratio == pytest.approx(in_run / warm, rel=0.02)
+
+
+@pytest.mark.parametrize("args, message", [(["--week", "600"], "--week must be 5-514"),
+                                           (["--repeats", "2"], "--repeats must be at least")])
+def test_profile_kernels_refuses_bad_input_in_one_line(args, message):
+    proc = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
