@@ -314,18 +314,24 @@ class Commissioning(Mechanism):
         waiting = np.bincount(people.contract[people.status == WAITING],
                               minlength=len(model.contracts))
         n_move = int(np.floor(flex * sum(c.posts for c in active)))
+        # Vacant posts per contract, kept up to date as posts move (a moved post stays
+        # vacant): the donor is the first contract, least pressed first, with a vacant
+        # post to give, so only contracts up to it are looked at.
+        vacant = np.bincount(posts.contract[~posts.filled & (posts.contract >= 0)],
+                             minlength=len(model.contracts))
         moved = 0
         for _ in range(n_move):  # one post at a time, re-reading pressure after each move
             pressure = np.array([waiting[c.index] / c.posts for c in active])
             dst = active[int(np.argmax(pressure))]
-            donors = [c for c in sorted(active, key=lambda c: waiting[c.index] / c.posts)
-                      if c is not dst and c.posts > 1
-                      and waiting[c.index] / c.posts < pressure.max()
-                      and np.any((posts.contract == c.index) & ~posts.filled)]
-            if not donors:
+            top = pressure.max()
+            src = next((c for c in sorted(active, key=lambda c: waiting[c.index] / c.posts)
+                        if c is not dst and c.posts > 1
+                        and waiting[c.index] / c.posts < top and vacant[c.index] > 0), None)
+            if src is None:
                 break
-            src = donors[0]
             p = np.flatnonzero((posts.contract == src.index) & ~posts.filled)[0]
+            vacant[src.index] -= 1
+            vacant[dst.index] += 1
             per_post = src.value // src.posts
             src.value -= per_post
             dst.value += per_post
