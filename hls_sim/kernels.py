@@ -1161,6 +1161,42 @@ def record_posts(filled, hours_worked, hours_admin, stress, caseload, posts_org,
 
 
 @njit
+def best_practice(skill, filled, q):
+    """``np.quantile(skill[filled], q, axis=0)`` (numpy's default, linear method), bit
+    for bit: per need domain, the sorted skills of the posts filled, the virtual index
+    (n - 1) x q, and numpy's interpolation between its two neighbours (``a + (b - a) t``,
+    or ``b - (b - a)(1 - t)`` where t >= 0.5; the largest value at or past the end).
+    The two neighbours are found by selection (numpy partitions too): the value of rank
+    ``below``, then the least of those above it."""
+    n = 0
+    for p in range(filled.size):
+        n += filled[p]
+    out = np.empty(ND)
+    values = np.empty(n)
+    virtual = (n - 1) * q
+    below = int(math.floor(virtual))
+    t = virtual - below
+    for d in range(ND):
+        k = 0
+        for p in range(filled.size):
+            if filled[p]:
+                values[k] = skill[p, d]
+                k += 1
+        if virtual >= n - 1:
+            out[d] = values.max()
+            continue
+        part = np.partition(values, below)
+        a = part[below]
+        b = part[below + 1]
+        for j in range(below + 2, n):
+            if part[j] < b:
+                b = part[j]
+        diff = b - a
+        out[d] = b - diff * (1 - t) if t >= 0.5 else a + diff * t
+    return out
+
+
+@njit
 def hire(post, posts_org, specialism, noise, general, specialist, sd, low, high, best, pull,
          skill, filled, stress, new_stress, insecurity, hire_week, week, caseload):
     """``operations.hire``: each new practitioner's skill (general, or specialist in
@@ -1293,6 +1329,42 @@ def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, tr
             if holds[o]:
                 last_held[o] = week
     return True
+
+
+@njit
+def providers_until_event(order, start, active, reserves, last_held, entry_week, c_org,
+                          c_active, trial_domain, trial_start, week, exit_weeks,
+                          trial_weeks, test_and_learn, u_start, p_start, learning_cost,
+                          trial_cost):
+    """ProviderDecisions' loop from ``order[start]`` on: for each open organisation to
+    which nothing happens this week, what the loop does for it (a running trial's cost;
+    the week it last held a contract), until the first to which something happens (its
+    trial is judged or starts, it closes or leaves the market): its position is
+    returned, nothing done for it, and the mechanism's Python takes its turn (which may
+    change contracts: the next call reads them afresh). ``order.size`` if none."""
+    n = active.size
+    holds = np.zeros(n, np.bool_)
+    for c in range(c_org.size):
+        if c_active[c]:
+            holds[c_org[c]] = True
+    for k in range(start, order.size):
+        o = order[k]
+        if not active[o]:
+            continue
+        if trial_domain[o] >= 0:
+            if week - trial_start[o] >= trial_weeks:
+                return k  # a trial is judged
+        elif test_and_learn and holds[o] and u_start[o] < p_start:
+            return k  # a trial starts
+        if reserves[o] < 0:
+            return k  # closes
+        if not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks:
+            return k  # leaves the market
+        if trial_domain[o] >= 0:
+            learning_cost[o] += trial_cost
+        if holds[o]:
+            last_held[o] = week
+    return order.size
 
 
 @njit

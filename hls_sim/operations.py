@@ -262,9 +262,12 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     # The place's best practice, which system learning pulls new hires towards (from
     # the practitioners in post before these arrive).
     learning = model.place.system_learning
-    filled = np.flatnonzero(posts.filled) if learning > 0 else None
-    best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0) \
-        if filled is not None and filled.size else None
+    best = None
+    if learning > 0 and posts.filled.any():
+        best = model.kernels.best_practice(
+            posts.skill, posts.filled, float(lp.best_practice_quantile)) \
+            if model.kernels is not None else \
+            np.quantile(posts.skill[posts.filled], lp.best_practice_quantile, axis=0)
     if model.kernels is not None:
         model.kernels.hire(post, posts.org, model.providers.specialism,
                            np.ascontiguousarray(noise, dtype=float), float(lp.skill_general),

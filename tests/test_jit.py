@@ -207,6 +207,25 @@ def test_npow_is_the_plain_paths_power(x, e):
     np.testing.assert_array_max_ulp(power(np.array([x]), e), np.array([x]) ** e, maxulp=1)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60), st.one_of(
+    st.sampled_from([0.0, 0.25, 0.5, 0.75, 0.9, 1.0]), st.floats(0.0, 1.0)), st.booleans())
+def test_best_practice_is_numpys_quantile(seed, n_posts, q, ties):
+    """The skill new hires are pulled towards: the kernel's quantile of the filled
+    posts' skills is numpy's (linear method) bit for bit, ties, one post filled, and the
+    ends (q = 0, q = 1, an index landing exactly on a post) included."""
+    from hls_sim.kernels import best_practice
+
+    rng = np.random.default_rng(seed)
+    skill = rng.uniform(0.05, 1.0, (n_posts, 6))
+    if ties:
+        skill = np.round(skill, 1)
+    filled = rng.random(n_posts) < 0.7
+    filled[rng.integers(n_posts)] = True
+    np.testing.assert_array_equal(best_practice(skill, filled, q),
+                                  np.quantile(skill[filled], q, axis=0))
+
+
 def _assign_with_numpy(waiting, free, posts_contract, n_c, week, wait_since, flag,
                        contract, complexity, pressure_weeks):
     """The plain path's matching (mechanisms.allocation), on bare arrays."""

@@ -67,7 +67,9 @@ class LearningMeetings(Mechanism):
         # Shared knowledge pulls every practitioner towards the place's best practice.
         filled = np.flatnonzero(posts.filled)
         if filled.size:
-            best = np.quantile(posts.skill[filled], lp.best_practice_quantile, axis=0)
+            q = float(lp.best_practice_quantile)
+            best = model.kernels.best_practice(posts.skill, posts.filled, q) \
+                if model.kernels is not None else np.quantile(posts.skill[filled], q, axis=0)
             gap = np.clip(best - posts.skill[filled], 0, None)
             posts.skill[filled] += lp.reflection_learning * place.system_learning * gap
 
