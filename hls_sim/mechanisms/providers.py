@@ -76,26 +76,54 @@ class ProviderDecisions(Mechanism):
         # Organisations closed before the week began are left out at once (closing one
         # now closes no other, so the check inside the loop is only for safety).
         if model.kernels is not None:
-            order = model.kernels.organisation_order(self.order_luck.week_base(t),
-                                                     prov.n, prov.active)
-        else:
-            order = np.argsort(self.order_luck.random(t, rows), kind="stable")
-            order = order[prov.active[order]]
-        for o in order.tolist():
-            if not prov.active[o]:
-                continue
-            if trials or self.trial_domain[o] >= 0:  # else test_and_learn does nothing
-                self.test_and_learn(model, o)
-            if prov.reserves[o] < 0:
-                self.trial_domain[o] = -1
-                ops.close_organisation(model, o, self.tupe, insolvent=True)
-            elif model.contracts.held_by(o):
-                self.last_held[o] = t
-            elif t - max(int(self.last_held[o]), int(prov.entry_week[o])) >= exit_weeks:
-                # Counted from the later of its last contract and its entry: a new
-                # entrant has its first tender rounds to win work before it leaves.
-                self.trial_domain[o] = -1
-                ops.close_organisation(model, o, self.tupe, insolvent=False)
+            self.turns_compiled(model, model.kernels.organisation_order(
+                self.order_luck.week_base(t), prov.n, prov.active))
+            return
+        order = np.argsort(self.order_luck.random(t, rows), kind="stable")
+        for o in order[prov.active[order]].tolist():
+            self.turn(model, o)
+
+    def turn(self, model: HLSModel, o: int) -> None:
+        """Organisation ``o``'s turn of the week: its trial, then whether it closes (no
+        reserves), still holds a contract, or leaves the market."""
+        prov, t = model.providers, model.week
+        if not prov.active[o]:
+            return
+        if model.practice.test_and_learn or self.trial_domain[o] >= 0:
+            self.test_and_learn(model, o)  # (else it does nothing)
+        if prov.reserves[o] < 0:
+            self.trial_domain[o] = -1
+            ops.close_organisation(model, o, self.tupe, insolvent=True)
+        elif model.contracts.held_by(o):
+            self.last_held[o] = t
+        elif t - max(int(self.last_held[o]), int(prov.entry_week[o])) >= \
+                model.params.market.exit_weeks_without_contract:
+            # Counted from the later of its last contract and its entry: a new
+            # entrant has its first tender rounds to win work before it leaves.
+            self.trial_domain[o] = -1
+            ops.close_organisation(model, o, self.tupe, insolvent=False)
+
+    def turns_compiled(self, model: HLSModel, order: np.ndarray) -> None:
+        """The turns in ``order`` with the compiled kernels (bit-identical): the
+        organisations to which nothing happens are done by
+        ``kernels.providers_until_event``, in order, up to the next to which something
+        does, which takes its turn in Python; most weeks that is none or one of them."""
+        prov, t, lp = model.providers, model.week, model.params.learning
+        trials = model.practice.test_and_learn
+        k = 0
+        while True:
+            contracts = model.contracts  # read afresh: a turn may have moved a lot
+            k = model.kernels.providers_until_event(
+                order, k, prov.active, prov.reserves, self.last_held, prov.entry_week,
+                contracts.org, contracts.active, self.trial_domain, self.trial_start, t,
+                int(model.params.market.exit_weeks_without_contract), int(lp.trial_weeks),
+                bool(trials), self.u_start if trials else _NO_DRAWS,
+                float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
+                prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100)))
+            if k >= order.size:
+                return
+            self.turn(model, int(order[k]))
+            k += 1
 
     def test_and_learn(self, model: HLSModel, o: int) -> None:
         lp, prov, t = model.params.learning, model.providers, model.week
