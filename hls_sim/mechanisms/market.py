@@ -108,11 +108,14 @@ class Disputes(Mechanism):
         failures, place.partner_failures = place.partner_failures, 0
         if model.practice.learning_meeting_weeks <= 0:
             return
-        members = np.array(sorted({c.org for c in model.contracts if c.active}), int)
-        if members.size < 2:
-            return
+        # The week's draw first (a draw depends only on the week, so drawing it before
+        # or after looking at the partners changes nothing): most weeks it says no
+        # dispute, and the partners need not be gathered.
         p = 1.0 - (1.0 - lp.dispute_per_year / 52.0) * (1.0 - lp.dispute_on_failure) ** failures
         if self.luck.one(t) >= p:
+            return
+        members = np.array(sorted({c.org for c in model.contracts if c.active}), int)
+        if members.size < 2:
             return
         sub = np.ix_(members, members)
         prov.trust[sub] *= 1.0 - lp.trust_collapse
