@@ -213,11 +213,11 @@ class Commissioning(Mechanism):
         model.tally.tenders_total += 1
         ops.commissioner_hours(model, money.tender_admin_hours)
         # Providers bid only if they can afford to; an incumbent that cannot loses the lot.
-        bidders = [o for o in np.flatnonzero(prov.active).tolist()
-                   if prov.reserves[o] >= bid_cost
-                   and (o == c.org or (c.domains[prov.specialism[o]]
-                                       and abs(prov.locality[o] - c.locality)
-                                       <= model.params.place.bid_reach_localities))]
+        # The incumbent, and organisations in the lot's domains within reach.
+        open_ = np.flatnonzero(prov.active)
+        eligible = (open_ == c.org) | (c.domains[prov.specialism[open_]] & (
+            np.abs(prov.locality[open_] - c.locality) <= model.params.place.bid_reach_localities))
+        bidders = open_[eligible & (prov.reserves[open_] >= bid_cost)].tolist()
         model.tally.tendered_value += contract_total
         if not bidders:
             self.direct_award(model, c)
@@ -349,7 +349,7 @@ class Commissioning(Mechanism):
         """The commissioner's weekly costs: reading monitoring returns, and the
         partnership backbone (paid from the budget)."""
         mp, pr = model.params.money, model.procurement
-        n_active = sum(1 for c in model.contracts if c.active)
+        n_active = int(np.count_nonzero(model.contracts.active))  # (a view kept by version)
         ops.commissioner_hours(model, mp.monitoring_hours_per_contract * n_active *
                                model.practice.reporting_burden)
         if pr.commission_services and pr.backbone_share > 0:
