@@ -4,8 +4,8 @@ and with the cache cleared first.
 
 What is measured
 ----------------
-One competitive default run (10,000 people, 520 weeks, no event log) with every call
-into ``hls_sim.kernels`` timed. Around one week (``--week``, default 300, weeks
+One competitive default run (10,000 people, or ``--people``; 520 weeks; no event log)
+with every call into ``hls_sim.kernels`` timed. Around one week (``--week``, default 300, weeks
 ``week-5 .. week+5``) the mean time of each call of four per-person kernels is kept
 ("in the run"). At that week the run stops and each of those kernels is replayed on the
 model's state as it stands (on copies of whatever it changes), many times in a row:
@@ -21,7 +21,7 @@ run is near the cold replay and well above the warm one, the gap is memory traff
 work that reading each person's state once a week (kernels fused into one pass) would
 save, and that compiling the arithmetic better would not.
 
-Run:  .venv/bin/python benchmarks/profile_kernels.py [--week 300] [--repeats 2000]
+Run:  .venv/bin/python benchmarks/profile_kernels.py [--week 300] [--repeats 2000] [--people N]
 """
 
 from __future__ import annotations
@@ -116,12 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--week", type=int, default=300, help="the week looked at (5-514)")
     parser.add_argument("--repeats", type=int, default=2000, help="replays per kernel")
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--people", type=int, default=10_000,
+                        help="people over the run (the default place's 10,000; fewer "
+                             "shows whether the gap depends on the data fitting in cache)")
     args = parser.parse_args(argv)
     if not 5 <= args.week <= 514:
         print(f"error: --week must be 5-514, got {args.week}", file=sys.stderr)
         return 2
     if args.repeats < 10:
         print(f"error: --repeats must be at least 10, got {args.repeats}", file=sys.stderr)
+        return 2
+    if args.people < 500:
+        print(f"error: --people must be at least 500, got {args.people}", file=sys.stderr)
         return 2
     if not kernels.numba:
         print("error: numba is not installed: no compiled kernels to time", file=sys.stderr)
@@ -130,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     print(f"machine: Python {info['python']}, numpy {info['numpy']}, CPUs {info['cpu_count']} "
           f"({info['cpus_usable']} usable), {info['platform']}")
-    params = make_params("competitive")
+    params = make_params("competitive", place__n_people=args.people)
     HLSModel(params, seed=99).run()  # loads the compiled kernels
     m = HLSModel(params, seed=args.seed)
     m.log = NullLog()

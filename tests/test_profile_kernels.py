@@ -17,7 +17,8 @@ pytest.importorskip("numba")
 
 
 def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--week", "60", "--repeats", "20"],
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--week", "60", "--repeats", "20",
+                           "--people", "2000"],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -32,7 +33,8 @@ def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
 
 
 @pytest.mark.parametrize("args, message", [(["--week", "600"], "--week must be 5-514"),
-                                           (["--repeats", "2"], "--repeats must be at least")])
+                                           (["--repeats", "2"], "--repeats must be at least"),
+                                           (["--people", "10"], "--people must be at least")])
 def test_profile_kernels_refuses_bad_input_in_one_line(args, message):
     proc = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
                           text=True, timeout=120)
