@@ -390,11 +390,11 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
         for d in range(1, ND):
             if needs[i, d] > worst:
                 worst = needs[i, d]
-        if worst >= representation:
-            p = help_seeking * (engagement[i] if s == DISENGAGED else 1.0)
-            if uniform(base_again, i) < p:
-                again[m] = i
-                m += 1
+        # Drawn for everyone out of services and kept without a branch: whose need
+        # is severe, and whose draw falls under the chance, follow no pattern.
+        p = help_seeking * (engagement[i] if s == DISENGAGED else 1.0)
+        again[m] = i
+        m += (worst >= representation) & (uniform(base_again, i) < p)
     for k in range(m):
         status[again[k]] = SEEKING
         wait_since[again[k]] = week
@@ -403,9 +403,8 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
     for i in who_with(status, n, _SEEKING):
         tp = penalty if transport_barrier[i] else 0.0
         p = access_rate * (1 - distrust[i]) * (1 - tp)
-        if uniform(base_reach, i) < p:
-            reached[r] = i
-            r += 1
+        reached[r] = i
+        r += uniform(base_reach, i) < p
     return reached[:r]
 
 
