@@ -774,10 +774,12 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
         i = who[k]
         p = practitioner[i]
         c = contract[i]
+        whole = True  # every need worked on in full (a whole-person contract)
         for d in range(ND):
             nd[d] = needs[i, d]
             w[d] = 1.0 if scope[c, d] else discretion
             w_all[k, d] = w[d]
+            whole = whole and w[d] == 1.0
         burden = nd[0] + nd[1]
         for d in range(2, ND):
             burden += nd[d]
@@ -796,11 +798,21 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
                   * time_factor[p] * attendance)
         focus_sum = wn  # row_sum(w * needs), the same terms in the same order
         denom = max(focus_sum, 1e-12)
-        uc = untreated_row(needs, i, thr, weights, drift, recovery)
-        for d in range(ND):
-            share = (w[d] * nd[d]) / denom
-            progress = effect * share * post_effect[p, d]
-            needs[i, d] = clip01(nd[d] - progress + uc[d] * (1 - w[d]))
+        if whole:
+            # Nothing is left untreated: the untreated change (36 products) would be
+            # added times 1 - w = 0, i.e. +-0.0, which leaves any need unchanged (needs
+            # are never -0.0: drawn positive, and only ever set through clip01 of sums
+            # that cannot give -0.0).
+            for d in range(ND):
+                share = (w[d] * nd[d]) / denom
+                progress = effect * share * post_effect[p, d]
+                needs[i, d] = clip01(nd[d] - progress)
+        else:
+            uc = untreated_row(needs, i, thr, weights, drift, recovery)
+            for d in range(ND):
+                share = (w[d] * nd[d]) / denom
+                progress = effect * share * post_effect[p, d]
+                needs[i, d] = clip01(nd[d] - progress + uc[d] * (1 - w[d]))
         relationship[i] = rel + (1 - rel) / rel_weeks
         e = engagement[i]
         engagement[i] = e + engagement_gain * rel * (1 - e) * attendance
