@@ -23,9 +23,9 @@ def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     rows = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
-            if line.split() and line.split()[0] in ("need_drift", "crises", "record_people",
-                                                    "route_table")}
-    assert len(rows) == 4
+            if len(line.split()) == 5 and line.split()[0] != "kernel"}
+    # The kernels every week calls are replayed (others may not run in that week).
+    assert {"need_drift", "crises", "support", "record_people"} <= set(rows)
     for figures in rows.values():  # in the run, warm, cold (microseconds), run / warm
         in_run, warm, cold, ratio = map(float, figures)
         assert in_run > 0 and warm > 0 and cold > 0
