@@ -32,24 +32,19 @@ PHRASES = {
 class EventLog:
     """Append-only log: week, event, person, organisation, practitioner post, detail.
 
-    Kept as parallel lists, one item per entry (a run of rows of one kind): the week,
-    the kind's and the detail's codes (numbered as first seen), the number of rows, and
-    the rows' persons, organisations and practitioners as arrays. Nothing is built per
-    entry but the arrays (a tuple per entry, and a pass over all of them to read their
-    weeks, kinds and details back, made the table cost 12 ms of a default run)."""
+    Kept as one tuple per entry (a run of rows of one kind): the week, the kind's and
+    the detail's codes (numbered as first seen), the number of rows, and the rows'
+    persons, organisations and practitioners as arrays; the table unpacks them into
+    columns in one pass (``zip``), where reading each entry's kind, size and detail
+    back in Python made it cost 12 ms of a default run."""
 
     keeps_events = True
     """Whether the log keeps what it is given: mechanisms skip preparing entries (who,
     which organisation, which practitioner) for a log that keeps nothing."""
 
     def __init__(self) -> None:
-        self._week: list[int] = []
-        self._kind: list[int] = []
-        self._detail: list[int] = []
-        self._size: list[int] = []
-        self._person: list[np.ndarray] = []
-        self._org: list[np.ndarray] = []
-        self._practitioner: list[np.ndarray] = []
+        # (week, kind code, detail code, rows, persons, organisations, practitioners)
+        self._entries: list[tuple] = []
         self._kind_code: dict[str, int] = {}
         self._detail_code: dict[str, int] = {}
 
@@ -62,13 +57,7 @@ class EventLog:
         d = details.get(detail)
         if d is None:
             d = details[detail] = len(details)
-        self._week.append(week)
-        self._kind.append(k)
-        self._detail.append(d)
-        self._size.append(len(persons))
-        self._person.append(persons)
-        self._org.append(org)
-        self._practitioner.append(practitioner)
+        self._entries.append((week, k, d, len(persons), persons, org, practitioner))
 
     def people_event(self, week: int, kind: str, persons: np.ndarray,
                      org: np.ndarray | int | None = None,
@@ -110,7 +99,7 @@ class EventLog:
         """A bookmark: where the log stands now. Pass it to :meth:`entries_since` later
         to read only what was logged after it (the dashboard's ticker reads each week's
         events this way)."""
-        return len(self._size)
+        return len(self._entries)
 
     def entries_since(self, mark: int) -> list[tuple]:
         """Entries logged after ``mark``, oldest first, each a tuple
@@ -118,28 +107,28 @@ class EventLog:
         three are arrays of equal length (-1 where not applicable), one per kind (a
         :meth:`people_events` call gives one entry per kind with anyone). Read only."""
         kinds, details = list(self._kind_code), list(self._detail_code)
-        return [(self._week[e], kinds[self._kind[e]], self._person[e], self._org[e],
-                 self._practitioner[e], details[self._detail[e]])
-                for e in range(mark, len(self._size))]
+        return [(week, kinds[k], persons, org, practitioner, details[d])
+                for week, k, d, _, persons, org, practitioner in self._entries[mark:]]
 
     def to_frame(self) -> pd.DataFrame:
-        if not self._size:
+        if not self._entries:
             return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
                                  "practitioner": [], "detail": []})
-        sizes = np.array(self._size, np.int64)
+        weeks, kinds, details, sizes, persons, orgs, practitioners = zip(*self._entries,
+                                                                         strict=True)
+        sizes = np.array(sizes, np.int64)
         # Each column is built in its final width and handed to pandas without a copy:
         # at a million people the log has millions of rows, and building it with int64
         # intermediates that pandas then copied doubled its memory at the end of a run
         # (1,000,000 people over 52 weeks: 3.9 million rows, 90 MB, peaked at 180 MB,
         # when the run's peak is what the scale target limits).
         return pd.DataFrame({
-            "week": np.repeat(np.array(self._week, np.int32), sizes),
-            "event": _categorical(self._kind_code, self._kind, sizes),
-            "person": np.concatenate(self._person),
-            "organisation": np.concatenate(self._org, dtype=np.int32, casting="unsafe"),
-            "practitioner": np.concatenate(self._practitioner, dtype=np.int32,
-                                           casting="unsafe"),
-            "detail": _categorical(self._detail_code, self._detail, sizes),
+            "week": np.repeat(np.array(weeks, np.int32), sizes),
+            "event": _categorical(self._kind_code, kinds, sizes),
+            "person": np.concatenate(persons),
+            "organisation": np.concatenate(orgs, dtype=np.int32, casting="unsafe"),
+            "practitioner": np.concatenate(practitioners, dtype=np.int32, casting="unsafe"),
+            "detail": _categorical(self._detail_code, details, sizes),
         }, copy=False)
 
 
@@ -165,7 +154,7 @@ def keeps_events(log) -> bool:
     return getattr(log, "keeps_events", True)
 
 
-def _categorical(code_of: dict[str, int], codes: list[int],
+def _categorical(code_of: dict[str, int], codes: tuple[int, ...],
                  sizes: np.ndarray) -> pd.Categorical:
     """Each entry's code (numbered as first seen) repeated over its rows, as a
     categorical whose categories are the names sorted by code point (as ``np.unique``
