@@ -69,7 +69,8 @@ _SEEKING = status_mask(SEEKING)
 HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
-           "trust_sum", "post_effect", "contract_factor")
+           "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
+           "_quiet_turn")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -1313,38 +1314,61 @@ def effort_and_drift(drift, c_active, lettings, award, c_org, prov_active, effor
 # --- money and the market ----------------------------------------------------------------
 
 @njit
-def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
-                    trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
-                    p_start, learning_cost, trial_cost):
-    """ProviderDecisions in a quiet week. If no open organisation closes (reserves
-    gone), leaves (no contract for ``exit_weeks``), has its trial judged or starts one,
-    do what the mechanism's loop would do for each (a running trial's cost; the week it
-    last held a contract) and return True: in such a week nothing one organisation does
-    changes another's turn, so the drawn order does not matter. Else change nothing
-    and return False (the loop runs, in the drawn order)."""
-    n = active.size
+def _holders(n, c_org, c_active):
+    """Which of ``n`` organisations hold a contract in force."""
     holds = np.zeros(n, np.bool_)
     for c in range(c_org.size):
         if c_active[c]:
             holds[c_org[c]] = True
+    return holds
+
+
+@njit
+def _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
+                       trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
+                       p_start):
+    """Whether open organisation ``o``'s turn this week needs the mechanism's Python:
+    its trial is judged or starts, it closes (reserves gone) or leaves the market (no
+    contract for ``exit_weeks``)."""
+    if trial_domain[o] >= 0:
+        if week - trial_start[o] >= trial_weeks:
+            return True  # a trial is judged
+    elif test_and_learn and holds[o] and u_start[o] < p_start:
+        return True  # a trial starts
+    if reserves[o] < 0:
+        return True  # closes
+    return not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks
+
+
+@njit
+def _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, week):
+    """What the loop does for an organisation to which nothing happens: a running
+    trial's cost; the week it last held a contract."""
+    if trial_domain[o] >= 0:
+        learning_cost[o] += trial_cost
+    if holds[o]:
+        last_held[o] = week
+
+
+@njit
+def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
+                    trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
+                    p_start, learning_cost, trial_cost):
+    """ProviderDecisions in a quiet week. If nothing happens to any open organisation
+    (``_something_happens``), do what the mechanism's loop would do for each
+    (``_quiet_turn``) and return True: in such a week nothing one organisation does
+    changes another's turn, so the drawn order does not matter (and is not drawn).
+    Else change nothing and return False (the turns are taken in the drawn order)."""
+    n = active.size
+    holds = _holders(n, c_org, c_active)
     for o in range(n):
-        if not active[o]:
-            continue
-        if trial_domain[o] >= 0:
-            if week - trial_start[o] >= trial_weeks:
-                return False  # a trial is judged
-        elif test_and_learn and holds[o] and u_start[o] < p_start:
-            return False  # a trial starts
-        if reserves[o] < 0:
-            return False  # closes
-        if not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks:
-            return False  # leaves the market
+        if active[o] and _something_happens(
+                o, holds, reserves, last_held, entry_week, trial_domain, trial_start, week,
+                exit_weeks, trial_weeks, test_and_learn, u_start, p_start):
+            return False
     for o in range(n):
         if active[o]:
-            if trial_domain[o] >= 0:
-                learning_cost[o] += trial_cost
-            if holds[o]:
-                last_held[o] = week
+            _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, week)
     return True
 
 
@@ -1353,34 +1377,21 @@ def providers_until_event(order, start, active, reserves, last_held, entry_week,
                           c_active, trial_domain, trial_start, week, exit_weeks,
                           trial_weeks, test_and_learn, u_start, p_start, learning_cost,
                           trial_cost):
-    """ProviderDecisions' loop from ``order[start]`` on: for each open organisation to
-    which nothing happens this week, what the loop does for it (a running trial's cost;
-    the week it last held a contract), until the first to which something happens (its
-    trial is judged or starts, it closes or leaves the market): its position is
-    returned, nothing done for it, and the mechanism's Python takes its turn (which may
-    change contracts: the next call reads them afresh). ``order.size`` if none."""
-    n = active.size
-    holds = np.zeros(n, np.bool_)
-    for c in range(c_org.size):
-        if c_active[c]:
-            holds[c_org[c]] = True
+    """ProviderDecisions' turns from ``order[start]`` on: each open organisation to
+    which nothing happens takes its quiet turn (``_quiet_turn``), until the first to
+    which something does (``_something_happens``): its position is returned, nothing
+    done for it, and the mechanism's Python takes its turn (which may change contracts:
+    the next call reads them afresh). ``order.size`` if none."""
+    holds = _holders(active.size, c_org, c_active)
     for k in range(start, order.size):
         o = order[k]
         if not active[o]:
             continue
-        if trial_domain[o] >= 0:
-            if week - trial_start[o] >= trial_weeks:
-                return k  # a trial is judged
-        elif test_and_learn and holds[o] and u_start[o] < p_start:
-            return k  # a trial starts
-        if reserves[o] < 0:
-            return k  # closes
-        if not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks:
-            return k  # leaves the market
-        if trial_domain[o] >= 0:
-            learning_cost[o] += trial_cost
-        if holds[o]:
-            last_held[o] = week
+        if _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
+                              trial_start, week, exit_weeks, trial_weeks, test_and_learn,
+                              u_start, p_start):
+            return k
+        _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, week)
     return order.size
 
 
