@@ -262,12 +262,7 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
     # The place's best practice, which system learning pulls new hires towards (from
     # the practitioners in post before these arrive).
     learning = model.place.system_learning
-    best = None
-    if learning > 0 and posts.filled.any():
-        best = model.kernels.best_practice(
-            posts.skill, posts.filled, float(lp.best_practice_quantile)) \
-            if model.kernels is not None else \
-            np.quantile(posts.skill[posts.filled], lp.best_practice_quantile, axis=0)
+    best = best_practice(model) if learning > 0 and posts.filled.any() else None
     if model.kernels is not None:
         model.kernels.hire(post, posts.org, model.providers.specialism,
                            np.ascontiguousarray(noise, dtype=float), float(lp.skill_general),
@@ -295,6 +290,16 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
 
 
 _NO_BEST = np.zeros(0)  # kernels.hire: no pull towards best practice
+
+
+def best_practice(model: HLSModel) -> np.ndarray:
+    """The place's best practice, which new hires and learning meetings pull towards: per
+    need domain, the ``learning.best_practice_quantile`` of the skills of the posts
+    filled (at least one must be). The compiled kernel gives numpy's figure bit for bit."""
+    posts, q = model.posts, float(model.params.learning.best_practice_quantile)
+    if model.kernels is not None:
+        return model.kernels.best_practice(posts.skill, posts.filled, q)
+    return np.quantile(posts.skill[posts.filled], q, axis=0)
 
 
 # --- lots changing hands --------------------------------------------------------------

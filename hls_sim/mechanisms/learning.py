@@ -67,9 +67,7 @@ class LearningMeetings(Mechanism):
         # Shared knowledge pulls every practitioner towards the place's best practice.
         filled = np.flatnonzero(posts.filled)
         if filled.size:
-            q = float(lp.best_practice_quantile)
-            best = model.kernels.best_practice(posts.skill, posts.filled, q) \
-                if model.kernels is not None else np.quantile(posts.skill[filled], q, axis=0)
+            best = ops.best_practice(model)
             gap = np.clip(best - posts.skill[filled], 0, None)
             posts.skill[filled] += lp.reflection_learning * place.system_learning * gap
 
