@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeats < 10:
         print(f"error: --repeats must be at least 10, got {args.repeats}", file=sys.stderr)
         return 2
+    if args.seed < 0:
+        print(f"error: --seed must be 0 or more, got {args.seed}", file=sys.stderr)
+        return 2
     if args.people < 500:
         print(f"error: --people must be at least 500, got {args.people}", file=sys.stderr)
         return 2

@@ -34,7 +34,8 @@ def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
 
 @pytest.mark.parametrize("args, message", [(["--week", "600"], "--week must be 5-514"),
                                            (["--repeats", "2"], "--repeats must be at least"),
-                                           (["--people", "10"], "--people must be at least")])
+                                           (["--people", "10"], "--people must be at least"),
+                                           (["--seed", "-1"], "--seed must be 0 or more")])
 def test_profile_kernels_refuses_bad_input_in_one_line(args, message):
     proc = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True,
                           text=True, timeout=120)

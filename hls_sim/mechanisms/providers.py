@@ -49,7 +49,6 @@ class ProviderDecisions(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
-        exit_weeks = model.params.market.exit_weeks_without_contract
         trials = model.practice.test_and_learn
         rows = np.arange(prov.n)
         if trials or (self.trial_domain >= 0).any():
@@ -60,16 +59,9 @@ class ProviderDecisions(Mechanism):
             self.u_domain = self.domain_luck.random(t, rows)
             self.z_effect = self.effect_luck.normal(t, rows)
             self.z_judgement = self.judgement_luck.normal(t, rows)
-        if model.kernels is not None:
-            lp, contracts = model.params.learning, model.contracts
-            if model.kernels.providers_quiet(
-                    prov.active, prov.reserves, self.last_held, prov.entry_week,
-                    contracts.org, contracts.active, self.trial_domain,
-                    self.trial_start, t, int(exit_weeks), int(lp.trial_weeks), bool(trials),
-                    self.u_start if trials else _NO_DRAWS,
-                    float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
-                    prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100))):
-                return  # a quiet week: kernels.providers_quiet did what the loop would
+        if model.kernels is not None and model.kernels.providers_quiet(
+                *self._kernel_state(model)):
+            return  # a quiet week: kernels.providers_quiet did what the loop would
         # A random order over every provider row, drawn from this mechanism's own
         # stream (not the AgentSet's shuffle, which draws from the model's shared
         # generator): the same organisation goes first in both worlds of a comparison.
@@ -108,22 +100,26 @@ class ProviderDecisions(Mechanism):
         organisations to which nothing happens are done by
         ``kernels.providers_until_event``, in order, up to the next to which something
         does, which takes its turn in Python; most weeks that is none or one of them."""
-        prov, t, lp = model.providers, model.week, model.params.learning
-        trials = model.practice.test_and_learn
         k = 0
-        while True:
-            contracts = model.contracts  # read afresh: a turn may have moved a lot
-            k = model.kernels.providers_until_event(
-                order, k, prov.active, prov.reserves, self.last_held, prov.entry_week,
-                contracts.org, contracts.active, self.trial_domain, self.trial_start, t,
-                int(model.params.market.exit_weeks_without_contract), int(lp.trial_weeks),
-                bool(trials), self.u_start if trials else _NO_DRAWS,
-                float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
-                prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100)))
+        while True:  # the state is read afresh each time: a turn may have moved a lot
+            k = model.kernels.providers_until_event(order, k, *self._kernel_state(model))
             if k >= order.size:
                 return
             self.turn(model, int(order[k]))
             k += 1
+
+    def _kernel_state(self, model: HLSModel) -> tuple:
+        """What the providers' kernels read and change, in their argument order (after
+        ``order`` and ``start`` for ``providers_until_event``): the organisations, who
+        holds a contract, trials, this week's draws and the levers' figures."""
+        prov, lp, contracts = model.providers, model.params.learning, model.contracts
+        trials = model.practice.test_and_learn
+        return (prov.active, prov.reserves, self.last_held, prov.entry_week, contracts.org,
+                contracts.active, self.trial_domain, self.trial_start, model.week,
+                int(model.params.market.exit_weeks_without_contract), int(lp.trial_weeks),
+                bool(trials), self.u_start if trials else _NO_DRAWS,
+                float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
+                prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100)))
 
     def test_and_learn(self, model: HLSModel, o: int) -> None:
         lp, prov, t = model.params.learning, model.providers, model.week
