@@ -70,7 +70,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
-           "_quiet_turn")
+           "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -1031,6 +1031,116 @@ def closure_finish(who, rest_disengaged, onward, status, closed_week, week):
         closed_week[i] = week
         m += 1
     return m
+
+
+@njit
+def kind_order(code, n_kinds):
+    """``np.argsort(code, kind="stable")`` and ``np.bincount(code, minlength=n_kinds)``
+    for small non-negative codes: the rows grouped by code, each group in the order given
+    (how :meth:`EventLog.people_events` takes rows of several kinds)."""
+    counts = np.zeros(n_kinds, np.int64)
+    for k in range(code.size):
+        counts[code[k]] += 1
+    start = np.zeros(n_kinds, np.int64)
+    for j in range(1, n_kinds):
+        start[j] = start[j - 1] + counts[j - 1]
+    order = np.empty(code.size, np.int64)
+    for k in range(code.size):
+        order[start[code[k]]] = k
+        start[code[k]] += 1
+    return order, counts
+
+
+@njit
+def closure_week(status, n, contract, scope, needs, success_threshold, episode_start, week,
+                 limit, engagement, dropout_engagement, base_dropout, dropout_chance,
+                 base_gaming, gaming_chance, contracts_org, decay, c_closures, c_reported,
+                 o_closures, o_reported, practitioner, caseload, relationship, run_weeks,
+                 refer_on_threshold, locality, routes, routes_valid, posts_contract,
+                 posts_filled, cap, cover, trust, warm_trust, base_loss, loss,
+                 warm_loss_factor, engagement_loss, warm_engagement_factor, handoff_count,
+                 gain, window, wait_since, priority, referrals, closed_week, rereferrals,
+                 rereferred_by_week):
+    """Closure's whole week in one call, as ``Closure.step`` does it in numpy and in the
+    same order: who closes and how, the commissioner's record and the caseloads ended
+    (``closure_close``); for those with a severe need outside the contract's scope, the
+    covering contract with most room (the week's route table, made here if no referral
+    has made it yet this week: ``routes_valid`` False), the hand-off (``handoffs``) and
+    the referral of those not lost (``refer``, not counted as re-referrals); then everyone
+    not referred on closed or disengaged (``closure_finish``).
+
+    Returns (who, reported, verified, closure order, closure counts, org, practitioner,
+    handed, to_org, hand-off order, hand-off counts, referred, their contracts, routes,
+    routes made, closed): the orders and counts group the closures by
+    ``closure.CLOSURE_KINDS`` and the hand-offs by ``closure.HANDOFF_KINDS`` for the event
+    log (``kind_order``); ``routes`` is the route table used (``routes`` itself unless
+    made here); ``closed`` is how many were closed without a referral on."""
+    who, met, drop, gamed, con, org, prac, n_reported, n_verified, cand, dom = closure_close(
+        status, n, contract, scope, needs, success_threshold, episode_start, week, limit,
+        engagement, dropout_engagement, base_dropout, dropout_chance, base_gaming,
+        gaming_chance, contracts_org, decay, c_closures, c_reported, o_closures,
+        o_reported, practitioner, caseload, relationship, run_weeks, refer_on_threshold)
+    m = who.size
+    code = np.empty(m, np.int64)  # closure.closure_kind
+    for k in range(m):
+        code[k] = 3 if drop[k] else (2 if gamed[k] else (0 if met[k] else 1))
+    order, counts = kind_order(code, 4)
+    onward = np.zeros(m, np.bool_)
+    rest_disengaged = drop.copy()
+    made = False
+    handed = np.empty(0, np.int64)
+    to_org = np.empty(0, np.int32)
+    h_order = np.empty(0, np.int64)
+    h_counts = np.zeros(3, np.int64)
+    referred = np.empty(0, np.int64)
+    targets = np.empty(0, np.int64)
+    if cand.size:
+        if not routes_valid:
+            routes = route_table(status, contract, n, posts_contract, posts_filled, cap, cover)
+            made = True
+        target = np.empty(cand.size, np.int64)
+        keep = 0
+        for j in range(cand.size):  # operations.best_contract; those with no route dropped
+            c = routes[locality[who[cand[j]]], dom[j]]
+            if c >= 0:
+                cand[keep] = cand[j]
+                target[keep] = c
+                keep += 1
+        cand, target = cand[:keep], target[:keep]
+        handed = np.empty(keep, np.int64)
+        from_org = np.empty(keep, np.int32)
+        to_org = np.empty(keep, np.int32)
+        for j in range(keep):
+            handed[j] = who[cand[j]]
+            from_org[j] = org[cand[j]]
+            to_org[j] = contracts_org[target[j]]
+        warm, lost = handoffs(handed, from_org, to_org, trust, warm_trust, base_loss, loss,
+                              warm_loss_factor, engagement, engagement_loss,
+                              warm_engagement_factor, handoff_count, gain)
+        n_kept = 0
+        for j in range(keep):
+            n_kept += not lost[j]
+        referred = np.empty(n_kept, np.int64)
+        targets = np.empty(n_kept, np.int64)
+        r = 0
+        for j in range(keep):
+            if not lost[j]:
+                referred[r] = handed[j]
+                targets[r] = target[j]
+                r += 1
+        refer(referred, targets, week, window, False, status, contract, wait_since, priority,
+              referrals, closed_week, rereferrals, rereferred_by_week)
+        h_code = np.empty(keep, np.int64)  # closure.handoff_kind
+        for j in range(keep):
+            h_code[j] = 2 if lost[j] else (0 if warm[j] else 1)
+            if lost[j]:
+                rest_disengaged[cand[j]] = True
+            else:
+                onward[cand[j]] = True
+        h_order, h_counts = kind_order(h_code, 3)
+    closed = closure_finish(who, rest_disengaged, onward, status, closed_week, week)
+    return (who, n_reported, n_verified, order, counts, org, prac, handed, to_org, h_order,
+            h_counts, referred, targets, routes, made, closed)
 
 
 # --- workforce ----------------------------------------------------------------------------

@@ -53,17 +53,33 @@ def route_table(model: HLSModel) -> np.ndarray:
     """Per (locality, need domain), the covering contract with most room, -1 where none
     covers it: made at the week's first referral and again whenever contracts change,
     so every referral until then routes by the same table."""
-    key = (model.week, model.contracts.version)
-    if model.routes_key != key:
+    if model.routes_key != (model.week, model.contracts.version):
         if model.kernels is not None:
             people, posts, contracts = model.people, model.posts, model.contracts
-            model.routes = model.kernels.route_table(
+            keep_routes(model, model.kernels.route_table(
                 people.status, people.contract, model.n_arrived, posts.contract, posts.filled,
-                model.caseload_cap, contracts.cover)
+                model.caseload_cap, contracts.cover))
         else:
-            model.routes = _route_table(model)
-        model.routes_key = key
+            keep_routes(model, _route_table(model))
     return model.routes
+
+
+def routes_for_week(model: HLSModel) -> tuple[np.ndarray, bool]:
+    """For a compiled kernel that routes referrals itself: the route table kept and
+    whether it is this week's (made since contracts last changed). If not, the kernel
+    makes the table when it first needs it and hands it to :func:`keep_routes`, so that
+    every referral after it this week routes by the same table."""
+    if model.routes is not None and model.routes_key == (model.week, model.contracts.version):
+        return model.routes, True
+    return _NO_ROUTES, False
+
+
+def keep_routes(model: HLSModel, routes: np.ndarray) -> None:
+    """Keep ``routes`` as the week's route table (until the contracts change)."""
+    model.routes, model.routes_key = routes, (model.week, model.contracts.version)
+
+
+_NO_ROUTES = np.full((1, 1), -1, np.int64)  # routes_for_week: none kept for this week
 
 
 def _route_table(model: HLSModel) -> np.ndarray:

@@ -141,54 +141,50 @@ class Closure(Mechanism):
         tally.closed_by_week[t] += int(rest.sum())
 
     def step_compiled(self, model: HLSModel) -> None:
-        """The same step with the compiled kernels (bit-identical)."""
+        """The same step with the compiled kernels (bit-identical): the week's closures,
+        hand-offs and referrals on in one call (``kernels.closure_week``), then the
+        tallies and the event log."""
         people, sp, t, tally, K = model.people, model.params.support, model.week, \
             model.tally, model.kernels
-        if len(model.contracts) == 0:
+        contracts = model.contracts
+        if len(contracts) == 0:
             return  # nobody can be in support where nothing is commissioned
-        domains, perf = model.contracts.domains, model.performance
-        # Who closes, the commissioner's record of it, their caseloads ended, and who
-        # has a need to refer on: one call (kernels.closure_close).
-        who, met, dropout, gamed, _contract, org, practitioner, n_reported, n_verified, \
-            cand, domain = K.closure_close(
-                people.status, model.n_arrived, people.contract, domains, people.needs,
-                float(sp.success_threshold), people.episode_start, t,
+        perf, posts, lp = model.performance, model.posts, model.params.learning
+        routes, routes_valid = ops.routes_for_week(model)
+        who, n_reported, n_verified, order, counts, org, practitioner, handed, to_org, \
+            h_order, h_counts, referred, targets, routes, routes_made, closed = K.closure_week(
+                people.status, model.n_arrived, people.contract, contracts.domains,
+                people.needs, float(sp.success_threshold), people.episode_start, t,
                 int(model.practice.episode_limit_weeks), people.engagement,
-                float(model.params.people.dropout_engagement),
-                self.dropout.week_base(t), float(sp.dropout_close_chance),
-                self.gaming.week_base(t),
-                float(sp.gaming_propensity * gaming_pressure(model)), model.contracts.org,
+                float(model.params.people.dropout_engagement), self.dropout.week_base(t),
+                float(sp.dropout_close_chance), self.gaming.week_base(t),
+                float(sp.gaming_propensity * gaming_pressure(model)), contracts.org,
                 float(perf.decay), perf.c_closures, perf.c_reported, perf.o_closures,
-                perf.o_reported, people.practitioner, model.posts.caseload,
-                people.relationship, people.run_weeks, float(sp.refer_on_threshold))
+                perf.o_reported, people.practitioner, posts.caseload, people.relationship,
+                people.run_weeks, float(sp.refer_on_threshold), people.locality, routes,
+                routes_valid, posts.contract, posts.filled, model.caseload_cap,
+                contracts.cover, model.providers.trust, float(sp.warm_trust),
+                self.handoff_loss.week_base(t), float(sp.handoff_loss),
+                float(sp.warm_handoff_loss_factor), float(sp.handoff_engagement_loss),
+                float(sp.warm_handoff_engagement_factor), people.handoffs,
+                float(lp.trust_handoff_gain), ops.REREFERRAL_WINDOW, people.wait_since,
+                people.priority, people.referrals, people.closed_week, people.rereferrals,
+                tally.rereferred_by_closure_week)
+        if routes_made:
+            ops.keep_routes(model, routes)
         if who.size == 0:
             return
         tally.closures, tally.reported, tally.verified = int(who.size), int(n_reported), \
             int(n_verified)
-        logging = keeps_events(model.log)
-        if logging:
-            log_by_kind(model, CLOSURE_KINDS, closure_kind(met, dropout, gamed), who, org,
-                        practitioner)
-
-        # Referral on: a severe need outside the contract's scope goes to another service.
-        onward = np.zeros(who.size, bool)
-        lost_any = np.zeros(who.size, bool)
-        if cand.size:
-            target = ops.best_contract(model, people.locality[who[cand]], domain)
-            ok = target >= 0
-            cand, target = cand[ok], target[ok]
-            persons, from_org, to_org = who[cand], org[cand], model.contracts.org[target]
-            warm, lost = K.handoffs(
-                persons, from_org, to_org, model.providers.trust, float(sp.warm_trust),
-                self.handoff_loss.week_base(t), float(sp.handoff_loss),
-                float(sp.warm_handoff_loss_factor), people.engagement,
-                float(sp.handoff_engagement_loss), float(sp.warm_handoff_engagement_factor),
-                people.handoffs, float(model.params.learning.trust_handoff_gain))
-            kept = ~lost
-            ops.refer(model, persons[kept], via="hand-off", contract=target[kept])
-            if logging:
-                log_by_kind(model, HANDOFF_KINDS, handoff_kind(warm, lost), persons, to_org)
-            onward[cand[kept]] = True
-            lost_any[cand[lost]] = True
-        tally.closed_by_week[t] += K.closure_finish(who, dropout | lost_any, onward,
-                                                    people.status, people.closed_week, t)
+        tally.referrals += referred.size
+        if keeps_events(model.log):
+            log = model.log
+            log.people_events(t, CLOSURE_KINDS, counts, who[order], org=org[order],
+                              practitioner=practitioner[order])
+            if referred.size:  # as operations.refer logs a referral with a contract
+                log.people_event(t, "referred", referred, org=contracts.org[targets],
+                                 detail="hand-off")
+            if handed.size:
+                log.people_events(t, HANDOFF_KINDS, h_counts, handed[h_order],
+                                  org=to_org[h_order])
+        tally.closed_by_week[t] += closed
