@@ -39,8 +39,8 @@ from hls_sim.events import NullLog
 from hls_sim.model import HLSModel
 from hls_sim.params import make_params
 
-KERNELS = ("need_drift", "crises", "access", "support", "closure_week", "record_people",
-           "route_table", "time_budget")
+KERNELS = ("need_drift", "crises_week", "access_week", "support", "closure_week", "record_people",
+           "time_budget")
 SWEEP_BYTES = 16 * 1024 * 1024  # larger than this machine's second-level cache
 
 

@@ -70,7 +70,9 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
-           "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer")
+           "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
+           "staff_turnover", "vacancies_filled",
+           "crises", "access", "route_and_refer")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -502,6 +504,70 @@ def refer_routed(who, needs, locality, routes, week, window, count_rereferral, s
     rr = refer(kept, con, week, window, count_rereferral, status, people_contract,
                wait_since, priority, referrals, closed_week, rereferrals, rereferred_by_week)
     return kept, con, rr
+
+
+@njit
+def route_and_refer(who, needs, locality, routes, routes_valid, n, posts_contract,
+                    posts_filled, cap, cover, week, window, count_rereferral, status,
+                    people_contract, wait_since, priority, referrals, closed_week,
+                    rereferrals, rereferred_by_week):
+    """``operations.refer`` routed by worst need, for a kernel that refers the people it
+    picked: the week's route table (made here, from the state now, if no referral has
+    made it yet this week: ``routes_valid`` False) and ``refer_routed``. Nobody to refer,
+    no table made. Returns (the people referred, their contracts, the re-referral mask,
+    the route table, whether it was made here)."""
+    if who.size == 0:
+        return who, who, np.zeros(0, np.bool_), routes, False
+    made = False
+    if not routes_valid:
+        routes = route_table(status, people_contract, n, posts_contract, posts_filled, cap,
+                             cover)
+        made = True
+    kept, con, rr = refer_routed(who, needs, locality, routes, week, window, count_rereferral,
+                                 status, people_contract, wait_since, priority, referrals,
+                                 closed_week, rereferrals, rereferred_by_week)
+    return kept, con, rr, routes, made
+
+
+@njit
+def crises_week(status, needs, n, base, hazard, exponent, week, arrival_week, crises_count,
+                crises_h52, crises_h104, engagement, floor_engagement, by_domain, refer_on,
+                locality, routes, routes_valid, posts_contract, posts_filled, cap, cover,
+                window, people_contract, wait_since, priority, referrals, closed_week,
+                rereferrals, rereferred_by_week):
+    """Crises (``crises``) and the crisis referrals of those reachable, routed by their
+    worst need (``route_and_refer``; none where nothing is commissioned: ``refer_on``
+    False), in one call. Returns (everyone hit, then ``route_and_refer``'s five)."""
+    hit, out = crises(status, needs, n, base, hazard, exponent, week, arrival_week,
+                      crises_count, crises_h52, crises_h104, engagement, floor_engagement,
+                      by_domain)
+    if not refer_on:
+        out = out[:0]
+    kept, con, rr, routes, made = route_and_refer(
+        out, needs, locality, routes, routes_valid, n, posts_contract, posts_filled, cap,
+        cover, week, window, True, status, people_contract, wait_since, priority,
+        referrals, closed_week, rereferrals, rereferred_by_week)
+    return hit, kept, con, rr, routes, made
+
+
+@njit
+def access_week(status, needs, engagement, distrust, transport_barrier, wait_since, n, week,
+                representation, help_seeking, base_again, access_rate, penalty, base_reach,
+                refer_on, locality, routes, routes_valid, posts_contract, posts_filled, cap,
+                cover, window, people_contract, priority, referrals, closed_week,
+                rereferrals, rereferred_by_week):
+    """Access (``access``) and the first-contact referrals of those who reached a service
+    (``route_and_refer``; none where nothing is commissioned: ``refer_on`` False), in
+    one call. Returns ``route_and_refer``'s five."""
+    reached = access(status, needs, engagement, distrust, transport_barrier, wait_since, n,
+                     week, representation, help_seeking, base_again, access_rate, penalty,
+                     base_reach)
+    if not refer_on:
+        reached = reached[:0]
+    return route_and_refer(reached, needs, locality, routes, routes_valid, n, posts_contract,
+                           posts_filled, cap, cover, week, window, True, status,
+                           people_contract, wait_since, priority, referrals, closed_week,
+                           rereferrals, rereferred_by_week)
 
 
 @njit
@@ -1215,6 +1281,32 @@ def vacancies_filled(filled, posts_contract, base_fill, fill_chance):
             hires[m] = p
             m += 1
     return hires[:m]
+
+
+@njit
+def staff_week(filled, posts_contract, end_week, lettings, award, week, horizon,
+               soft_insecurity, insecurity, load, load_threshold, admin_share, stress,
+               from_load, from_admin, from_insecurity, relief, stress_weeks, base_leaving,
+               stress_leaving, insecurity_leaving, base_leave, vacant_since, caseload, n,
+               practitioner, status, relationship, run_weeks, wait_since, priority,
+               engagement, engagement_loss, base_fill, fill_chance):
+    """StaffTurnover's week up to hiring, in one call and in its order: insecurity,
+    stress and who leaves (``staff_turnover``), their posts vacant and their people
+    back on the waiting list (``practitioners_leave``), then which vacant posts are
+    filled this week (``vacancies_filled``, a post left this week among them).
+
+    Returns (headcount, posts left, people affected, each one's practitioner before,
+    posts to hire into)."""
+    headcount, leavers = staff_turnover(
+        filled, posts_contract, end_week, lettings, award, week, horizon, soft_insecurity,
+        insecurity, load, load_threshold, admin_share, stress, from_load, from_admin,
+        from_insecurity, relief, stress_weeks, base_leaving, stress_leaving,
+        insecurity_leaving, base_leave)
+    left, who, prac = practitioners_leave(
+        leavers, filled, vacant_since, stress, caseload, week, n, practitioner, status,
+        relationship, run_weeks, wait_since, priority, engagement, engagement_loss)
+    hires = vacancies_filled(filled, posts_contract, base_fill, fill_chance)
+    return headcount, left, who, prac, hires
 
 
 # --- metrics ------------------------------------------------------------------------------

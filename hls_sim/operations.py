@@ -64,6 +64,21 @@ def route_table(model: HLSModel) -> np.ndarray:
     return model.routes
 
 
+def referred(model: HLSModel, who: np.ndarray, contract: np.ndarray, rereferred: np.ndarray,
+             via: str) -> None:
+    """What follows a compiled kernel's referrals (``who`` now waiting on ``contract``;
+    ``rereferred`` marks re-referrals): the tally and the event log, as :func:`refer`
+    keeps them."""
+    if who.size == 0:
+        return
+    model.tally.referrals += who.size
+    if keeps_events(model.log):
+        if rereferred.any():
+            model.log.people_event(model.week, "rereferred", who[rereferred])
+        model.log.people_event(model.week, "referred", who,
+                               org=model.contracts.org[contract], detail=via)
+
+
 def routes_for_week(model: HLSModel) -> tuple[np.ndarray, bool]:
     """For a compiled kernel that routes referrals itself: the route table kept and
     whether it is this week's (made since contracts last changed). If not, the kernel
@@ -120,14 +135,7 @@ def refer(model: HLSModel, who: np.ndarray, via: str,
                 REREFERRAL_WINDOW, via != "hand-off", people.status, people.contract,
                 people.wait_since, people.priority, people.referrals, people.closed_week,
                 people.rereferrals, tally.rereferred_by_closure_week)
-        if who.size == 0:
-            return
-        tally.referrals += who.size
-        if keeps_events(model.log):
-            if rr.any():
-                model.log.people_event(t, "rereferred", who[rr])
-            model.log.people_event(t, "referred", who, org=model.contracts.org[contract],
-                                   detail=via)
+        referred(model, who, contract, rr, via)
         return
     if contract is None:
         contract = best_contract(model, people.locality[who], people.needs[who].argmax(axis=1))
@@ -227,6 +235,15 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
             float(model.params.support.handoff_engagement_loss))
     else:
         post, who, practitioner = _practitioners_leave(model, post)
+    return practitioners_gone(model, post, who, practitioner, reason)
+
+
+def practitioners_gone(model: HLSModel, post: np.ndarray, who: np.ndarray,
+                       practitioner: np.ndarray, reason: str) -> int:
+    """What follows practitioners leaving ``post`` (their posts already vacant, ``who``
+    already back on the waiting list; ``practitioner`` is each one's post before): the
+    event log, their agents and the tally. Returns the number of people affected."""
+    posts, people, t = model.posts, model.people, model.week
     if post.size == 0:
         return 0
     if keeps_events(model.log):

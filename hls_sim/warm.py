@@ -7,8 +7,9 @@ models of both regimes (with a switch, so every mechanism's kernels run) are run
 the kernels on, once with the full event log and once as a sensitivity worker runs
 (no event log kept), so that every kernel is compiled for the argument types a run
 gives it; then one paid on activity, and the kernels a small run rarely reaches (a
-lot ending with nobody to hold it, a caseload ended other than by closure) are called
-on their own. A test checks that every kernel is compiled by the end. This module runs
+lot ending with nobody to hold it, a caseload ended other than by closure, a
+practitioner leaving other than by turnover, a referral from Python) are called on
+their own. A test checks that every kernel is compiled by the end. This module runs
 a model, so it sits at the top of the layers (import-linter).
 """
 
@@ -18,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import jit
+from . import jit, operations
 from .events import NullLog
 from .model import HLSModel
 
@@ -50,6 +51,19 @@ def warm(verbose: bool = False) -> float:
         model.kernels.end_support(np.zeros(0, np.int64), model.people.practitioner,
                                   model.posts.caseload, model.people.relationship,
                                   model.people.run_weeks)
+        # Practitioners leaving other than by turnover (a lot or an organisation
+        # ending; turnover's own leavers go in kernels.staff_week): none here, so
+        # nothing changes, with the argument types operations.practitioner_leaves gives.
+        operations.practitioner_leaves(model, np.zeros(0, np.int64), "lot ended")
+        # Referral from Python (a mechanism added to the plan may refer people; the
+        # default week's referrals are made inside crises_week, access_week and
+        # closure_week): the route table, and nobody referred.
+        people, tally = model.people, model.tally
+        model.kernels.refer_routed(
+            np.zeros(0, np.int64), people.needs, people.locality, operations.route_table(model),
+            model.week, operations.REREFERRAL_WINDOW, True, people.status, people.contract,
+            people.wait_since, people.priority, people.referrals, people.closed_week,
+            people.rereferrals, tally.rereferred_by_closure_week)
     finally:
         jit.set_enabled(was)
     seconds = time.perf_counter() - start

@@ -41,14 +41,21 @@ class Access(Mechanism):
         if model.kernels is not None:
             t = model.week
             penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
-            reached = model.kernels.access(
+            # Who reaches a service and their referrals in one call (kernels.access_week).
+            posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
+            who, contract, rereferred, routes, routes_made = model.kernels.access_week(
                 people.status, people.needs, people.engagement, people.distrust,
                 people.transport_barrier, people.wait_since, n, t,
                 float(pp.representation_threshold), float(pp.help_seeking_per_week),
                 self.seek_again.week_base(t), float(pp.access_per_week), float(penalty),
-                self.reach.week_base(t))
-            if reached.size:
-                ops.refer(model, reached, via="first contact")
+                self.reach.week_base(t), len(model.contracts) > 0, people.locality, routes,
+                routes_valid, posts.contract, posts.filled, model.caseload_cap,
+                model.contracts.cover, ops.REREFERRAL_WINDOW, people.contract,
+                people.priority, people.referrals, people.closed_week, people.rereferrals,
+                model.tally.rereferred_by_closure_week)
+            if routes_made:
+                ops.keep_routes(model, routes)
+            ops.referred(model, who, contract, rereferred, "first contact")
             return
         status = people.status[:n]
 

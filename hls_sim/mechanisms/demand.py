@@ -132,16 +132,24 @@ class Crises(Mechanism):
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
         if model.kernels is not None:
-            hit, out = model.kernels.crises(
+            # The crises and the crisis referrals in one call (kernels.crises_week).
+            posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
+            hit, who, contract, rereferred, routes, routes_made = model.kernels.crises_week(
                 people.status, people.needs, model.n_arrived, self.luck.week_base(t),
                 float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
                 people.crises, people.crises_h52, people.crises_h104, people.engagement,
-                float(pp.dropout_engagement + pp.crisis_engagement_margin), self.by_domain)
+                float(pp.dropout_engagement + pp.crisis_engagement_margin), self.by_domain,
+                len(model.contracts) > 0, people.locality, routes, routes_valid,
+                posts.contract, posts.filled, model.caseload_cap, model.contracts.cover,
+                ops.REREFERRAL_WINDOW, people.contract, people.wait_since, people.priority,
+                people.referrals, people.closed_week, people.rereferrals,
+                model.tally.rereferred_by_closure_week)
+            if routes_made:
+                ops.keep_routes(model, routes)
             model.tally.crises = int(hit.size)
             if hit.size:
                 model.log.people_event(t, "crisis", hit)
-            if out.size:
-                ops.refer(model, out, via="crisis")
+            ops.referred(model, who, contract, rereferred, "crisis")
             return
         idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
         self.by_domain[:] = 0

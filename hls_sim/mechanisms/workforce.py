@@ -138,19 +138,22 @@ class StaffTurnover(Mechanism):
             end_week, lettings = contracts.end_week, contracts.lettings
         else:
             end_week, lettings = np.zeros(1, np.int32), np.zeros(1, np.int32)
-        headcount, leavers = K.staff_turnover(
+        people = model.people
+        headcount, left, who, practitioner, hires = K.staff_week(
             posts.filled, posts.contract, end_week, lettings, K.award_code(pr.award), t,
             int(wf.insecurity_horizon_weeks), float(pr.review_rigour * wf.review_insecurity),
             posts.insecurity, posts.load, float(wf.load_stress_threshold), posts.admin_share,
             posts.stress, float(wf.stress_from_load), float(wf.stress_from_admin),
             float(wf.stress_from_insecurity), float(relief), float(wf.stress_weeks),
             float(wf.base_leaving_per_week), float(wf.stress_leaving_per_week),
-            float(wf.insecurity_leaving_per_week), self.leave.week_base(t))
+            float(wf.insecurity_leaving_per_week), self.leave.week_base(t),
+            posts.vacant_since, posts.caseload, model.n_arrived, people.practitioner,
+            people.status, people.relationship, people.run_weeks, people.wait_since,
+            people.priority, people.engagement,
+            float(model.params.support.handoff_engagement_loss), self.fill.week_base(t),
+            float(1.0 / wf.vacancy_fill_weeks))
         model.tally.headcount = int(headcount)
-        if leavers.size:
-            ops.practitioner_leaves(model, leavers, "left the job")
-        hires = K.vacancies_filled(posts.filled, posts.contract, self.fill.week_base(t),
-                                   float(1.0 / wf.vacancy_fill_weeks))
+        ops.practitioners_gone(model, left, who, practitioner, "left the job")
         if hires.size:
             slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)
             ops.hire(model, hires, self.new_skill.normal(t, slots))
