@@ -226,6 +226,20 @@ def test_best_practice_is_numpys_quantile(seed, n_posts, q, ties):
                                   np.quantile(skill[filled], q, axis=0))
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=60))
+def test_kind_order_is_numpys_stable_sort_and_count(codes):
+    """How closure_week groups the week's closures and hand-offs by kind for the event
+    log: the order is numpy's stable argsort of the codes (each kind's rows in the order
+    given) and the counts its bincount, with empty kinds and no rows at all included."""
+    from hls_sim.kernels import kind_order
+
+    code = np.array(codes, np.int64)
+    order, counts = kind_order(code, 4)
+    np.testing.assert_array_equal(order, np.argsort(code, kind="stable"))
+    np.testing.assert_array_equal(counts, np.bincount(code, minlength=4))
+
+
 def _assign_with_numpy(waiting, free, posts_contract, n_c, week, wait_since, flag,
                        contract, complexity, pressure_weeks):
     """The plain path's matching (mechanisms.allocation), on bare arrays."""
