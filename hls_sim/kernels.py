@@ -71,8 +71,8 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
-           "staff_turnover", "vacancies_filled",
-           "crises", "access", "route_and_refer")
+           "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
+           "week_routes")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -507,6 +507,19 @@ def refer_routed(who, needs, locality, routes, week, window, count_rereferral, s
 
 
 @njit
+def week_routes(routes, routes_valid, status, people_contract, n, posts_contract,
+                posts_filled, cap, cover):
+    """The week's route table for a kernel about to route referrals: ``routes`` if it is
+    this week's (``routes_valid``), else made now from the state now (``route_table``), as
+    ``operations.route_table`` makes it at the week's first referral. Returns (the table,
+    whether it was made here, for the caller to keep)."""
+    if routes_valid:
+        return routes, False
+    return route_table(status, people_contract, n, posts_contract, posts_filled, cap,
+                       cover), True
+
+
+@njit
 def route_and_refer(who, needs, locality, routes, routes_valid, n, posts_contract,
                     posts_filled, cap, cover, week, window, count_rereferral, status,
                     people_contract, wait_since, priority, referrals, closed_week,
@@ -518,11 +531,8 @@ def route_and_refer(who, needs, locality, routes, routes_valid, n, posts_contrac
     the route table, whether it was made here)."""
     if who.size == 0:
         return who, who, np.zeros(0, np.bool_), routes, False
-    made = False
-    if not routes_valid:
-        routes = route_table(status, people_contract, n, posts_contract, posts_filled, cap,
-                             cover)
-        made = True
+    routes, made = week_routes(routes, routes_valid, status, people_contract, n,
+                               posts_contract, posts_filled, cap, cover)
     kept, con, rr = refer_routed(who, needs, locality, routes, week, window, count_rereferral,
                                  status, people_contract, wait_since, priority, referrals,
                                  closed_week, rereferrals, rereferred_by_week)
@@ -1161,9 +1171,8 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
     referred = np.empty(0, np.int64)
     targets = np.empty(0, np.int64)
     if cand.size:
-        if not routes_valid:
-            routes = route_table(status, contract, n, posts_contract, posts_filled, cap, cover)
-            made = True
+        routes, made = week_routes(routes, routes_valid, status, contract, n, posts_contract,
+                                   posts_filled, cap, cover)
         target = np.empty(cand.size, np.int64)
         keep = 0
         for j in range(cand.size):  # operations.best_contract; those with no route dropped
