@@ -30,31 +30,35 @@ entries = st.lists(st.one_of(
 ), max_size=30)
 
 
+def _log_into(log, e):
+    """Log one drawn entry ``e``; returns its rows as one entry per kind would give them."""
+    if e[0] == "people":
+        _, week, kind, persons, org, practitioner, detail = e
+        log.people_event(week, kind, np.array(persons, np.int64), org=org,
+                         practitioner=practitioner, detail=detail)
+        return [(week, kind, p, -1 if org is None else org,
+                 -1 if practitioner is None else practitioner, detail) for p in persons]
+    if e[0] == "org":
+        _, week, kind, org, detail = e
+        log.org_event(week, kind, org, detail)
+        return [(week, kind, -1, org, -1, detail)]
+    _, week, groups, with_org, with_practitioner, detail = e
+    persons = np.array([p for _, g in groups for p in g], np.int64)
+    org = (persons % 601).astype(np.int32) if with_org else None
+    prac = (persons % 40_001).astype(np.int32) if with_practitioner else None
+    log.people_events(week, tuple(k for k, _ in groups),
+                      np.array([len(g) for _, g in groups]), persons, org=org,
+                      practitioner=prac, detail=detail)
+    return [(week, kind, p, p % 601 if with_org else -1,
+             p % 40_001 if with_practitioner else -1, detail)
+            for kind, g in groups for p in g]
+
+
 def log_entries(logged):
     """The log of ``logged``, and its rows as one entry per kind would give them."""
     log, rows = EventLog(), []
     for e in logged:
-        if e[0] == "people":
-            _, week, kind, persons, org, practitioner, detail = e
-            log.people_event(week, kind, np.array(persons, np.int64), org=org,
-                             practitioner=practitioner, detail=detail)
-            rows += [(week, kind, p, -1 if org is None else org,
-                      -1 if practitioner is None else practitioner, detail) for p in persons]
-        elif e[0] == "org":
-            _, week, kind, org, detail = e
-            log.org_event(week, kind, org, detail)
-            rows.append((week, kind, -1, org, -1, detail))
-        else:
-            _, week, groups, with_org, with_practitioner, detail = e
-            persons = np.array([p for _, g in groups for p in g], np.int64)
-            org = (persons % 601).astype(np.int32) if with_org else None
-            prac = (persons % 40_001).astype(np.int32) if with_practitioner else None
-            log.people_events(week, tuple(k for k, _ in groups),
-                              np.array([len(g) for _, g in groups]), persons, org=org,
-                              practitioner=prac, detail=detail)
-            rows += [(week, kind, p, p % 601 if with_org else -1,
-                      p % 40_001 if with_practitioner else -1, detail)
-                     for kind, g in groups for p in g]
+        rows += _log_into(log, e)
     return log, rows
 
 
@@ -97,3 +101,27 @@ def test_entries_since_a_mark_give_every_row_logged_after_it_one_kind_each(logge
         got += [(week, kind, int(p), int(o), int(r), detail)
                 for p, o, r in zip(persons, orgs, pracs, strict=True)]
     assert got == [(w, k, int(p), int(o), int(r), d) for w, k, p, o, r, d in rows]
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries, st.lists(st.integers(0, 30), max_size=4))
+def test_reading_the_log_while_it_is_written_changes_nothing(logged, reads):
+    """The ticker's pattern: entries are read after each bookmark while more are logged
+    every read sees exactly the rows logged since its bookmark, and the table at the
+    end is the same as that of a log never read."""
+    log, got, mark = EventLog(), [], 0
+    for i, e in enumerate(logged):
+        _log_into(log, e)
+        if i in reads:
+            for week, kind, persons, orgs, pracs, detail in log.entries_since(mark):
+                got += [(week, kind, int(p), int(o), int(r), detail)
+                        for p, o, r in zip(persons, orgs, pracs, strict=True)]
+            mark = log.mark()
+            log.to_frame()
+    for week, kind, persons, orgs, pracs, detail in log.entries_since(mark):
+        got += [(week, kind, int(p), int(o), int(r), detail)
+                for p, o, r in zip(persons, orgs, pracs, strict=True)]
+    fresh, rows = log_entries(logged)
+    assert got == [(w, k, int(p), int(o), int(r), d) for w, k, p, o, r, d in rows]
+    pd.testing.assert_frame_equal(log.to_frame(), fresh.to_frame())
+
