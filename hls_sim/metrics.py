@@ -60,10 +60,33 @@ class Recorder:
         self.model = model
         n = model.params.place.n_weeks
         own = [k for k in LEVELS if not any(k in m.results for m in model.plan)]
-        self.levels = {k: np.full(n, np.nan) for k in own}
+        # The levels the Recorder computes are rows of one array, and a week's figures
+        # are written as one column of it (each row a level's weekly series, as
+        # before): one write a week instead of one per level, where each of thirty
+        # small writes cost a microsecond or more in a run (Python between compiled
+        # kernels runs with cold caches). A level a mechanism of the plan provides
+        # itself is written into the mechanism's array instead, one by one.
+        self._fast = all(k in own for k in _WRITTEN)
+        if self._fast:
+            self._block = np.full((len(_WRITTEN), n), np.nan)
+            self.levels = dict(zip(_WRITTEN, self._block, strict=True))
+            self.levels.update((k, np.full(n, np.nan)) for k in own if k not in self.levels)
+            self.levels = {k: self.levels[k] for k in own}  # in LEVELS' order, as before
+        else:
+            self.levels = {k: np.full(n, np.nan) for k in own}
         for m in model.plan:
             self.levels.update(m.results)
-        self.counts = {k: np.zeros(n, np.int64) for k in COUNTS}
+        self._counts = np.zeros((len(COUNTS), n), np.int64)
+        self.counts = dict(zip(COUNTS, self._counts, strict=True))
+
+    def _write(self, t: int, values: tuple) -> None:
+        """Week ``t``'s figures of the levels in ``_WRITTEN``, in that order."""
+        if self._fast:
+            self._block[:, t] = values
+        else:
+            lv = self.levels
+            for k, v in zip(_WRITTEN, values, strict=True):
+                lv[k][t] = v
 
     def record(self) -> None:
         if self.model.kernels is not None:
@@ -125,8 +148,8 @@ class Recorder:
         # provider), weighted by posts filled.
         lv["provider_performance"][t] = float(prov.performance[posts.org[filled]].mean()) \
             if filled.any() else np.nan
-        self._record_place_and_counts(t, n)
-
+        self._record_place(t)
+        self._record_counts(t, n)
 
     def record_compiled(self) -> None:
         """The same record with the compiled kernels (bit-identical)."""
@@ -141,52 +164,70 @@ class Recorder:
             worked[0], worked[1], t, people.wait_since, people.longest_run,
             people.support_weeks)
         n_present = max(n_in_place, 1)
-        lv["wellbeing_mean"][t] = wb_sum / n_in_place if n_in_place else np.nan
-        lv["unmet_need"][t] = 1.0 - addressed / total_sig if total_sig else 0.0
-        lv["waiting_weeks_mean"][t] = wait_total / n_waiting if n_waiting else 0.0
-        lv["crises_per_1000"][t] = 1000.0 * tally.crises / n_present
-        lv["disengaged_share"][t] = n_disengaged / n_present
         arrived = max(n, 1)
-        lv["referrals_per_person"][t] = tally.referrals / arrived
-        lv["assessments_per_person"][t] = tally.assessments / arrived
-        lv["continuity_index"][t] = continuity_sum / n_sup if n_sup else np.nan
         prov = m.providers
         worked_hours, admin_hours, stress_sum, n_filled, cases, performance_sum = \
             K.record_posts(posts.filled, posts.hours_worked, posts.hours_admin, posts.stress,
                            posts.caseload, posts.org, prov.performance)
-        lv["admin_time_share"][t] = admin_hours / worked_hours if worked_hours else 0.0
-        lv["practitioner_stress_mean"][t] = stress_sum / n_filled if n_filled else 0.0
         n_active, trust_total, reserves = K.record_organisations(prov.active, prov.trust,
                                                                  prov.reserves)
-        lv["organisations_active"][t] = n_active
-        lv["trust_mean"][t] = (trust_total - n_active) / (n_active * (n_active - 1)) \
-            if n_active > 1 else np.nan
-        lv["system_learning"][t] = m.place.system_learning
-        lv["reserves_total"][t] = int(reserves) / 100.0
-        lv["people_in_place"][t] = n_in_place
-        lv["wellbeing_sum"][t] = wb_sum if n_in_place else 0.0
-        lv["people_waiting"][t] = n_waiting
-        lv["people_in_support"][t] = n_sup
-        lv["practitioners_in_post"][t] = n_filled
-        lv["caseload_mean"][t] = cases / n_filled if n_filled else 0.0
-        lv["provider_performance"][t] = performance_sum / n_filled if n_filled else np.nan
-        self._record_place_and_counts(t, n)
+        place = m.place
+        self._write(t, (  # in the order of _WRITTEN
+            wb_sum / n_in_place if n_in_place else np.nan,  # wellbeing_mean
+            1.0 - addressed / total_sig if total_sig else 0.0,  # unmet_need
+            wait_total / n_waiting if n_waiting else 0.0,  # waiting_weeks_mean
+            1000.0 * tally.crises / n_present,  # crises_per_1000
+            n_disengaged / n_present,  # disengaged_share
+            tally.referrals / arrived,  # referrals_per_person
+            tally.assessments / arrived,  # assessments_per_person
+            continuity_sum / n_sup if n_sup else np.nan,  # continuity_index
+            admin_hours / worked_hours if worked_hours else 0.0,  # admin_time_share
+            stress_sum / n_filled if n_filled else 0.0,  # practitioner_stress_mean
+            n_active,  # organisations_active
+            (trust_total - n_active) / (n_active * (n_active - 1)) if n_active > 1
+            else np.nan,  # trust_mean
+            place.system_learning,  # system_learning
+            int(reserves) / 100.0,  # reserves_total
+            n_in_place,  # people_in_place
+            wb_sum if n_in_place else 0.0,  # wellbeing_sum
+            n_waiting,  # people_waiting
+            n_sup,  # people_in_support
+            n_filled,  # practitioners_in_post
+            cases / n_filled if n_filled else 0.0,  # caseload_mean
+            performance_sum / n_filled if n_filled else np.nan,  # provider_performance
+            place.transport_barrier_remaining,  # transport_barrier
+            tally.trials_started,  # trials_started
+            int(prov.trials_grown.sum()),  # trials_grown
+        ))
+        self._record_counts(t, n)
 
-    def _record_place_and_counts(self, t: int, n: int) -> None:
-        """The week's place-level figures and counts, the same on both paths."""
+    def _record_place(self, t: int) -> None:
+        """The week's place-level figures (the plain path's; the compiled path writes
+        them with its other levels)."""
         m, lv, tally = self.model, self.levels, self.model.tally
         lv["transport_barrier"][t] = m.place.transport_barrier_remaining
         lv["trials_started"][t] = tally.trials_started
         lv["trials_grown"][t] = int(m.providers.trials_grown.sum())
 
-        c = self.counts
-        c["arrived"][t] = n
-        c["crises"][t] = tally.crises
-        c["closures"][t] = tally.closures
-        c["reported_successes"][t] = tally.reported
-        c["verified_successes"][t] = tally.verified
-        c["leavers"][t] = tally.leavers
-        c["headcount"][t] = tally.headcount
+    def _record_counts(self, t: int, n: int) -> None:
+        """The week's counts, the same on both paths (one write: see ``__init__``)."""
+        tally = self.model.tally
+        self._counts[:, t] = (n, tally.crises, tally.closures, tally.reported, tally.verified,
+                              tally.leavers, tally.headcount)
+
+
+# The levels the compiled Recorder writes each week, in the order it writes them.
+_WRITTEN = (
+    "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000", "disengaged_share",
+    "referrals_per_person", "assessments_per_person", "continuity_index", "admin_time_share",
+    "practitioner_stress_mean", "organisations_active", "trust_mean", "system_learning",
+    "reserves_total", "people_in_place", "wellbeing_sum", "people_waiting", "people_in_support",
+    "practitioners_in_post", "caseload_mean", "provider_performance", "transport_barrier",
+    "trials_started", "trials_grown",
+)
+assert set(_WRITTEN) <= set(LEVELS)
+assert COUNTS == ("arrived", "crises", "closures", "reported_successes", "verified_successes",
+                  "leavers", "headcount")  # the order _record_counts writes them in
 
 
 _NO_ONE = np.zeros(0, np.int64)

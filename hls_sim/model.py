@@ -112,6 +112,10 @@ class HLSModel(mesa.Model):
         for m in plan:
             m.init(self)
         self.recorder = Recorder(self)
+        # The mechanisms that record weekly results (most record none: calling their
+        # empty ``record`` each week costs more than it looks, between compiled kernels).
+        self._recording = [m for m in plan
+                           if getattr(m.record, "__func__", None) is not Mechanism.record]
         self.running = place.n_weeks > 0
 
     @property
@@ -182,7 +186,7 @@ class HLSModel(mesa.Model):
         for m in self.plan:
             m.step(self)
         self.recorder.record()
-        for m in self.plan:
+        for m in self._recording:
             m.record(self)
         self.week += 1
         if self.week >= self.params.place.n_weeks:

@@ -142,3 +142,40 @@ def test_the_extending_guide_runs():
     for block in blocks:
         exec(compile(block, "docs/extending.md", "exec"), namespace)
     assert namespace["with_outreach"].timeseries["outreach_referrals"].sum() > 0
+
+
+class TrustSurvey(Mechanism):
+    """Provides a level the Recorder also computes (``trust_mean``), in even weeks only:
+    its own figure wins there (a mechanism's results are written after the Recorder's),
+    and the Recorder's stands in the other weeks."""
+
+    name = "trust_survey"
+    result_names = ("trust_mean",)
+
+    def record(self, model):
+        if model.week % 2 == 0:
+            self.results["trust_mean"][model.week] = 0.5
+
+
+def test_a_mechanism_can_provide_a_level_the_recorder_computes():
+    """The Recorder writes its levels as one column of one array when it owns them all,
+    and one by one when a mechanism provides one of them; both give the same table."""
+    plan = mechanisms.insert_after(mechanisms.default_mechanisms(), "money", TrustSurvey())
+    res = hls_sim.Result.from_model(
+        hls_sim.HLSModel(small("competitive"), seed=5, mechanisms=plan).run())
+    base = hls_sim.run(small("competitive"), seed=5)
+    trust, expected = res.timeseries["trust_mean"], base.timeseries["trust_mean"]
+    assert (trust[::2] == 0.5).all()
+    pd.testing.assert_series_equal(trust[1::2], expected[1::2])
+    pd.testing.assert_frame_equal(res.timeseries.drop(columns="trust_mean"),
+                                  base.timeseries.drop(columns="trust_mean"))
+
+
+def test_every_weekly_record_is_called_even_one_set_on_an_instance():
+    """The model calls only the ``record`` methods that do something each week; one
+    given to a mechanism instance after it was made counts too."""
+    idle, weeks = Idle(), []
+    idle.record = lambda model: weeks.append(model.week)
+    plan = mechanisms.insert_after(mechanisms.default_mechanisms(), "support", idle)
+    model = hls_sim.HLSModel(small("competitive"), seed=1, mechanisms=plan).run()
+    assert weeks == list(range(model.params.place.n_weeks))

@@ -29,8 +29,17 @@ SPILLOVER_T = np.ascontiguousarray(SPILLOVER.T)
 
 def spill_weights(model: HLSModel) -> np.ndarray:
     """Spill-over per week between domains (row: need that pushes, column: need
-    pushed), for the compiled kernels; the same numbers ``untreated_change`` uses."""
-    return model.params.people.spillover_per_week * SPILLOVER_T
+    pushed), for the compiled kernels; the same numbers ``untreated_change`` uses.
+    Made once per value of ``people.spillover_per_week`` (twice a week otherwise);
+    the kernels only read it."""
+    rate = model.params.people.spillover_per_week
+    weights = _SPILL.get(rate)
+    if weights is None:
+        weights = _SPILL[rate] = rate * SPILLOVER_T
+    return weights
+
+
+_SPILL: dict[float, np.ndarray] = {}
 
 
 def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
@@ -128,6 +137,10 @@ class Crises(Mechanism):
         super().init(model)
         self.luck = self.stream(model, "crisis")
         self.by_domain = np.zeros(N_DOMAINS, np.int64)
+        # The results are rows of one array, so that a week's six counts are one write
+        # (``Recorder.__init__`` says why that matters).
+        self._weekly = np.full((N_DOMAINS, model.params.place.n_weeks), np.nan)
+        self.results = dict(zip(self.result_names, self._weekly, strict=True))
 
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
@@ -176,8 +189,7 @@ class Crises(Mechanism):
             ops.refer(model, out, via="crisis")
 
     def record(self, model: HLSModel) -> None:
-        for d, name in enumerate(DOMAINS):
-            self.results[f"crises_{name}"][model.week] = self.by_domain[d]
+        self._weekly[:, model.week] = self.by_domain
 
 
 class Exits(Mechanism):
