@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import hls_sim
@@ -193,6 +193,7 @@ def test_a_streams_table_of_week_bases_is_its_base(seed, weeks):
 
 @settings(max_examples=40, deadline=None)
 @given(st.floats(0.0, 1.0), st.sampled_from([0.5, 2.0, 4.0, 1.0, 0.37, 3.0, -1.0]))
+@example(5e-324, -1.0)  # the smallest subnormal: its reciprocal overflows to inf
 def test_npow_is_the_plain_paths_power(x, e):
     """The kernels and the plain path raise to a power alike on every machine: numpy's
     array power, SIMD code chosen by the CPU (SVML where there is AVX-512), differs from
@@ -203,8 +204,11 @@ def test_npow_is_the_plain_paths_power(x, e):
 
     if x == 0.0 and e < 0:
         return
-    assert npow(x, e) == power(np.array([x]), e)[0] == power(np.array([[x, x]]), e)[0, 1]
-    np.testing.assert_array_max_ulp(power(np.array([x]), e), np.array([x]) ** e, maxulp=1)
+    # A subnormal x to the power -1 is infinite on both paths, which numpy reports as
+    # an overflow (a warning only: the values are compared as they are).
+    with np.errstate(over="ignore"):
+        assert npow(x, e) == power(np.array([x]), e)[0] == power(np.array([[x, x]]), e)[0, 1]
+        np.testing.assert_array_max_ulp(power(np.array([x]), e), np.array([x]) ** e, maxulp=1)
 
 
 @settings(max_examples=150, deadline=None)
