@@ -11,7 +11,12 @@ copied. Each call is then replayed with those arguments (a fresh copy for every 
 made outside the timing, since most kernels change what they are given):
 
 * warm: replayed back to back, its arrays in cache and the processor trained on it;
-* cold: the same after sweeping a buffer larger than the second-level cache.
+* cold: the same after sweeping a buffer larger than the second-level cache;
+* in sequence: the calls of that week replayed once each in the week's order, back to
+  back, after a sweep, sharing their arrays as the run does (an array first given to a
+  kernel in the week is copied as it was then, and the later calls given it use that
+  copy): what the kernels would take in one compiled pass over the week, with no
+  Python between them (the fused pass the next factor of speed would need).
 
 In the run, twenty-odd mechanisms run between two calls of the same kernel. The gap
 between the run and the warm replay is what that costs the kernel: its arrays evicted
@@ -57,6 +62,9 @@ class TimedKernels:
         self.model, self.weeks, self.keep = model, weeks, keep
         self.seconds: dict[str, list[float]] = collections.defaultdict(list)
         self.calls: dict[str, tuple] = {}
+        # Week ``keep``'s calls of KERNELS in order: (name, copied arguments, the
+        # arguments themselves, kept so that no array's id is reused within the week).
+        self.sequence: list[tuple[str, tuple, tuple]] = []
 
     def __getattr__(self, name: str):
         f = getattr(kernels, name)
@@ -66,6 +74,7 @@ class TimedKernels:
         def timed(*args):
             if name in KERNELS and self.model.week == self.keep:
                 self.calls[name] = copied(args)
+                self.sequence.append((name, self.calls[name], args))
             start = time.perf_counter()
             out = f(*args)
             if self.model.week in self.weeks:
@@ -93,6 +102,31 @@ def time_calls(name: str, args: tuple, repeats: int, cold: bool,
         f(*fresh)
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1e6
+
+
+def time_sequence(sequence: list[tuple[str, tuple, tuple]], repeats: int,
+                  buffer: np.ndarray) -> float:
+    """Median microseconds of ``sequence``'s calls made back to back after a sweep of
+    the cache, each array shared between the calls that were given the same array in
+    the run (copied as it was when first given; a fresh copy for every replay)."""
+    first: dict[int, np.ndarray] = {}  # id of the run's array -> its first copy
+    for _, copies, originals in sequence:
+        for c, a in zip(copies, originals, strict=True):
+            if isinstance(a, np.ndarray):
+                first.setdefault(id(a), c)
+    times = []
+    for _ in range(repeats + 1):  # the first loads every kernel's code: not counted
+        fresh = {k: v.copy() for k, v in first.items()}
+        calls = [(getattr(kernels, name),
+                  tuple(fresh[id(a)] if isinstance(a, np.ndarray) else c
+                        for c, a in zip(copies, originals, strict=True)))
+                 for name, copies, originals in sequence]
+        sweep(buffer)
+        start = time.perf_counter()
+        for f, args in calls:
+            f(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:]) * 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -153,6 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     if total_warm:
         print(f"{'together':16s} {total_run:14.1f} {total_warm:9.1f} {'':9s} "
               f"{total_run / total_warm:11.2f}")
+    if timed.sequence:
+        replayed = [name for name, _, _ in timed.sequence]
+        in_run = sum(statistics.mean(timed.seconds[name]) for name in replayed) * 1e6
+        together = time_sequence(timed.sequence, max(args.repeats // 4, 10), buffer)
+        print(f"\nin sequence: week {args.week + 5}'s {len(replayed)} calls of these kernels "
+              f"in the week's order, back to back after a sweep, sharing arrays as in the "
+              f"run: {together:.1f} us (their means in the run add to {in_run:.1f} us; "
+              f"run / sequence {in_run / together:.2f})")
     print("\nin the run: mean of the calls in weeks "
           f"{args.week - 5}-{args.week + 5} (numba's dispatch included, as in the "
           f"replays); warm and cold: medians of replays of the call in week {args.week + 5}")

@@ -4,6 +4,7 @@ with status 2."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,15 @@ def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
         low = (in_run - 0.05) / (warm + 0.05) - 0.005
         high = (in_run + 0.05) / max(warm - 0.05, 1e-9) + 0.005
         assert low <= ratio <= high, (in_run, warm, ratio)
+    # The week's calls replayed once each in order, sharing their arrays: a time, the
+    # run's sum for the same calls, and their ratio.
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("in sequence:"))
+    together, in_run = (float(m) for m in re.findall(r"([0-9.]+) us", line))
+    ratio = float(re.search(r"run / sequence ([0-9.]+)\)", line).group(1))
+    assert together > 0 and in_run > 0
+    # (printed to 0.01 from the unrounded times; each time rounded to 0.1 us)
+    slack = 0.005 + 0.05 / together + 0.05 * in_run / together ** 2 + 1e-9
+    assert abs(ratio - in_run / together) <= slack, line
 
 
 @pytest.mark.parametrize("args, message", [(["--week", "600"], "--week must be 5-514"),
