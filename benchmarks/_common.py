@@ -1,11 +1,21 @@
-"""Shared by the benchmark scripts: machine description and writing figures as JSON."""
+"""Shared by the benchmark scripts: their argument parser, machine description and
+writing figures as JSON."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 from pathlib import Path
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line and exit status 2, as ``hls-sim`` gives
+    (what was wrong, what is allowed, where to look), rather than the usage first."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def machine_info() -> dict[str, object]:

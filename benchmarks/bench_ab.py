@@ -37,7 +37,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 THIS_CHECKOUT = HERE.parent
@@ -93,7 +93,7 @@ def checkout_path(text: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = Parser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", type=checkout_path, required=False,
                         help="the checkout to compare with (a folder holding hls_sim/)")
     parser.add_argument("--rounds", type=int, default=6, help="rounds (default 6)")

@@ -19,7 +19,6 @@ Run:  .venv/bin/python benchmarks/bench_coldstart.py [--repeats 3] [--json PATH]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -29,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK = ROOT / "scenarios" / "quick.yaml"
@@ -80,10 +79,12 @@ def child(code: str, env: dict[str, str]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error(f"--repeats must be at least 1, got {args.repeats}")
     info = machine_info()
     print(f"machine: {info['processor']}, {info['cpus_usable']} usable CPUs, python "
           f"{info['python']}; load average {os.getloadavg()[0]:.2f}")

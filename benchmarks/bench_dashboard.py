@@ -43,7 +43,6 @@ Run:  .venv/bin/python benchmarks/bench_dashboard.py [--repeats N] [--steps N]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -57,7 +56,7 @@ from pathlib import Path
 
 os.environ.setdefault("SOLARA_CHECK_HOOKS", "off")  # before solara is imported
 
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 TARGET_MS = 250.0
 CHROMIUM = "/usr/bin/chromium"
@@ -256,7 +255,7 @@ def browser(repeats: int, steps: int, start_week: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time one dashboard step of both worlds "
+    parser = Parser(description="Time one dashboard step of both worlds "
                                      "with every chart and view redrawn.")
     parser.add_argument("--repeats", type=int, default=5, help="repeats (default 5)")
     parser.add_argument("--steps", type=int, default=None,

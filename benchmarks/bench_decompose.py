@@ -30,14 +30,13 @@ Run:  .venv/bin/python benchmarks/bench_decompose.py [--size quick|default]
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 from hls_sim import scenarios
@@ -57,7 +56,7 @@ def pair(size: str) -> tuple[scenarios.Scenario, scenarios.Scenario]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=("quick", "default"), default="quick")
     ap.add_argument("--by", choices=dm.MODES, default="groups")
     ap.add_argument("--replicates", type=int, default=10)

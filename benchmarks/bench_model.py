@@ -43,7 +43,6 @@ Run:  .venv/bin/python benchmarks/bench_model.py [--repeats N] [--plain] [--json
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -51,7 +50,7 @@ import time
 from pathlib import Path
 
 import mesa
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 
@@ -254,7 +253,7 @@ def time_hls(preset: str, seed: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         description="Time one default-size hls_sim run per preset and quick.yaml runs "
         "(medians of several repetitions) against Mesa's Boltzmann wealth model as a "
         "yardstick.",

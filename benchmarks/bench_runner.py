@@ -30,7 +30,6 @@ Run:  .venv/bin/python benchmarks/bench_runner.py [--runs N] [--workers N] [--re
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import statistics
 import sys
@@ -39,7 +38,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 from hls_sim import scenarios
@@ -80,12 +79,15 @@ def measure_bare(exp: Ensemble, workers: int) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    for name in ("runs", "workers", "repeats"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name} must be at least 1, got {getattr(args, name)}")
 
     quick = scenarios.load("quick")
     exp = Ensemble([quick], replicates=args.runs, seed=0, name="bench")

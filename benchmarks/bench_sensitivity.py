@@ -36,7 +36,6 @@ Run:  .venv/bin/python benchmarks/bench_sensitivity.py [--n 1024] [--workers 2]
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -44,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info, write_json  # noqa: E402  (benchmarks/ is on sys.path)
 from bench_model import BOLTZMANN_AGENTS, calibrate_boltzmann_steps, time_boltzmann
 
 from hls_sim import experiments
@@ -121,7 +120,7 @@ def measure(kind: str, n: int, workers: int, root: Path) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=FULL_N,
                     help="Sobol base sample N (a power of two; default 1024: 10,240 runs)")
     ap.add_argument("--workers", type=int, default=2)
@@ -131,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = ap.parse_args(argv)
     kinds = [k.strip() for k in args.executors.split(",") if k.strip()]
+    if args.n < 4 or args.n & (args.n - 1):
+        ap.error(f"--n must be a power of two of at least 4 (Sobol), got {args.n}")
+    if not kinds or any(k not in ("process", "dask") for k in kinds):
+        ap.error(f"--executors must be process, dask or both (comma-separated), got "
+                 f"{args.executors!r}")
+    for name in ("workers", "repeats"):
+        if getattr(args, name) < 1:
+            ap.error(f"--{name} must be at least 1, got {getattr(args, name)}")
     info = machine_info()
     print(f"machine: {info['processor']}, {info['cpus_usable']} usable CPUs, python "
           f"{info['python']}, hls_sim {info['hls_sim']}")

@@ -10,12 +10,12 @@ printed beside them for information: it is not tuned to any target.
 
 from __future__ import annotations
 
-import argparse
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import Parser  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 
@@ -28,7 +28,7 @@ def _summary(args: tuple[str, int]) -> dict[str, float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()

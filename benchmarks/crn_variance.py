@@ -12,7 +12,6 @@ random streams:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import machine_info, write_json  # noqa: E402
+from _common import Parser, machine_info, write_json  # noqa: E402
 
 import hls_sim  # noqa: E402
 
@@ -41,7 +40,7 @@ def one(args: tuple[str, str, int]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--size", choices=sorted(SIZES), default="default")
     ap.add_argument("--workers", type=int, default=2)

@@ -30,14 +30,13 @@ Run:  .venv/bin/python benchmarks/profile_kernels.py [--week 300] [--repeats 500
 
 from __future__ import annotations
 
-import argparse
 import collections
 import statistics
 import sys
 import time
 
 import numpy as np
-from _common import machine_info  # noqa: E402  (benchmarks/ is on sys.path)
+from _common import Parser, machine_info  # noqa: E402  (benchmarks/ is on sys.path)
 
 from hls_sim import kernels
 from hls_sim.events import NullLog
@@ -130,7 +129,7 @@ def time_sequence(sequence: list[tuple[str, tuple, tuple]], repeats: int,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = Parser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--week", type=int, default=300, help="the week looked at (5-514)")
     parser.add_argument("--repeats", type=int, default=500, help="replays per kernel")
     parser.add_argument("--seed", type=int, default=3)

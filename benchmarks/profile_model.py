@@ -14,12 +14,13 @@ Run:  .venv/bin/python benchmarks/profile_model.py [--top 15] [--plain]
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import pstats
 import sys
 import time
 from pathlib import Path
+
+from _common import Parser  # noqa: E402  (benchmarks/ is on sys.path)
 
 import hls_sim
 
@@ -49,7 +50,7 @@ def table(stats: pstats.Stats, top: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--plain", action="store_true",
                     help="profile the plain numpy path (HLS_SIM_JIT=0) of code with kernels")
