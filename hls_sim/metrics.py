@@ -216,16 +216,9 @@ class Recorder:
                               tally.leavers, tally.headcount)
 
 
-# The levels the compiled Recorder writes each week, in the order it writes them.
-_WRITTEN = (
-    "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000", "disengaged_share",
-    "referrals_per_person", "assessments_per_person", "continuity_index", "admin_time_share",
-    "practitioner_stress_mean", "organisations_active", "trust_mean", "system_learning",
-    "reserves_total", "people_in_place", "wellbeing_sum", "people_waiting", "people_in_support",
-    "practitioners_in_post", "caseload_mean", "provider_performance", "transport_barrier",
-    "trials_started", "trials_grown",
-)
-assert set(_WRITTEN) <= set(LEVELS)
+# The levels the compiled Recorder writes each week, in the order it writes them: all of
+# LEVELS but the money mechanism's (its spending and payments, which it records itself).
+_WRITTEN = tuple(k for k in LEVELS if not k.startswith("spend_") and k != "paid_to_providers")
 assert COUNTS == ("arrived", "crises", "closures", "reported_successes", "verified_successes",
                   "leavers", "headcount")  # the order _record_counts writes them in
 
