@@ -349,7 +349,7 @@ def untreated_columns(v, m, thr, weights, drift, recovery, out):
 def need_drift(status, needs, n, thr, weights, drift, recovery):
     """NeedDrift: untreated needs of everyone not in support drift and spill over.
 
-    Worked out by need across people, a block of people at a time (``need_columns``,
+    Worked out by need across people, a block of people at a time (``need_columns_into``,
     ``untreated_columns``): the compiler then does several people's arithmetic at once
     (SIMD), each exactly as ``untreated_row`` does it; blocks keep the scratch arrays
     small enough to stay in the fastest cache (whole-week scratch arrays evicted other

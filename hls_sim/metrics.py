@@ -67,13 +67,9 @@ class Recorder:
         # level a mechanism of the plan provides itself is written into the
         # mechanism's array instead, one by one.
         self._fast = all(k in own for k in _WRITTEN)
-        if self._fast:
-            self._block = np.full((len(_WRITTEN), n), np.nan)
-            self.levels = dict(zip(_WRITTEN, self._block, strict=True))
-            self.levels.update((k, np.full(n, np.nan)) for k in own if k not in self.levels)
-            self.levels = {k: self.levels[k] for k in own}  # in LEVELS' order, as before
-        else:
-            self.levels = {k: np.full(n, np.nan) for k in own}
+        self._block = np.full((len(_WRITTEN), n), np.nan) if self._fast else None
+        rows = dict(zip(_WRITTEN, self._block, strict=True)) if self._fast else {}
+        self.levels = {k: rows[k] if k in rows else np.full(n, np.nan) for k in own}
         for m in model.plan:
             self.levels.update(m.results)
         self._counts = np.zeros((len(COUNTS), n), np.int64)

@@ -48,6 +48,12 @@ class Mechanism:
         group: the ``Params`` group it reads (``None`` if several or none).
         result_names: weekly results it records; each becomes a column of the run's
             timeseries.
+
+    Attributes set by :meth:`init`: ``results``, each result's weekly series by name,
+    which are the rows of ``weekly`` (one row per result name, in order; one column per
+    week), so a mechanism can record a week's results in one write,
+    ``self.weekly[:, model.week] = values`` (one numpy call a week rather than one per
+    result, which between compiled kernels costs more than it looks).
     """
 
     name: ClassVar[str] = "mechanism"
@@ -59,8 +65,8 @@ class Mechanism:
 
     def init(self, model: HLSModel) -> None:
         """Set up before week 0 (called once, in plan order)."""
-        self.results = {k: np.full(model.params.place.n_weeks, np.nan)
-                        for k in self.result_names}
+        self.weekly = np.full((len(self.result_names), model.params.place.n_weeks), np.nan)
+        self.results = dict(zip(self.result_names, self.weekly, strict=True))
 
     def stream(self, model: HLSModel, decision: str) -> Stream:
         """The random numbers of one of this mechanism's decisions: a draw is fixed by

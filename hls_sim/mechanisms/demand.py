@@ -30,16 +30,17 @@ SPILLOVER_T = np.ascontiguousarray(SPILLOVER.T)
 def spill_weights(model: HLSModel) -> np.ndarray:
     """Spill-over per week between domains (row: need that pushes, column: need
     pushed), for the compiled kernels; the same numbers ``untreated_change`` uses.
-    Made once per value of ``people.spillover_per_week`` (twice a week otherwise);
-    the kernels only read it."""
+    Made again only when ``people.spillover_per_week`` changes (not twice a week); the
+    kernels only read it. One value is kept: a design that varies the rate run after
+    run makes it once a run and keeps nothing more."""
+    global _SPILL
     rate = model.params.people.spillover_per_week
-    weights = _SPILL.get(rate)
-    if weights is None:
-        weights = _SPILL[rate] = rate * SPILLOVER_T
-    return weights
+    if _SPILL[0] != rate:
+        _SPILL = (rate, rate * SPILLOVER_T)
+    return _SPILL[1]
 
 
-_SPILL: dict[float, np.ndarray] = {}
+_SPILL: tuple[float | None, np.ndarray | None] = (None, None)  # (rate, weights)
 
 
 def untreated_change(needs: np.ndarray, model: HLSModel) -> np.ndarray:
@@ -137,10 +138,6 @@ class Crises(Mechanism):
         super().init(model)
         self.luck = self.stream(model, "crisis")
         self.by_domain = np.zeros(N_DOMAINS, np.int64)
-        # The results are rows of one array, so that a week's six counts are one write
-        # (``Recorder.__init__`` says why that matters).
-        self._weekly = np.full((N_DOMAINS, model.params.place.n_weeks), np.nan)
-        self.results = dict(zip(self.result_names, self._weekly, strict=True))
 
     def step(self, model: HLSModel) -> None:
         pp, people, t = model.params.people, model.people, model.week
@@ -189,7 +186,7 @@ class Crises(Mechanism):
             ops.refer(model, out, via="crisis")
 
     def record(self, model: HLSModel) -> None:
-        self._weekly[:, model.week] = self.by_domain
+        self.weekly[:, model.week] = self.by_domain
 
 
 class Exits(Mechanism):

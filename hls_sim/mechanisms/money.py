@@ -76,10 +76,6 @@ class Money(Mechanism):
         self.week_spend = dict.fromkeys(CATEGORIES, 0)
         self.week_paid = 0
         self._last_reporting = 0  # ledger's reporting total at the end of last week (pence)
-        # The results are rows of one array, so that a week's figures are one write
-        # (``Recorder.__init__`` says why that matters).
-        self._weekly = np.full((len(self.result_names), model.params.place.n_weeks), np.nan)
-        self.results = dict(zip(self.result_names, self._weekly, strict=True))
 
     def step(self, model: HLSModel) -> None:
         posts, mp, ledger = model.posts, model.params.money, model.ledger
@@ -192,7 +188,7 @@ class Money(Mechanism):
         """This week's spending by category and payments, in pounds (in the order of
         ``result_names``)."""
         reporting, tally, spend = model.ledger["reporting"], model.tally, self.week_spend
-        self._weekly[:, model.week] = (
+        self.weekly[:, model.week] = (
             *(spend[k] / 100.0 for k in CATEGORIES), self.week_paid / 100.0,
             (reporting - self._last_reporting) / 100.0, tally.commissioning / 100.0,
             tally.backbone / 100.0)
