@@ -72,7 +72,8 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
-           "week_routes", "need_columns_into", "untreated_columns")
+           "week_routes", "need_columns_into", "untreated_columns",
+           "_support_whole_block")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -881,6 +882,48 @@ def allocation_start(who, post, week, status, flag, first_help, practitioner,
 # --- support ------------------------------------------------------------------------------
 
 @njit
+def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, needs,
+                         relationship, engagement, parking_scale, pushing_scale,
+                         progress_per_week, rel_floor, coverage_exponent, thr, rel_weeks,
+                         engagement_gain, support_weeks, run_weeks, longest_run,
+                         support_hours, direct_hours, exposure):
+    """``support`` for a block in which every need of everyone is worked on in full
+    (whole-person contracts: every weight 1), person by person: nothing is left
+    untreated, so laying the work out by need gains nothing over the row. The same
+    arithmetic, in the same order, as ``support``'s by-need path."""
+    for k in range(block.size):
+        i = block[k]
+        p = practitioner[i]
+        burden = nd[0, k] + nd[1, k]
+        for d in range(2, ND):
+            burden += nd[d, k]
+        wn = 1.0 * nd[0, k] + 1.0 * nd[1, k]
+        for d in range(2, ND):
+            wn += 1.0 * nd[d, k]
+        coverage = wn / max(burden, 1e-12) if burden > 0 else 1.0
+        expected = 1.0 - cx[k] / ND
+        parking = parking_scale * (1.0 - expected)
+        pushing = 1.0 + pushing_scale * expected
+        effect = (progress_per_week * (rel_floor + (1 - rel_floor) * rel[k]) * eng[k]
+                  * npow(coverage, coverage_exponent) * (1.0 - clip01(parking)) * pushing
+                  * tf[k] * att[k])
+        denom = max(wn, 1e-12)
+        for d in range(ND):
+            share = (1.0 * nd[d, k]) / denom
+            needs[i, d] = clip01(nd[d, k] - effect * share * pe[d, k])
+        r = rel[k]
+        relationship[i] = r + (1 - r) / rel_weeks
+        e = eng[k]
+        engagement[i] = e + engagement_gain * r * (1 - e) * att[k]
+        support_weeks[i] += 1
+        run_weeks[i] += 1
+        longest_run[i] = max(longest_run[i], run_weeks[i])
+        support_hours[i] += direct_hours * tf[k]
+        for d in range(ND):
+            exposure[p, d] += 1.0 if nd[d, k] > thr else 0.0
+
+
+@njit
 def support(status, n, practitioner, contract, scope, discretion, needs, relationship,
             engagement, transport_barrier, penalty, complexity, parking_scale,
             pushing_scale, progress_per_week, rel_floor, coverage_exponent, time_factor,
@@ -888,68 +931,114 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             support_weeks, run_weeks, longest_run, support_hours, direct_hours,
             skill, learn_rate, exposure_cases):
     """Support: a week of work with everyone on a caseload. Returns (who, w), the people
-    worked with and the weight of work on each of their needs."""
+    worked with and the weight of work on each of their needs.
+
+    Each person's arithmetic is the plain path's, in its order. It is worked out by need
+    across people, a block at a time, as in ``need_drift``: gather the block, compute
+    (several people at once), then write back, and sum practitioners' exposure (whose
+    order matters) person by person in the original order."""
     who = who_with(status, n, _IN_SUPPORT)
-    m = who.size
-    w_all = np.empty((m, ND))
-    if m == 0:
+    w_all = np.empty((who.size, ND))
+    if who.size == 0:
         return who, w_all
     n_posts = skill.shape[0]
     exposure = np.zeros((n_posts, ND))
-    nd = np.empty(ND)
-    w = np.empty(ND)
-    for k in range(m):
-        i = who[k]
-        p = practitioner[i]
-        c = contract[i]
-        whole = True  # every need worked on in full (a whole-person contract)
-        for d in range(ND):
-            nd[d] = needs[i, d]
-            w[d] = 1.0 if scope[c, d] else discretion
-            w_all[k, d] = w[d]
-            whole = whole and w[d] == 1.0
-        burden = nd[0] + nd[1]
-        for d in range(2, ND):
-            burden += nd[d]
-        wn = w[0] * nd[0] + w[1] * nd[1]
-        for d in range(2, ND):
-            wn += w[d] * nd[d]
-        coverage = wn / max(burden, 1e-12) if burden > 0 else 1.0
-        rel = relationship[i]
-        tp = penalty if transport_barrier[i] else 0.0
-        attendance = 1.0 - tp
-        expected = 1.0 - complexity[i] / ND
-        parking = parking_scale * (1.0 - expected)
-        pushing = 1.0 + pushing_scale * expected
-        effect = (progress_per_week * (rel_floor + (1 - rel_floor) * rel) * engagement[i]
-                  * npow(coverage, coverage_exponent) * (1.0 - clip01(parking)) * pushing
-                  * time_factor[p] * attendance)
-        focus_sum = wn  # row_sum(w * needs), the same terms in the same order
-        denom = max(focus_sum, 1e-12)
-        if whole:
-            # Nothing is left untreated: the untreated change (36 products) would be
-            # added times 1 - w = 0, i.e. +-0.0, which leaves any need unchanged (needs
-            # are never -0.0: drawn positive, and only ever set through clip01 of sums
-            # that cannot give -0.0).
+    nd, w = np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK))
+    pe, change, after = np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK))
+    rel, eng, cx = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+    att, tf, focus = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
+    coverage, effect = np.empty(_BLOCK), np.empty(_BLOCK)
+    whole = np.empty(_BLOCK, np.bool_)  # every need worked on in full (whole-person)
+    for lo in range(0, who.size, _BLOCK):
+        block = who[lo:lo + _BLOCK]
+        m = block.size
+        # Gather: needs, weights of work, the practitioner's effect per need, and the
+        # rest of what the week's work depends on.
+        need_columns_into(needs, block, nd)
+        partial = False
+        for k in range(m):
+            i = block[k]
+            p = practitioner[i]
+            c = contract[i]
+            all_in = True
             for d in range(ND):
-                share = (w[d] * nd[d]) / denom
-                progress = effect * share * post_effect[p, d]
-                needs[i, d] = clip01(nd[d] - progress)
+                wd = 1.0 if scope[c, d] else discretion
+                w[d, k] = wd
+                w_all[lo + k, d] = wd
+                pe[d, k] = post_effect[p, d]
+                all_in = all_in and wd == 1.0
+            whole[k] = all_in
+            partial = partial or not all_in
+            rel[k] = relationship[i]
+            eng[k] = engagement[i]
+            cx[k] = complexity[i]
+            att[k] = 1.0 - (penalty if transport_barrier[i] else 0.0)
+            tf[k] = time_factor[p]
+        if not partial:
+            _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, needs,
+                                 relationship, engagement, parking_scale, pushing_scale,
+                                 progress_per_week, rel_floor, coverage_exponent, thr,
+                                 rel_weeks, engagement_gain, support_weeks, run_weeks,
+                                 longest_run, support_hours, direct_hours, exposure)
+            continue
+        # Coverage: the share of the burden of need the contract lets them work on.
+        n0, n1, n2, n3, n4, n5 = nd[0], nd[1], nd[2], nd[3], nd[4], nd[5]
+        w0, w1, w2, w3, w4, w5 = w[0], w[1], w[2], w[3], w[4], w[5]
+        for k in range(m):
+            burden = n0[k] + n1[k]
+            burden += n2[k]
+            burden += n3[k]
+            burden += n4[k]
+            burden += n5[k]
+            wn = w0[k] * n0[k] + w1[k] * n1[k]  # row_sum(w * needs), in its order
+            wn += w2[k] * n2[k]
+            wn += w3[k] * n3[k]
+            wn += w4[k] * n4[k]
+            wn += w5[k] * n5[k]
+            focus[k] = wn
+            coverage[k] = wn / max(burden, 1e-12) if burden > 0 else 1.0
+        if coverage_exponent == 0.5:  # npow's own case, written out so it runs as SIMD
+            for k in range(m):
+                coverage[k] = math.sqrt(coverage[k])
         else:
-            uc = untreated_row(needs, i, thr, weights, drift, recovery)
-            for d in range(ND):
-                share = (w[d] * nd[d]) / denom
-                progress = effect * share * post_effect[p, d]
-                needs[i, d] = clip01(nd[d] - progress + uc[d] * (1 - w[d]))
-        relationship[i] = rel + (1 - rel) / rel_weeks
-        e = engagement[i]
-        engagement[i] = e + engagement_gain * rel * (1 - e) * attendance
-        support_weeks[i] += 1
-        run_weeks[i] += 1
-        longest_run[i] = max(longest_run[i], run_weeks[i])
-        support_hours[i] += direct_hours * time_factor[p]
+            for k in range(m):
+                coverage[k] = npow(coverage[k], coverage_exponent)
+        for k in range(m):
+            expected = 1.0 - cx[k] / ND
+            parking = parking_scale * (1.0 - expected)
+            pushing = 1.0 + pushing_scale * expected
+            effect[k] = (progress_per_week * (rel_floor + (1 - rel_floor) * rel[k])
+                         * eng[k] * coverage[k] * (1.0 - clip01(parking)) * pushing
+                         * tf[k] * att[k])
+        # Needs after the week: progress on each need by its share of the focus; needs
+        # not worked on in full also drift and spill over (the untreated change, times
+        # 1 - weight). Under a whole-person contract it is not added at all.
+        if partial:
+            untreated_columns(nd, m, thr, weights, drift, recovery, change)
         for d in range(ND):
-            exposure[p, d] += w[d] if nd[d] > thr else 0.0
+            nd_d, w_d, pe_d, ch_d, after_d = nd[d], w[d], pe[d], change[d], after[d]
+            for k in range(m):
+                share = (w_d[k] * nd_d[k]) / max(focus[k], 1e-12)
+                x = nd_d[k] - effect[k] * share * pe_d[k]
+                if not whole[k]:
+                    x = x + ch_d[k] * (1 - w_d[k])
+                after_d[k] = clip01(x)
+        # Write back, person by person.
+        for k in range(m):
+            i = block[k]
+            p = practitioner[i]
+            for d in range(ND):
+                needs[i, d] = after[d, k]
+            r = rel[k]
+            relationship[i] = r + (1 - r) / rel_weeks
+            e = eng[k]
+            engagement[i] = e + engagement_gain * r * (1 - e) * att[k]
+            support_weeks[i] += 1
+            run_weeks[i] += 1
+            longest_run[i] = max(longest_run[i], run_weeks[i])
+            support_hours[i] += direct_hours * tf[k]
+            for d in range(ND):
+                exposure[p, d] += w[d, k] if nd[d, k] > thr else 0.0
     for p in range(n_posts):
         for d in range(ND):
             s = skill[p, d]
