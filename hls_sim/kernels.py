@@ -72,7 +72,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
-           "week_routes", "need_columns_into", "untreated_columns",
+           "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
            "_support_whole_block")
 
 
@@ -137,7 +137,15 @@ def who_with(status, n, table):
     person by person lost about a third of its time in a run to mispredicted branches
     (crises 31 -> 19 us a call). A replay of the same call learns the pattern, which is
     why micro-benchmarks missed it."""
-    out = np.empty(n, np.int64)
+    return who_with_into(status, n, table, np.empty(n, np.int64))
+
+
+@njit
+def who_with_into(status, n, table, out):
+    """:func:`who_with` written into ``out`` (at least ``n`` long; its first entries are
+    returned): for kernels whose caller keeps a buffer from week to week, since at a
+    million people a new array of everyone each week is 8 MB of memory the system has to
+    hand over afresh (page faults were a tenth of such a run)."""
     m = 0
     for i in range(n):
         out[m] = i
@@ -929,16 +937,18 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             pushing_scale, progress_per_week, rel_floor, coverage_exponent, time_factor,
             post_effect, thr, weights, drift, recovery, rel_weeks, engagement_gain,
             support_weeks, run_weeks, longest_run, support_hours, direct_hours,
-            skill, learn_rate, exposure_cases):
+            skill, learn_rate, exposure_cases, who_out, w_out):
     """Support: a week of work with everyone on a caseload. Returns (who, w), the people
-    worked with and the weight of work on each of their needs.
+    worked with and the weight of work on each of their needs: the first rows of
+    ``who_out`` (int64, at least ``n``) and ``w_out`` (at least ``n`` x ND), buffers the
+    caller keeps from week to week (see :func:`who_with_into`).
 
     Each person's arithmetic is the plain path's, in its order. It is worked out by need
     across people, a block at a time, as in ``need_drift``: gather the block, compute
     (several people at once), then write back, and sum practitioners' exposure (whose
     order matters) person by person in the original order."""
-    who = who_with(status, n, _IN_SUPPORT)
-    w_all = np.empty((who.size, ND))
+    who = who_with_into(status, n, _IN_SUPPORT, who_out)
+    w_all = w_out[:who.size]
     if who.size == 0:
         return who, w_all
     n_posts = skill.shape[0]
@@ -1462,24 +1472,26 @@ def staff_week(filled, posts_contract, end_week, lettings, award, week, horizon,
 
 @njit
 def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
-                  longest_run, support_weeks):
+                  longest_run, support_weeks, scratch, scratch_rows):
     """The Recorder's per-person figures, with numpy's sums. Returns (wellbeing sum,
     present, significant needs, needs addressed, waiting, total wait, disengaged,
-    continuity sum, in support)."""
-    wb = np.empty(n)
+    continuity sum, in support). ``scratch`` (float, at least (ND + 2) x ``n``) and
+    ``scratch_rows`` (int64, at least ``n``) are working space the Recorder keeps from
+    week to week (see :func:`who_with_into`)."""
+    wb = scratch[:n]
     m = 0
     sig = 0
     disengaged = 0
     waiting = 0
     wait_total = 0
-    cont = np.empty(n)
+    cont = scratch[n:2 * n]
     n_sup = 0
     # Counts are added as 0 or 1 rather than branched on: which of a person's needs are
     # significant, and whether someone present is in support, follow no pattern the
     # processor can predict (a third of this kernel's time went on mispredicted
     # branches). Continuity is computed for everyone present and kept for those in
     # support (the same values, in the same order, as computing it for them alone).
-    present = np.empty(n, np.int64)
+    present = scratch_rows[:n]
     n_present = 0
     for i in range(n):
         s = status[i]
@@ -1500,7 +1512,7 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
         n_sup += s == IN_SUPPORT
     addressed = 0.0
     if worked_who.size:
-        prod = np.empty(worked_who.size * ND)
+        prod = scratch[2 * n:2 * n + worked_who.size * ND]
         for k in range(worked_who.size):
             i = worked_who[k]
             for d in range(ND):

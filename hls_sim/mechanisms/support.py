@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..state import IN_SUPPORT, power, row_sum
+from ..state import IN_SUPPORT, N_DOMAINS, power, row_sum
 from .access import transport_penalty
 from .allocation import creaming_pressure, expected_success
 from .base import Mechanism
@@ -62,6 +62,14 @@ class Support(Mechanism):
 
     name = "support"
     group = "support"
+
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        # Who was worked with this week and the weights of work on their needs, as the
+        # compiled kernel writes them: kept from week to week (first made when needed),
+        # since at a million people new arrays of everyone each week were memory the
+        # system had to hand over afresh. Read by the Recorder the same week.
+        self._worked_buffers: tuple[np.ndarray, np.ndarray] | None = None
 
     def step(self, model: HLSModel) -> None:
         people, posts, sp = model.people, model.posts, model.params.support
@@ -126,6 +134,13 @@ class Support(Mechanism):
         posts.skill += lp.practice_learning_per_week * np.minimum(
             exposure / lp.exposure_cases, 1.0) * (1 - posts.skill)
 
+    def _buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel's buffers for people 0..n-1: who (int64) and weights (n x domains)."""
+        b = self._worked_buffers
+        if b is None or b[0].size < n:
+            b = self._worked_buffers = (np.empty(n, np.int64), np.empty((n, N_DOMAINS)))
+        return b
+
     def step_compiled(self, model: HLSModel) -> None:
         """The same step with the compiled kernels (bit-identical)."""
         people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
@@ -151,6 +166,6 @@ class Support(Mechanism):
             float(sp.relationship_weeks), float(sp.engagement_gain), people.support_weeks,
             people.run_weeks, people.longest_run, people.support_hours,
             float(sp.direct_hours_per_case), posts.skill, float(lp.practice_learning_per_week),
-            float(lp.exposure_cases))
+            float(lp.exposure_cases), *self._buffers(people.n))
         if who.size:
             model.tally.worked = (who, w)  # read by the weekly metrics (unmet need)
