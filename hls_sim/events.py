@@ -95,6 +95,18 @@ class EventLog:
         self._entry(week, kind, detail, _NOT_APPLICABLE[:1], np.array([org]),
                     _NOT_APPLICABLE[:1])
 
+    def org_events(self, week: int, kind: str, orgs: np.ndarray,
+                   practitioner: np.ndarray | None = None, detail: str = "") -> None:
+        """Events of one kind at several organisations in one call, a row each (no
+        person; a practitioner post per row where one applies): as many
+        :meth:`org_event` calls would log them, but with the post in its own column
+        rather than in the detail's words (practitioners leaving, a few a week)."""
+        n = len(orgs)
+        if n == 0:
+            return
+        self._entry(week, kind, detail, _column(None, n), _column(orgs, n),
+                    _column(practitioner, n))
+
     def mark(self) -> int:
         """A bookmark: where the log stands now. Pass it to :meth:`entries_since` later
         to read only what was logged after it (the dashboard's ticker reads each week's
@@ -146,6 +158,9 @@ class NullLog(EventLog):
         pass
 
     def org_event(self, *args, **kwargs) -> None:
+        pass
+
+    def org_events(self, *args, **kwargs) -> None:
         pass
 
 

@@ -247,9 +247,10 @@ def practitioners_gone(model: HLSModel, post: np.ndarray, who: np.ndarray,
     if post.size == 0:
         return 0
     if keeps_events(model.log):
-        for p in post:
-            model.log.org_event(t, "practitioner_left", int(posts.org[p]),
-                                f"practitioner {p} {reason}")
+        # A row per post, the post in the practitioner column (until 3 December 2026 an
+        # entry per post, the post written into the detail: "practitioner 9 left the job").
+        model.log.org_events(t, "practitioner_left", posts.org[post], practitioner=post,
+                             detail=reason)
         if who.size:
             model.log.people_event(t, "lost_practitioner", who,
                                    org=model.contracts.org[people.contract[who]],

@@ -228,7 +228,8 @@ def test_ticker_tells_a_lost_contract_in_words():
                 detail="made redundant after a lost tender"),
         _org(52, "lot_transferred", 7, "housing lot in locality 1 moved to Organisation 3: "
              "14 people lost their practitioner"),
-        _org(52, "practitioner_left", 2, "practitioner 9 left the job"),
+        (52, "practitioner_left", np.array([-1, -1]), np.array([2, 4]), np.array([9, 31]),
+         "left the job"),
         _people(52, "lost_practitioner", [30, 31], org=2, detail="left the job"),
         _people(52, "crisis", [40]),
         _people(52, "warm_handoff", [41, 42]),
@@ -239,8 +240,9 @@ def test_ticker_tells_a_lost_contract_in_words():
     assert ("Organisation 7 lost its contract for the housing lot in locality 1 to "
             "Organisation 3: 14 people lost their practitioner") in texts
     assert "Organisation 5 closed: it ran out of money (reserves £-1,234)" in texts
-    assert ("1 practitioner left the job (Organisation 2): 2 people lost their practitioner"
-            in texts)
+    # Practitioners leaving are one entry of a row per post (organisation and post).
+    assert ("2 practitioners left the job (Organisations 2, 4): 2 people lost their "
+            "practitioner" in texts)
     assert "1 person had a crisis" in texts
     assert "2 people were handed on warmly to another service" in texts
     assert ("Organisation 3 won the housing lot in locality 1 after a tender against 2 other "

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hls_sim.events import EventLog
 
 KINDS = ["arrived", "crisis", "referred", "exited"]
-DETAILS = ["", "crisis", "practitioner 3 left the job", "first contact"]
+DETAILS = ["", "crisis", "left the job", "first contact"]
 
 entries = st.lists(st.one_of(
     st.tuples(st.just("people"), st.integers(0, 520), st.sampled_from(KINDS),
@@ -20,6 +20,10 @@ entries = st.lists(st.one_of(
               st.one_of(st.none(), st.integers(-1, 40_000)), st.sampled_from(DETAILS)),
     st.tuples(st.just("org"), st.integers(0, 520), st.sampled_from(KINDS),
               st.integers(0, 600), st.sampled_from(DETAILS)),
+    # org_events: several organisations (a post each, or none) in one call
+    st.tuples(st.just("orgs"), st.integers(0, 520), st.sampled_from(KINDS),
+              st.lists(st.integers(0, 600), max_size=5), st.booleans(),
+              st.sampled_from(DETAILS)),
     # people_events: several kinds in one call (some with nobody), organisations and
     # practitioners per row or none
     st.tuples(st.just("kinds"), st.integers(0, 520),
@@ -42,6 +46,13 @@ def _log_into(log, e):
         _, week, kind, org, detail = e
         log.org_event(week, kind, org, detail)
         return [(week, kind, -1, org, -1, detail)]
+    if e[0] == "orgs":
+        _, week, kind, orgs, with_post, detail = e
+        posts = np.arange(len(orgs)) * 7 if with_post else None
+        log.org_events(week, kind, np.array(orgs, np.int32), practitioner=posts,
+                       detail=detail)
+        return [(week, kind, -1, o, 7 * k if with_post else -1, detail)
+                for k, o in enumerate(orgs)]
     _, week, groups, with_org, with_practitioner, detail = e
     persons = np.array([p for _, g in groups for p in g], np.int64)
     org = (persons % 601).astype(np.int32) if with_org else None

@@ -100,8 +100,9 @@ class LotTracker:
         log = self.model.log
         entries = log.entries_since(self._mark)
         self._mark = log.mark()
-        org_entries = [(int(e[0]), e[1], int(e[3][0]), str(e[5])) for e in entries
-                       if e[2].size == 1 and e[2][0] < 0]
+        org_entries = [(int(e[0]), e[1], o, str(e[5])) for e in entries
+                       if e[2].size and e[2][0] < 0  # organisations' events, a row each
+                       for o in e[3].tolist()]
         if not org_entries:
             return []
         by_place = self._places()

@@ -51,7 +51,6 @@ _LOT_MOVED = re.compile(r"^(?P<lot>.+?) moved to Organisation (?P<new>\d+)"
 _WON = re.compile(r"^won the (?P<lot>.+?) against (?P<k>\d+) other")
 _ENDED = re.compile(r"^(?P<lot>.+?) ended \((?P<why>.+)\)$")
 _RESERVES = re.compile(r"reserves of (?P<amount>-?£-?[\d,]+)")
-_PRACTITIONER = re.compile(r"^practitioner \d+ (?P<reason>.+)$")
 _IDEA = re.compile(r"^(?P<domain>\w+) idea")
 _REVIEW = re.compile(r"^(?P<lot>.+?) to be re-let: .*\(seen (?P<seen>-?[\d.]+)\)")
 _TOOK_OVER = re.compile(r"^took over the (?P<lot>.+?) when Organisation (?P<old>\d+)")
@@ -98,8 +97,8 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
     service_ended = 0
     org_events: list[tuple[str, int, str]] = []
     for _, kind, persons, orgs, _, detail in entries:
-        if persons.size == 1 and persons[0] < 0:  # an organisation's event
-            org_events.append((kind, int(orgs[0]), str(detail)))
+        if persons.size and persons[0] < 0:  # organisations' events, a row each
+            org_events += [(kind, o, str(detail)) for o in orgs.tolist()]
         elif kind == "lost_practitioner":
             for o, k in zip(*np.unique(orgs, return_counts=True), strict=True):
                 lost[(int(o), str(detail))] += int(k)
@@ -181,9 +180,8 @@ def describe_week(entries: list[tuple], meeting: bool = False) -> list[TickerLin
             lines.append(TickerLine(week, "The partnership fell out: trust between partners "
                                     "collapsed, and practice they had shared was lost",
                                     "bad"))
-        elif kind == "practitioner_left":
-            m = _PRACTITIONER.match(detail)
-            leavers[m["reason"] if m else detail].append(org)
+        elif kind == "practitioner_left":  # the detail is the reason
+            leavers[detail].append(org)
         elif kind == "partnership_renewed":
             lines.append(TickerLine(week, f"Organisation {org}'s {detail}", "good"))
         elif kind == "trial_started":
