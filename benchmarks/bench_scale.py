@@ -18,6 +18,11 @@ cold interpreter and its memory is its own:
   child it has waited for (this script starts no other children).
 * throughput, person-weeks per second: the sum over weeks of ``people_in_place`` divided
   by the child's run seconds.
+* page faults (minor) during ``hls_sim.run``, and before the runs how fast a new process
+  is given memory (seconds per GB first touched): a million-person run first touches
+  about a gigabyte, and on a shared machine that has cost from 0.2 s to over 8 s per GB
+  (the kernel compacting memory for the huge pages numpy asks for), so these say how
+  much of a time is the machine's memory rather than the model.
 
 Organisations, posts and the budget are scaled up with the people so that the place
 stays sensible (caseloads per post and funding per post as in the default place; until
@@ -94,9 +99,11 @@ def child(args: argparse.Namespace) -> int:
         "place__n_practitioners": args.practitioners,
         "place__n_localities": args.localities,
     }
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     start = time.perf_counter()
     res = hls_sim.run(args.preset, seed=args.seed, **overrides)
     wall = time.perf_counter() - start
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
     person_weeks = float(res.timeseries[PEOPLE_COLUMN if PEOPLE_COLUMN in res.timeseries
                                         else "people_present"].sum())  # older code
     # Older checkouts (timed with PYTHONPATH) have no peak_rss_bytes: ru_maxrss there,
@@ -110,9 +117,26 @@ def child(args: argparse.Namespace) -> int:
         "person_weeks": person_weeks,
         "weeks": int(len(res.timeseries)),
         "peak_rss_bytes": peak,
+        "page_faults": faults,
     }
     print(RESULT_PREFIX + json.dumps(figures), flush=True)
     return 0
+
+
+FRESH_MEMORY_PROBE = (
+    "import time, numpy as np; t = time.perf_counter(); a = np.ones(2**25); "
+    "print(time.perf_counter() - t)")
+
+
+def fresh_memory_seconds_per_gb() -> float:
+    """Seconds a new process takes to touch 1 GB of new memory (measured on 256 MiB, the
+    first time, as a large run's arrays are): how fast the machine hands memory over.
+    It varies a lot on a shared machine (0.2 s to over 7 s per GB has been seen here,
+    when the kernel compacts memory to give numpy the huge pages it asks for), and a
+    million-person run first touches about a gigabyte, so it is printed with the times."""
+    out = subprocess.run([sys.executable, "-c", FRESH_MEMORY_PROBE], capture_output=True,
+                         text=True, check=True).stdout
+    return float(out.strip()) * 1e9 / (8 * 2**25)
 
 
 def run_child(args: argparse.Namespace, seed: int) -> dict[str, float]:
@@ -200,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
           f"numpy {info['numpy']}, pandas {info['pandas']}, CPUs {info['cpu_count']}{mem}, "
           f"{info['platform']}")
     print(f"repeats: {args.repeats}, each in a fresh process (seeds 0..{args.repeats - 1})")
+    memory_speed = fresh_memory_seconds_per_gb()
+    print(f"new memory: {memory_speed:.2f} s per GB first touched in a new process "
+          "(see fresh_memory_seconds_per_gb)")
     print()
 
     from bench_model import BOLTZMANN_AGENTS, calibrate_boltzmann_steps, time_boltzmann
@@ -209,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = calibrate_boltzmann_steps(BOLTZMANN_AGENTS, 1.5)
     b_rates = []
     header = (f"{'seed':>4}{'run s':>10}{'process s':>11}{'peak RSS GB':>13}"
-              f"{'person-weeks':>15}{'person-weeks/s':>16}")
+              f"{'person-weeks':>15}{'person-weeks/s':>16}{'page faults':>13}")
     print(header)
     print("-" * len(header))
     runs = []
@@ -219,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         b_rates.append(BOLTZMANN_AGENTS * steps / time_boltzmann(BOLTZMANN_AGENTS, steps, seed))
         print(f"{seed:>4}{r['run_seconds']:>10.2f}{r['process_seconds']:>11.2f}"
               f"{gb(r['peak_rss_bytes']):>13.2f}{r['person_weeks']:>15,.0f}"
-              f"{r['person_weeks_per_second']:>16,.0f}", flush=True)
+              f"{r['person_weeks_per_second']:>16,.0f}"
+              f"{r['page_faults']:>13,}", flush=True)
 
     median_run = statistics.median(r["run_seconds"] for r in runs)
     median_process = statistics.median(r["process_seconds"] for r in runs)
@@ -267,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_to_boltzmann": median_rate / b_rate,
             "meets_time_target": time_met,
             "meets_memory_target": mem_met,
+            "fresh_memory_seconds_per_gb": memory_speed,
         }
         write_json(args.json, payload)
     return 0
