@@ -73,7 +73,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
-           "_support_whole_block")
+           "_support_whole_block", "_supported")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -890,6 +890,22 @@ def allocation_start(who, post, week, status, flag, first_help, practitioner,
 # --- support ------------------------------------------------------------------------------
 
 @njit
+def _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
+               engagement_gain, support_weeks, run_weeks, longest_run, support_hours,
+               direct_hours):
+    """Person ``i`` (entry ``k`` of a block of ``support``) after a week of support: the
+    relationship and engagement grown, the weeks and hours of support counted."""
+    r = rel[k]
+    relationship[i] = r + (1 - r) / rel_weeks
+    e = eng[k]
+    engagement[i] = e + engagement_gain * r * (1 - e) * att[k]
+    support_weeks[i] += 1
+    run_weeks[i] += 1
+    longest_run[i] = max(longest_run[i], run_weeks[i])
+    support_hours[i] += direct_hours * tf[k]
+
+
+@njit
 def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, needs,
                          relationship, engagement, parking_scale, pushing_scale,
                          progress_per_week, rel_floor, coverage_exponent, thr, rel_weeks,
@@ -919,14 +935,9 @@ def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, nee
         for d in range(ND):
             share = (1.0 * nd[d, k]) / denom
             needs[i, d] = clip01(nd[d, k] - effect * share * pe[d, k])
-        r = rel[k]
-        relationship[i] = r + (1 - r) / rel_weeks
-        e = eng[k]
-        engagement[i] = e + engagement_gain * r * (1 - e) * att[k]
-        support_weeks[i] += 1
-        run_weeks[i] += 1
-        longest_run[i] = max(longest_run[i], run_weeks[i])
-        support_hours[i] += direct_hours * tf[k]
+        _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
+                   engagement_gain, support_weeks, run_weeks, longest_run, support_hours,
+                   direct_hours)
         for d in range(ND):
             exposure[p, d] += 1.0 if nd[d, k] > thr else 0.0
 
@@ -1039,14 +1050,9 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             p = practitioner[i]
             for d in range(ND):
                 needs[i, d] = after[d, k]
-            r = rel[k]
-            relationship[i] = r + (1 - r) / rel_weeks
-            e = eng[k]
-            engagement[i] = e + engagement_gain * r * (1 - e) * att[k]
-            support_weeks[i] += 1
-            run_weeks[i] += 1
-            longest_run[i] = max(longest_run[i], run_weeks[i])
-            support_hours[i] += direct_hours * tf[k]
+            _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
+                       engagement_gain, support_weeks, run_weeks, longest_run,
+                       support_hours, direct_hours)
             for d in range(ND):
                 exposure[p, d] += w[d, k] if nd[d, k] > thr else 0.0
     for p in range(n_posts):
