@@ -77,7 +77,7 @@ class Recorder:
         self.counts = dict(zip(COUNTS, self._counts, strict=True))
         # Working space of kernels.record_people, kept from week to week (first made
         # when needed): at a million people, new arrays of everyone each week were
-        # memory the system had to hand over afresh, a fifth of the kernel's time.
+        # memory the system had to hand over afresh (about a tenth of the kernel's time).
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
     def _write(self, t: int, values: tuple) -> None:
