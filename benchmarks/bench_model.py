@@ -193,13 +193,18 @@ def time_quick(params, seed: int) -> dict[str, float]:
 
 
 def summary_only_run(seed: int) -> None:
-    """A quick.yaml run exactly as a sensitivity worker makes it: the runner's
-    ``HLSSimModel.simulate`` with no table kept but the summary (older code without that
-    path: its own steps, as the worker of then took them)."""
+    """A quick.yaml run exactly as a sensitivity worker makes it (:func:`worker_run`)."""
     from hls_sim import scenarios
 
     content = scenarios.load(QUICK).content if not _QUICK_CONTENT else _QUICK_CONTENT[0]
     _QUICK_CONTENT[:] = [content]
+    worker_run(content, "quick", seed)
+
+
+def worker_run(content: dict, name: str, seed: int) -> None:
+    """One run of a scenario's ``content`` as a sensitivity worker makes it: the runner's
+    ``HLSSimModel.simulate`` keeping no table but the summary (older code without that
+    path: its own steps, as the worker of then took them)."""
     try:
         from hls_sim.runner.models import HLSSimModel
         from hls_sim.runner.work import RunSpec
@@ -214,7 +219,7 @@ def summary_only_run(seed: int) -> None:
         model.run()
         metrics.summary(model, metrics.timeseries(model), people_frame(model))
         return
-    HLSSimModel("hls_sim").simulate(content, RunSpec("quick", 0, seed, keep=()))
+    HLSSimModel("hls_sim").simulate(content, RunSpec(name, 0, seed, keep=()))
 
 
 _QUICK_CONTENT: list = []  # quick.yaml's content, read once
@@ -265,23 +270,8 @@ def time_hls(preset: str, seed: int) -> dict[str, float]:
 
 
 def summary_only_default(preset: str, seed: int) -> None:
-    """A default run of ``preset`` as a sensitivity worker makes it (see
-    :func:`summary_only_run`)."""
-    try:
-        from hls_sim.runner.models import HLSSimModel
-        from hls_sim.runner.work import RunSpec
-    except ImportError:  # older code: its own steps, as the worker of then took them
-        from hls_sim import events, metrics
-        from hls_sim.model import HLSModel
-        from hls_sim.params import make_params
-        from hls_sim.result import people_frame
-
-        model = HLSModel(make_params(preset), seed=seed)
-        model.log = getattr(events, "NullLog", _NullLog)()
-        model.run()
-        metrics.summary(model, metrics.timeseries(model), people_frame(model))
-        return
-    HLSSimModel("hls_sim").simulate({"regime": preset}, RunSpec(preset, 0, seed, keep=()))
+    """A default run of ``preset`` as a sensitivity worker makes it."""
+    worker_run({"regime": preset}, preset, seed)
 
 
 def main(argv: list[str] | None = None) -> int:

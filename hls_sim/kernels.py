@@ -918,22 +918,21 @@ def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, nee
     for k in range(block.size):
         i = block[k]
         p = practitioner[i]
+        # Every weight is 1, and 1 x a need is the need exactly, so the weighted burden
+        # (the by-need path's focus) is the burden itself, bit for bit.
         burden = nd[0, k] + nd[1, k]
         for d in range(2, ND):
             burden += nd[d, k]
-        wn = 1.0 * nd[0, k] + 1.0 * nd[1, k]
-        for d in range(2, ND):
-            wn += 1.0 * nd[d, k]
-        coverage = wn / max(burden, 1e-12) if burden > 0 else 1.0
+        coverage = burden / max(burden, 1e-12) if burden > 0 else 1.0
         expected = 1.0 - cx[k] / ND
         parking = parking_scale * (1.0 - expected)
         pushing = 1.0 + pushing_scale * expected
         effect = (progress_per_week * (rel_floor + (1 - rel_floor) * rel[k]) * eng[k]
                   * npow(coverage, coverage_exponent) * (1.0 - clip01(parking)) * pushing
                   * tf[k] * att[k])
-        denom = max(wn, 1e-12)
+        denom = max(burden, 1e-12)
         for d in range(ND):
-            share = (1.0 * nd[d, k]) / denom
+            share = nd[d, k] / denom
             needs[i, d] = clip01(nd[d, k] - effect * share * pe[d, k])
         _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
                    engagement_gain, support_weeks, run_weeks, longest_run, support_hours,
@@ -1034,8 +1033,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
         # Needs after the week: progress on each need by its share of the focus; needs
         # not worked on in full also drift and spill over (the untreated change, times
         # 1 - weight). Under a whole-person contract it is not added at all.
-        if partial:
-            untreated_columns(nd, m, thr, weights, drift, recovery, change)
+        untreated_columns(nd, m, thr, weights, drift, recovery, change)
         for d in range(ND):
             nd_d, w_d, pe_d, ch_d, after_d = nd[d], w[d], pe[d], change[d], after[d]
             for k in range(m):
