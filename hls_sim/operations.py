@@ -326,6 +326,27 @@ def hire(model: HLSModel, post: int | np.ndarray, noise: np.ndarray) -> None:
 _NO_BEST = np.zeros(0)  # kernels.hire: no pull towards best practice
 
 
+def hire_drawn(model: HLSModel, post: np.ndarray, skill_luck: Stream) -> None:
+    """:func:`hire` into ``post`` (int64), each new practitioner's noise drawn from
+    ``skill_luck`` this week, one per post and need domain (slot post x domains +
+    domain). The compiled kernel draws, works out best practice and hires in one call."""
+    if post.size == 0:
+        return
+    if model.kernels is None:
+        hire(model, post, skill_luck.normal(model.week, post[:, None] * N_DOMAINS
+                                            + np.arange(N_DOMAINS)))
+        return
+    posts, lp, learning = model.posts, model.params.learning, model.place.system_learning
+    model.kernels.hire_drawn(
+        post, skill_luck.week_base(model.week), posts.org, model.providers.specialism,
+        float(lp.skill_general), float(lp.skill_specialist), float(lp.hire_skill_sd),
+        float(lp.hire_skill_min), float(lp.hire_skill_max), learning > 0,
+        float(lp.best_practice_quantile), float(lp.new_hire_pull * learning), posts.skill,
+        posts.filled, posts.stress, float(model.params.workforce.new_hire_stress),
+        posts.insecurity, posts.hire_week, model.week, posts.caseload)
+    model.practitioner_book.changed(post)  # their agents are made when first looked at
+
+
 def best_practice(model: HLSModel) -> np.ndarray:
     """The place's best practice, which new hires and learning meetings pull towards: per
     need domain, the ``learning.best_practice_quantile`` of the skills of the posts

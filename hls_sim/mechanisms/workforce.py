@@ -122,8 +122,7 @@ class StaffTurnover(Mechanism):
 
         vacant = np.flatnonzero(~posts.filled & (posts.contract >= 0))
         hires = vacant[self.fill.random(t, vacant) < 1.0 / wf.vacancy_fill_weeks]
-        slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)  # one per post and domain
-        ops.hire(model, hires, self.new_skill.normal(t, slots))
+        ops.hire_drawn(model, hires, self.new_skill)
 
     def step_compiled(self, model: HLSModel) -> None:
         """The same step with the compiled kernels (bit-identical)."""
@@ -154,7 +153,5 @@ class StaffTurnover(Mechanism):
             float(1.0 / wf.vacancy_fill_weeks))
         model.tally.headcount = int(headcount)
         ops.practitioners_gone(model, left, who, practitioner, "left the job")
-        if hires.size:
-            slots = hires[:, None] * N_DOMAINS + np.arange(N_DOMAINS)
-            ops.hire(model, hires, self.new_skill.normal(t, slots))
+        ops.hire_drawn(model, hires, self.new_skill)
 
