@@ -1773,7 +1773,7 @@ def _holders(n, c_org, c_active):
 
 @njit
 def _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
-                       trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
+                       trial_start, week, exit_weeks, trial_weeks, test_and_learn, start_base,
                        p_start):
     """Whether open organisation ``o``'s turn this week needs the mechanism's Python:
     its trial is judged or starts, it closes (reserves gone) or leaves the market (no
@@ -1781,8 +1781,8 @@ def _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
     if trial_domain[o] >= 0:
         if week - trial_start[o] >= trial_weeks:
             return True  # a trial is judged
-    elif test_and_learn and holds[o] and u_start[o] < p_start:
-        return True  # a trial starts
+    elif test_and_learn and holds[o] and uniform(start_base, o) < p_start:
+        return True  # a trial starts (``start_base``: the trial-start stream's week base)
     if reserves[o] < 0:
         return True  # closes
     return not holds[o] and week - max(last_held[o], entry_week[o]) >= exit_weeks
@@ -1800,7 +1800,7 @@ def _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, we
 
 @njit
 def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
-                    trial_start, week, exit_weeks, trial_weeks, test_and_learn, u_start,
+                    trial_start, week, exit_weeks, trial_weeks, test_and_learn, start_base,
                     p_start, learning_cost, trial_cost):
     """ProviderDecisions in a quiet week. If nothing happens to any open organisation
     (``_something_happens``), do what the mechanism's loop would do for each
@@ -1812,7 +1812,7 @@ def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, tr
     for o in range(n):
         if active[o] and _something_happens(
                 o, holds, reserves, last_held, entry_week, trial_domain, trial_start, week,
-                exit_weeks, trial_weeks, test_and_learn, u_start, p_start):
+                exit_weeks, trial_weeks, test_and_learn, start_base, p_start):
             return False
     for o in range(n):
         if active[o]:
@@ -1823,7 +1823,7 @@ def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, tr
 @njit
 def providers_until_event(order, start, active, reserves, last_held, entry_week, c_org,
                           c_active, trial_domain, trial_start, week, exit_weeks,
-                          trial_weeks, test_and_learn, u_start, p_start, learning_cost,
+                          trial_weeks, test_and_learn, start_base, p_start, learning_cost,
                           trial_cost):
     """ProviderDecisions' turns from ``order[start]`` on: each open organisation to
     which nothing happens takes its quiet turn (``_quiet_turn``), until the first to
@@ -1837,7 +1837,7 @@ def providers_until_event(order, start, active, reserves, last_held, entry_week,
             continue
         if _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
                               trial_start, week, exit_weeks, trial_weeks, test_and_learn,
-                              u_start, p_start):
+                              start_base, p_start):
             return k
         _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, week)
     return order.size

@@ -121,10 +121,19 @@ class Stream:
     def one(self, week: int, slot: int = 0, sub: int = 0) -> float:
         """A single uniform [0, 1): the same number as ``random(week, [slot], sub)[0]``,
         computed on Python integers (a numpy call costs more than the arithmetic)."""
+        return self._bits_one(week, slot, sub) * _TO_UNIT
+
+    def normal_one(self, week: int, slot: int = 0, sub: int = 0) -> float:
+        """A single standard normal: the same number as ``normal(week, [slot], sub)[0]``
+        (the 53 bits, an exact float, plus a half, as the array draw adds it)."""
+        return float(ndtri((self._bits_one(week, slot, sub) + 0.5) * _TO_UNIT))
+
+    def _bits_one(self, week: int, slot: int, sub: int) -> int:
+        """``_bits`` of one slot, on Python integers."""
         x = (int(slot) * _GOLDEN + self.base(week, sub)) & _M64
         x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
         x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-        return ((x ^ (x >> 31)) >> 11) * _TO_UNIT
+        return (x ^ (x >> 31)) >> 11
 
     def __repr__(self) -> str:
         return f"<Stream {self.decision!r}>"

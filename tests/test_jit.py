@@ -144,6 +144,7 @@ def test_kernel_draws_are_the_streams_draws(seed, week, sub, slots):
     base = np.uint64(s.base(week, sub))
     assert [uniform(base, x) for x in slots] == expect.tolist()
     assert s.one(week, slots[0], sub) == expect[0]
+    assert s.normal_one(week, slots[0], sub) == s.normal(week, np.array(slots), sub)[0]
 
 
 @settings(max_examples=100, deadline=None)

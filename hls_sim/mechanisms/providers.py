@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 
-_NO_DRAWS = np.zeros(0)
+_NO_BASE = np.uint64(0)  # the kernels' trial-start draws when no trial can start
 
 
 class ProviderDecisions(Mechanism):
@@ -49,16 +49,11 @@ class ProviderDecisions(Mechanism):
 
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
-        trials = model.practice.test_and_learn
-        rows = np.arange(prov.n)
-        if trials or (self.trial_domain >= 0).any():
-            # This week's luck for every organisation at once (a draw depends only on the
-            # week and the organisation's row, so drawing ahead changes nothing); not
-            # drawn at all in a week when no organisation can start or judge a trial.
-            self.u_start = self.start_luck.random(t, rows)
-            self.u_domain = self.domain_luck.random(t, rows)
-            self.z_effect = self.effect_luck.normal(t, rows)
-            self.z_judgement = self.judgement_luck.normal(t, rows)
+        # A trial's luck is drawn for an organisation when its turn needs it (a draw
+        # depends only on the week and the organisation's row, so when it is drawn
+        # changes nothing). Until 3 December 2026 four draws for every organisation
+        # were made each week trials could happen, about 10 ms of a collaborative run,
+        # for the two or three organisations a week whose turn used them.
         if model.kernels is not None and model.kernels.providers_quiet(
                 *self._kernel_state(model)):
             return  # a quiet week: kernels.providers_quiet did what the loop would
@@ -71,7 +66,7 @@ class ProviderDecisions(Mechanism):
             self.turns_compiled(model, model.kernels.organisation_order(
                 self.order_luck.week_base(t), prov.n, prov.active))
             return
-        order = np.argsort(self.order_luck.random(t, rows), kind="stable")
+        order = np.argsort(self.order_luck.random(t, np.arange(prov.n)), kind="stable")
         for o in order[prov.active[order]].tolist():
             self.turn(model, o)
 
@@ -117,7 +112,7 @@ class ProviderDecisions(Mechanism):
         return (prov.active, prov.reserves, self.last_held, prov.entry_week, contracts.org,
                 contracts.active, self.trial_domain, self.trial_start, model.week,
                 int(model.params.market.exit_weeks_without_contract), int(lp.trial_weeks),
-                bool(trials), self.u_start if trials else _NO_DRAWS,
+                bool(trials), self.start_luck.week_base(model.week) if trials else _NO_BASE,
                 float(lp.trial_rate_per_year / 52.0 * model.practice.discretion),
                 prov.week_learning_cost, int(round(lp.trial_cost_per_week * 100)))
 
@@ -131,7 +126,8 @@ class ProviderDecisions(Mechanism):
             d, effect = int(self.trial_domain[o]), float(self.trial_effect[o])
             self.trial_domain[o] = -1
             # Judged noisily, and hopefully: some harmful ideas look like successes.
-            observed = effect + lp.trial_optimism + lp.trial_noise_sd * self.z_judgement[o]
+            observed = effect + lp.trial_optimism + \
+                lp.trial_noise_sd * self.judgement_luck.normal_one(t, o)
             if observed > 0:  # judged to work: grow it into everyday practice, in part
                 prov.practice[o, d] = np.clip(prov.practice[o, d] *
                                               (1 + effect * lp.adoption_fidelity),
@@ -150,11 +146,12 @@ class ProviderDecisions(Mechanism):
         if not model.practice.test_and_learn or not held:
             return
         p_start = lp.trial_rate_per_year / 52.0 * model.practice.discretion
-        if self.u_start[o] < p_start:
+        if self.start_luck.one(t, o) < p_start:
             scope = np.flatnonzero(held[0].domains)
-            d = int(scope[int(self.u_domain[o] * scope.size)])
+            d = int(scope[int(self.domain_luck.one(t, o) * scope.size)])
             self.trial_domain[o] = d
-            self.trial_effect[o] = lp.trial_effect_mean + lp.trial_effect_sd * self.z_effect[o]
+            self.trial_effect[o] = lp.trial_effect_mean + \
+                lp.trial_effect_sd * self.effect_luck.normal_one(t, o)
             self.trial_start[o] = t
             prov.trials_run[o] += 1
             model.tally.trials_started += 1
