@@ -94,7 +94,8 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
-           "_support_whole_block", "_supported", "select_rank", "normal")
+           "_support_whole_block", "_supported", "select_rank", "normal",
+           "providers_quiet", "organisation_order")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -1820,27 +1821,117 @@ def providers_quiet(active, reserves, last_held, entry_week, c_org, c_active, tr
     return True
 
 
+TRIAL_GROWN, TRIAL_FAILED, TRIAL_STARTED = 0, 1, 2
+"""The trial events :func:`providers_turns` reports (its ``ev_kind``)."""
+
+
 @njit
-def providers_until_event(order, start, active, reserves, last_held, entry_week, c_org,
-                          c_active, trial_domain, trial_start, week, exit_weeks,
-                          trial_weeks, test_and_learn, start_base, p_start, learning_cost,
-                          trial_cost):
-    """ProviderDecisions' turns from ``order[start]`` on: each open organisation to
-    which nothing happens takes its quiet turn (``_quiet_turn``), until the first to
-    which something does (``_something_happens``): its position is returned, nothing
-    done for it, and the mechanism's Python takes its turn (which may change contracts:
-    the next call reads them afresh). ``order.size`` if none."""
+def providers_turns(order, start, active, reserves, last_held, entry_week, c_org, c_active,
+                    trial_domain, trial_start, week, exit_weeks, trial_weeks, test_and_learn,
+                    start_base, p_start, learning_cost, trial_cost, c_domains, trial_effect,
+                    domain_base, effect_base, judgement_base, effect_mean, effect_sd,
+                    optimism, noise_sd, fidelity, practice_min, practice_max, practice,
+                    trials_run, trials_grown, failed_learning, system_learning, ev_org,
+                    ev_kind, ev_domain, ev_effect):
+    """ProviderDecisions' turns from ``order[start]`` on, each as ``turn`` takes it,
+    trials included (``test_and_learn``: a running trial's cost; a trial judged, with
+    its draw from ``judgement_base``, and grown or failed; a trial started, its domain
+    and true effect drawn from ``domain_base`` and ``effect_base``), until the first
+    organisation that closes (reserves gone) or leaves the market: its trial part is
+    done, the rest of its turn is left to the mechanism's Python (closing moves lots and
+    staff), and the next call reads the contracts afresh.
+
+    The trial events are written in turn order into ``ev_org``, ``ev_kind``
+    (``TRIAL_GROWN``, ``TRIAL_FAILED``, ``TRIAL_STARTED``), ``ev_domain`` and
+    ``ev_effect`` (the true effect of a trial judged), at most one per organisation,
+    for the mechanism to log and count. Returns (the closing organisation's position,
+    or ``order.size``; the events written; system learning after failed trials taught
+    the place)."""
     holds = _holders(active.size, c_org, c_active)
+    n_ev = 0
     for k in range(start, order.size):
         o = order[k]
         if not active[o]:
             continue
-        if _something_happens(o, holds, reserves, last_held, entry_week, trial_domain,
-                              trial_start, week, exit_weeks, trial_weeks, test_and_learn,
-                              start_base, p_start):
-            return k
-        _quiet_turn(o, holds, trial_domain, learning_cost, trial_cost, last_held, week)
-    return order.size
+        if trial_domain[o] >= 0:
+            learning_cost[o] += trial_cost  # a running trial costs staff time
+            if week - trial_start[o] >= trial_weeks:
+                d = trial_domain[o]
+                effect = trial_effect[o]
+                trial_domain[o] = -1
+                # Judged noisily, and hopefully: some harmful ideas look like successes.
+                observed = effect + optimism + noise_sd * normal(judgement_base, o)
+                if observed > 0:
+                    practice[o, d] = min(max(practice[o, d] * (1 + effect * fidelity),
+                                             practice_min), practice_max)
+                    trials_grown[o] += 1
+                    ev_kind[n_ev] = TRIAL_GROWN
+                else:
+                    system_learning = min(1.0, system_learning + failed_learning)
+                    ev_kind[n_ev] = TRIAL_FAILED
+                ev_org[n_ev] = o
+                ev_domain[n_ev] = d
+                ev_effect[n_ev] = effect
+                n_ev += 1
+        elif test_and_learn and holds[o] and uniform(start_base, o) < p_start:
+            # Its first contract in force (``Contracts.held_by``) sets the trial's scope.
+            c = 0
+            while not (c_active[c] and c_org[c] == o):
+                c += 1
+            width = 0
+            for d in range(ND):
+                width += c_domains[c, d]
+            pick = int(uniform(domain_base, o) * width)
+            d = -1
+            for j in range(ND):
+                if c_domains[c, j]:
+                    if pick == 0:
+                        d = j
+                        break
+                    pick -= 1
+            trial_domain[o] = d
+            trial_effect[o] = effect_mean + effect_sd * normal(effect_base, o)
+            trial_start[o] = week
+            trials_run[o] += 1
+            ev_org[n_ev] = o
+            ev_kind[n_ev] = TRIAL_STARTED
+            ev_domain[n_ev] = d
+            ev_effect[n_ev] = 0.0
+            n_ev += 1
+        if reserves[o] < 0 or (not holds[o] and
+                               week - max(last_held[o], entry_week[o]) >= exit_weeks):
+            return k, n_ev, system_learning
+        if holds[o]:
+            last_held[o] = week
+    return order.size, n_ev, system_learning
+
+
+@njit
+def providers_week(order_base, active, reserves, last_held, entry_week, c_org, c_active,
+                   trial_domain, trial_start, week, exit_weeks, trial_weeks, test_and_learn,
+                   start_base, p_start, learning_cost, trial_cost, c_domains, trial_effect,
+                   domain_base, effect_base, judgement_base, effect_mean, effect_sd,
+                   optimism, noise_sd, fidelity, practice_min, practice_max, practice,
+                   trials_run, trials_grown, failed_learning, system_learning, ev_org,
+                   ev_kind, ev_domain, ev_effect):
+    """ProviderDecisions' week in one call: a quiet week done at once
+    (:func:`providers_quiet`, no order drawn), else the week's order drawn from
+    ``order_base`` (:func:`organisation_order`) and the turns taken up to the first
+    organisation that closes or leaves (:func:`providers_turns`). Returns (the order,
+    empty in a quiet week; then what ``providers_turns`` returns)."""
+    if providers_quiet(active, reserves, last_held, entry_week, c_org, c_active,
+                       trial_domain, trial_start, week, exit_weeks, trial_weeks,
+                       test_and_learn, start_base, p_start, learning_cost, trial_cost):
+        return np.empty(0, np.int64), 0, 0, system_learning
+    order = organisation_order(order_base, active.size, active)
+    k, n_ev, learning = providers_turns(
+        order, 0, active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
+        trial_start, week, exit_weeks, trial_weeks, test_and_learn, start_base, p_start,
+        learning_cost, trial_cost, c_domains, trial_effect, domain_base, effect_base,
+        judgement_base, effect_mean, effect_sd, optimism, noise_sd, fidelity, practice_min,
+        practice_max, practice, trials_run, trials_grown, failed_learning, system_learning,
+        ev_org, ev_kind, ev_domain, ev_effect)
+    return order, k, n_ev, learning
 
 
 @njit

@@ -46,26 +46,23 @@ class ProviderDecisions(Mechanism):
         self.tupe = self.stream(model, "tupe_transfer")
         self.order_luck = self.stream(model, "organisation_order")
         self.last_held = np.zeros(n, np.int32)  # last week each held a contract
+        self._events: tuple | None = None  # kernels.providers_turns' trial events
 
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
         # A trial's luck is drawn for an organisation when its turn needs it (a draw
         # depends only on the week and the organisation's row, so when it is drawn
         # changes nothing). Until 3 December 2026 four draws for every organisation
-        # were made each week trials could happen, about 10 ms of a collaborative run,
-        # for the two or three organisations a week whose turn used them.
-        if model.kernels is not None and model.kernels.providers_quiet(
-                *self._kernel_state(model)):
-            return  # a quiet week: kernels.providers_quiet did what the loop would
+        # were made each week trials could happen, for the two or three organisations a
+        # week whose turn used them.
+        if model.kernels is not None:
+            self.step_compiled(model)
+            return
         # A random order over every provider row, drawn from this mechanism's own
         # stream (not the AgentSet's shuffle, which draws from the model's shared
         # generator): the same organisation goes first in both worlds of a comparison.
         # Organisations closed before the week began are left out at once (closing one
         # now closes no other, so the check inside the loop is only for safety).
-        if model.kernels is not None:
-            self.turns_compiled(model, model.kernels.organisation_order(
-                self.order_luck.week_base(t), prov.n, prov.active))
-            return
         order = np.argsort(self.order_luck.random(t, np.arange(prov.n)), kind="stable")
         for o in order[prov.active[order]].tolist():
             self.turn(model, o)
@@ -73,11 +70,16 @@ class ProviderDecisions(Mechanism):
     def turn(self, model: HLSModel, o: int) -> None:
         """Organisation ``o``'s turn of the week: its trial, then whether it closes (no
         reserves), still holds a contract, or leaves the market."""
-        prov, t = model.providers, model.week
-        if not prov.active[o]:
+        if not model.providers.active[o]:
             return
         if model.practice.test_and_learn or self.trial_domain[o] >= 0:
             self.test_and_learn(model, o)  # (else it does nothing)
+        self.after_trial(model, o)
+
+    def after_trial(self, model: HLSModel, o: int) -> None:
+        """The rest of ``o``'s turn: close if its reserves are gone; else note that it
+        holds a contract, or leave the market after too long without one."""
+        prov, t = model.providers, model.week
         if prov.reserves[o] < 0:
             self.trial_domain[o] = -1
             ops.close_organisation(model, o, self.tupe, insolvent=True)
@@ -90,23 +92,75 @@ class ProviderDecisions(Mechanism):
             self.trial_domain[o] = -1
             ops.close_organisation(model, o, self.tupe, insolvent=False)
 
-    def turns_compiled(self, model: HLSModel, order: np.ndarray) -> None:
-        """The turns in ``order`` with the compiled kernels (bit-identical): the
-        organisations to which nothing happens are done by
-        ``kernels.providers_until_event``, in order, up to the next to which something
-        does, which takes its turn in Python; most weeks that is none or one of them."""
-        k = 0
-        while True:  # the state is read afresh each time: a turn may have moved a lot
-            k = model.kernels.providers_until_event(order, k, *self._kernel_state(model))
-            if k >= order.size:
-                return
-            self.turn(model, int(order[k]))
-            k += 1
+    def step_compiled(self, model: HLSModel) -> None:
+        """The same step with the compiled kernels (bit-identical):
+        ``kernels.providers_week`` does a quiet week at once (nothing happens to any
+        organisation, so the order does not matter and is not drawn), else draws the
+        order and takes the turns, trials included, up to the next organisation that
+        closes or leaves the market. Most weeks: this one call."""
+        order, k, n_events, learning = model.kernels.providers_week(
+            self.order_luck.week_base(model.week), *self._kernel_state(model),
+            *self._trial_state(model))
+        self._after_kernel(model, order, k, n_events, learning)
+
+    def turns_compiled(self, model: HLSModel, order: np.ndarray, start: int) -> None:
+        """The turns in ``order`` from position ``start`` with the compiled kernels
+        (``kernels.providers_turns``), as ``step_compiled`` goes on after a closing."""
+        k, n_events, learning = model.kernels.providers_turns(
+            order, start, *self._kernel_state(model), *self._trial_state(model))
+        self._after_kernel(model, order, k, n_events, learning)
+
+    def _after_kernel(self, model: HLSModel, order: np.ndarray, k: int, n_events: int,
+                      learning: float) -> None:
+        """After the kernels' turns: the place's learning, the trial events logged (in
+        turn order, before anything a closing logs), then the rest of the turn of the
+        organisation at ``order[k]`` in Python, if any, and the turns after it (the
+        state read afresh: a closing may have moved a lot)."""
+        model.place.system_learning = learning
+        if n_events:
+            self._log_trials(model, n_events)
+        if k < order.size:
+            self.after_trial(model, int(order[k]))
+            self.turns_compiled(model, order, k + 1)
+
+    def _trial_state(self, model: HLSModel) -> tuple:
+        """What the providers' turn kernels read and change of trials, after
+        ``_kernel_state``'s: scopes, true effects, this week's draws, the learning
+        levers, practice and the counts, the place's learning and the event buffers."""
+        lp, prov, t = model.params.learning, model.providers, model.week
+        if self._events is None:
+            self._events = (np.empty(prov.n, np.int64), np.empty(prov.n, np.int8),
+                            np.empty(prov.n, np.int64), np.empty(prov.n))
+        return (model.contracts.domains, self.trial_effect, self.domain_luck.week_base(t),
+                self.effect_luck.week_base(t), self.judgement_luck.week_base(t),
+                float(lp.trial_effect_mean), float(lp.trial_effect_sd),
+                float(lp.trial_optimism), float(lp.trial_noise_sd),
+                float(lp.adoption_fidelity), float(lp.practice_min),
+                float(lp.practice_max), prov.practice, prov.trials_run, prov.trials_grown,
+                float(lp.failed_trial_learning), float(model.place.system_learning),
+                *self._events)
+
+    def _log_trials(self, model: HLSModel, n: int) -> None:
+        """The first ``n`` trial events ``kernels.providers_turns`` wrote: counted, and
+        logged as ``test_and_learn`` logs them."""
+        t, tally, log, K = model.week, model.tally, model.log, model.kernels
+        for o, kind, d, effect in zip(*(a[:n].tolist() for a in self._events), strict=True):
+            if kind == K.TRIAL_GROWN:
+                tally.grown_practices.append((o, d))
+                log.org_event(t, "trial_grown", o,
+                              f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+            elif kind == K.TRIAL_FAILED:
+                log.org_event(t, "trial_failed", o, f"{DOMAINS[d]} idea stopped")
+            else:
+                tally.trials_started += 1
+                log.org_event(t, "trial_started", o,
+                              f"testing a new way of working on {DOMAINS[d]}")
 
     def _kernel_state(self, model: HLSModel) -> tuple:
         """What the providers' kernels read and change, in their argument order (after
-        ``order`` and ``start`` for ``providers_until_event``): the organisations, who
-        holds a contract, trials, this week's draws and the levers' figures."""
+        ``order_base`` for ``providers_week``, ``order`` and ``start`` for
+        ``providers_turns``): the organisations, who holds a contract, trials, this
+        week's trial-start draws and the levers' figures."""
         prov, lp, contracts = model.providers, model.params.learning, model.contracts
         trials = model.practice.test_and_learn
         return (prov.active, prov.reserves, self.last_held, prov.entry_week, contracts.org,
