@@ -95,7 +95,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
            "_support_whole_block", "_supported", "select_rank", "normal",
-           "providers_quiet", "organisation_order")
+           "providers_quiet", "organisation_order", "partners")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -1698,6 +1698,68 @@ def trust_sum(trust, active):
         for y in range(a):
             sub[x * a + y] = trust[active[x], active[y]]
     return pairwise_sum(sub, 0, a * a)
+
+
+@njit
+def partners(c_org, c_active, n_orgs):
+    """The organisations holding a contract in force, ascending (``sorted({c.org for c
+    in contracts if c.active})``)."""
+    holds = _holders(n_orgs, c_org, c_active)
+    return np.flatnonzero(holds)
+
+
+@njit
+def learning_meeting(c_org, c_active, trust, learning, learning_gain, trust_weight,
+                     trust_gain, learning_cost, meeting_cost, effort, challenge, skill,
+                     filled, q, reflection, practice, spread_gain, spread):
+    """A learning meeting's arithmetic (``LearningMeetings.step`` up to the barriers),
+    among the partners (:func:`partners`): the place's learning, from ``learning``,
+    grows with the partners' mean trust; trust among them grows; their managers' time
+    (``meeting_cost`` pence each) and peer challenge to effort; every practitioner
+    pulled towards best practice by the new learning; and the lead's grown practice
+    spread to partners by domain, in proportion to trust (as it was before this
+    meeting) and ``spread`` (spread rate x adoption fidelity). Returns (partners, the
+    place's learning after); with no partners, nothing is changed."""
+    members = partners(c_org, c_active, trust.shape[0])
+    m = members.size
+    if m == 0:
+        return 0, learning
+    before = np.empty((m, m))
+    for x in range(m):
+        for y in range(m):
+            before[x, y] = trust[members[x], members[y]]
+    mean_trust = (pairwise_sum(before.ravel(), 0, m * m) - m) / max(m * (m - 1), 1)
+    learning = learning + learning_gain * (1 - learning) * (
+        (1 - trust_weight) + trust_weight * mean_trust)
+    for x in range(m):
+        for y in range(m):
+            trust[members[x], members[y]] = before[x, y] + trust_gain * (1 - before[x, y])
+    for x in range(m):
+        o = members[x]
+        learning_cost[o] += meeting_cost
+        effort[o] += challenge * (1.0 - effort[o])
+    if filled.any():
+        best = best_practice(skill, filled, q)
+        pull = reflection * learning
+        for p in range(filled.size):
+            if filled[p]:
+                for d in range(ND):
+                    skill[p, d] += pull * max(best[d] - skill[p, d], 0.0)
+    for d in range(ND):
+        lead = 0  # the first partner with the most grown practice in this domain
+        for x in range(1, m):
+            if practice[members[x], d] > practice[members[lead], d]:
+                lead = x
+        top = practice[members[lead], d]
+        column = np.empty(m)
+        for x in range(m):
+            column[x] = practice[members[x], d]
+        for x in range(m):
+            o = members[x]
+            gain = max(spread * before[x, lead] * (top - column[x]), 0.0)
+            practice[o, d] = column[x] + gain
+            spread_gain[o, d] += gain
+    return m, learning
 
 
 @njit

@@ -8,8 +8,8 @@ the kernels on, once with the full event log and once as a sensitivity worker ru
 (no event log kept), so that every kernel is compiled for the argument types a run
 gives it; then one paid on activity, and the kernels a small run rarely reaches (a
 lot ending with nobody to hold it, a caseload ended other than by closure, a
-practitioner leaving other than by turnover, organisations' turns after one closed, a
-referral from Python) are called on their own. A test checks that every kernel is compiled by the end. This module runs
+practitioner leaving other than by turnover, best practice asked from Python,
+organisations' turns after one closed, a referral from Python) are called on their own. A test checks that every kernel is compiled by the end. This module runs
 a model, so it sits at the top of the layers (import-linter).
 """
 
@@ -55,6 +55,10 @@ def warm(verbose: bool = False) -> float:
         # ending; turnover's own leavers go in kernels.staff_week): none here, so
         # nothing changes, with the argument types operations.practitioner_leaves gives.
         operations.practitioner_leaves(model, np.zeros(0, np.int64), "lot ended")
+        # Best practice asked from Python (by a hire into a place that has learnt
+        # something before its first week; the weeks' own are worked out inside
+        # kernels.hire_drawn and kernels.learning_meeting).
+        operations.best_practice(model)
         # Organisations' turns after one closed mid-week (kernels.providers_turns; the
         # week's first turns go in kernels.providers_week): no turns left here.
         providers = next(m for m in model.plan if m.name == "providers")
