@@ -2013,15 +2013,18 @@ def organisation_order(base, n, active):
 
 
 @njit
-def contract_payments(value, posts, priced_rate, active, rate, used, block, results_share,
-                      activity_share, cap_share, cap):
-    """``money.contract_payments``: this week's payment to each contract (pence)."""
+def contract_payments(value, posts, priced_rate, active, c_reported, c_closures, prior, used,
+                      block, results_share, activity_share, cap_share, cap):
+    """``money.contract_payments``: this week's payment to each contract (pence), with
+    each contract's reported success rate worked out here as
+    ``Performance.contract_rate`` does."""
     n_c = value.size
     pay = np.zeros(n_c, np.int64)
     for c in range(n_c):
         if not active[c]:
             continue
-        results = min(cap_share, rate[c] / priced_rate[c])
+        rate = (c_reported[c] + prior) / (c_closures[c] + 1.0)
+        results = min(cap_share, rate / priced_rate[c])
         activity = min(cap_share, used[c] / (max(posts[c], 1) * cap))
         pay[c] = int(value[c] * (block + results_share * results + activity_share * activity))
     return pay
@@ -2041,7 +2044,8 @@ def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_w
           monitoring_pence, overhead_rate, fixed_pence, reserves):
     """The week's accounts (``Money.step``), in whole pence: reserves move in place.
     Returns (direct, assessment, admin, learning, overhead, reporting, other income),
-    each summed over organisations; admin and reporting include monitoring returns."""
+    each summed over organisations (admin and reporting include monitoring returns),
+    then the week's payments to contracts, summed."""
     n_org = reserves.size
     income = np.zeros(n_org, np.int64)
     for c in range(pay.size):
@@ -2068,7 +2072,9 @@ def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_w
     for c in range(c_org.size):
         if c_active[c]:
             n_contracts[c_org[c]] += 1
-    totals = np.zeros(7, np.int64)
+    totals = np.zeros(8, np.int64)
+    for c in range(pay.size):
+        totals[7] += pay[c]
     for o in range(n_org):
         if active_org[o]:
             learn[o] += learning_cost[o]

@@ -155,8 +155,9 @@ class Money(Mechanism):
             used = K.used_places(model.people.status, model.people.contract, model.n_arrived,
                                  n_c) if pr.activity_share > 0 else np.zeros(n_c, np.int64)
             block = max(0.0, 1.0 - pr.results_share - pr.activity_share)
-            pay = K.contract_payments(value, n_posts, priced, c_active,
-                                      model.performance.contract_rate(), used, float(block),
+            perf = model.performance
+            pay = K.contract_payments(value, n_posts, priced, c_active, perf.c_reported,
+                                      perf.c_closures, float(perf.prior), used, float(block),
                                       float(pr.results_share), float(pr.activity_share),
                                       float(mp.results_cap), max(model.caseload_cap, 1))
         else:
@@ -168,11 +169,10 @@ class Money(Mechanism):
             float(model.params.workforce.funder_share_of_recording), prov.week_learning_cost,
             int(round(mp.monitoring_return_per_week * 100 * model.practice.reporting_burden)),
             float(mp.overhead_rate), int(round(mp.fixed_overhead_per_week * 100)), prov.reserves)
-        direct, assess, admin, learn, overhead, reporting, other = totals.tolist()
+        direct, assess, admin, learn, overhead, reporting, other, paid = totals.tolist()
         week = {"direct": direct, "assessment": assess, "admin": admin, "learning": learn,
                 "overhead": overhead, "bidding": model.tally.bidding}
         budget = int(round(mp.budget_per_week * 100)) if pr.commission_services else 0
-        paid = int(pay.sum())
         ledger["budget"] += budget
         ledger["paid"] += paid
         ledger["underspend"] += budget - paid - model.tally.backbone
