@@ -1763,6 +1763,79 @@ def learning_meeting(c_org, c_active, trust, learning, learning_gain, trust_weig
 
 
 @njit
+def tender_bids(active, incumbent, lot_domains, lot_locality, specialism, locality, reach,
+                reserves, bid_cost, c_org, c_active, discount_base, quality_base,
+                max_discount, discount_with_work, o_reported, o_closures, prior,
+                signal_sd, performance, observability, price_weight, incumbent_advantage,
+                trust, trust_loss):
+    """``Commissioning.tender``'s bids and scoring for one lot: the open organisations
+    that may bid (the incumbent, and those whose specialism the lot covers within
+    ``reach`` localities) and can afford to, in row order; each pays ``bid_cost``
+    (pence) out of ``reserves``; its discount (hungrier without a contract in force) and
+    the noise in how its reported success and its practice read are drawn from the
+    lot's bases (slot = the organisation's row); the best price-quality score wins (the
+    incumbent's advantage added; the first best on a tie); and bidding against each
+    other erodes trust among them (the trust matrix's diagonal set to 1 after).
+    Returns (the bidders, the winner's position among them, its discount); no bidders:
+    (empty, -1, 0.0), nothing changed."""
+    n = active.size
+    bidders = np.empty(n, np.int64)
+    m = 0
+    for o in range(n):
+        if not active[o]:
+            continue
+        if o == incumbent or (lot_domains[specialism[o]] and
+                              abs(locality[o] - lot_locality) <= reach):
+            if reserves[o] >= bid_cost:
+                bidders[m] = o
+                m += 1
+    if m == 0:
+        return bidders[:0], -1, 0.0
+    bidders = bidders[:m]
+    holds = _holders(n, c_org, c_active)
+    discounts = np.empty(m)
+    reported = np.empty(m)
+    practice = np.empty(m)
+    for k in range(m):
+        o = bidders[k]
+        reserves[o] -= bid_cost
+        u = uniform(discount_base, o)
+        z = normal(quality_base, o)
+        hungry = discount_with_work if holds[o] else 1.0
+        discounts[k] = max_discount * u * hungry
+        rate = (o_reported[o] + prior) / (o_closures[o] + 1.0)
+        reported[k] = max(rate + signal_sd * z, 1e-6)
+        practice[k] = max(performance[o] + signal_sd * z, 1e-6)
+    lowest = 1 - discounts[0]
+    top_reported = reported[0]
+    top_practice = practice[0]
+    for k in range(1, m):
+        lowest = min(lowest, 1 - discounts[k])
+        top_reported = max(top_reported, reported[k])
+        top_practice = max(top_practice, practice[k])
+    win = 0
+    best = 0.0
+    for k in range(m):
+        price_score = lowest / (1 - discounts[k])
+        quality_score = ((1 - observability) * reported[k] / top_reported
+                         + observability * practice[k] / top_practice)
+        score = price_weight * price_score + (1 - price_weight) * quality_score
+        if bidders[k] == incumbent:
+            score += incumbent_advantage
+        if k == 0 or score > best:
+            win = k
+            best = score
+    if m > 1:
+        keep = 1 - trust_loss
+        for x in range(m):
+            for y in range(m):
+                trust[bidders[x], bidders[y]] *= keep
+        for o in range(trust.shape[0]):
+            trust[o, o] = 1.0
+    return bidders, win, discounts[win]
+
+
+@njit
 def record_organisations(active, trust, reserves):
     """The Recorder's per-organisation figures: (open organisations, the sum of trust
     among them as ``trust_sum`` adds it, their reserves in pence)."""

@@ -7,9 +7,10 @@ models of both regimes (with a switch, so every mechanism's kernels run) are run
 the kernels on, once with the full event log and once as a sensitivity worker runs
 (no event log kept), so that every kernel is compiled for the argument types a run
 gives it; then one paid on activity, and the kernels a small run rarely reaches (a
-lot ending with nobody to hold it, a caseload ended other than by closure, a
+tender, a lot ending with nobody to hold it, a caseload ended other than by closure, a
 practitioner leaving other than by turnover, best practice asked from Python,
-organisations' turns after one closed, a referral from Python) are called on their own. A test checks that every kernel is compiled by the end. This module runs
+organisations' turns after one closed, a referral from Python) are called on their
+own. A test checks that every kernel is compiled by the end. This module runs
 a model, so it sits at the top of the layers (import-linter).
 """
 
@@ -55,6 +56,9 @@ def warm(verbose: bool = False) -> float:
         # ending; turnover's own leavers go in kernels.staff_week): none here, so
         # nothing changes, with the argument types operations.practitioner_leaves gives.
         operations.practitioner_leaves(model, np.zeros(0, np.int64), "lot ended")
+        # A tender (the small runs end before any lot's term does).
+        commissioner = next(m for m in model.plan if m.name == "commissioning")
+        commissioner.tender(model, model.contracts[0])
         # Best practice asked from Python (by a hire into a place that has learnt
         # something before its first week; the weeks' own are worked out inside
         # kernels.hire_drawn and kernels.learning_meeting).
