@@ -43,7 +43,7 @@ from hls_sim.events import NullLog
 from hls_sim.model import HLSModel
 from hls_sim.params import make_params
 
-KERNELS = ("need_drift", "crises_week", "access_week", "support", "closure_week", "record_people",
+KERNELS = ("need_drift", "crises_week", "access_week", "support", "closure_week", "record_week",
            "time_budget")
 SWEEP_BYTES = 16 * 1024 * 1024  # larger than this machine's second-level cache
 

@@ -95,7 +95,8 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
            "_support_whole_block", "_supported", "select_rank", "normal",
-           "providers_quiet", "organisation_order", "partners")
+           "providers_quiet", "organisation_order", "partners",
+           "record_people", "record_posts", "record_organisations")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -1604,6 +1605,58 @@ def select_rank(values, n, k):
         if k < i:
             hi = j
     return values[k]
+
+
+@njit
+def record_week(status, needs, n, thr, worked_who, worked_w, week, wait_since, longest_run,
+                support_weeks, scratch, scratch_rows, filled, hours_worked, hours_admin,
+                stress, caseload, posts_org, performance, active, trust, reserves, crises,
+                referrals, assessments, system_learning, transport_barrier, trials_started,
+                trials_grown, levels, column):
+    """The Recorder's week: :func:`record_people`, :func:`record_posts` and
+    :func:`record_organisations`, then each level worked out as ``Recorder.record``
+    does and written into ``levels[:, column]`` in the order of ``metrics._WRITTEN``
+    (a test holds the two orders together). Divisions by a count of nothing give the
+    plain path's figure (NaN for a mean of nobody's wellbeing, continuity, trust or
+    performance; 0 for the others)."""
+    (wb_sum, n_in_place, total_sig, addressed, n_waiting, wait_total, n_disengaged,
+     continuity_sum, n_sup) = record_people(status, needs, n, thr, worked_who, worked_w,
+                                            week, wait_since, longest_run, support_weeks,
+                                            scratch, scratch_rows)
+    worked_hours, admin_hours, stress_sum, n_filled, cases, performance_sum = record_posts(
+        filled, hours_worked, hours_admin, stress, caseload, posts_org, performance)
+    n_active, trust_total, reserves_total = record_organisations(active, trust, reserves)
+    n_present = max(n_in_place, 1)
+    arrived = max(n, 1)
+    grown = 0
+    for o in range(trials_grown.size):
+        grown += trials_grown[o]
+    out = levels[:, column]
+    out[0] = wb_sum / n_in_place if n_in_place else np.nan  # wellbeing_mean
+    out[1] = 1.0 - addressed / total_sig if total_sig else 0.0  # unmet_need
+    out[2] = wait_total / n_waiting if n_waiting else 0.0  # waiting_weeks_mean
+    out[3] = 1000.0 * crises / n_present  # crises_per_1000
+    out[4] = n_disengaged / n_present  # disengaged_share
+    out[5] = referrals / arrived  # referrals_per_person
+    out[6] = assessments / arrived  # assessments_per_person
+    out[7] = continuity_sum / n_sup if n_sup else np.nan  # continuity_index
+    out[8] = admin_hours / worked_hours if worked_hours else 0.0  # admin_time_share
+    out[9] = stress_sum / n_filled if n_filled else 0.0  # practitioner_stress_mean
+    out[10] = n_active  # organisations_active
+    out[11] = ((trust_total - n_active) / (n_active * (n_active - 1)) if n_active > 1
+               else np.nan)  # trust_mean
+    out[12] = system_learning
+    out[13] = reserves_total / 100.0  # reserves_total
+    out[14] = n_in_place  # people_in_place
+    out[15] = wb_sum if n_in_place else 0.0  # wellbeing_sum
+    out[16] = n_waiting  # people_waiting
+    out[17] = n_sup  # people_in_support
+    out[18] = n_filled  # practitioners_in_post
+    out[19] = cases / n_filled if n_filled else 0.0  # caseload_mean
+    out[20] = performance_sum / n_filled if n_filled else np.nan  # provider_performance
+    out[21] = transport_barrier
+    out[22] = trials_started
+    out[23] = grown  # trials_grown
 
 
 @njit

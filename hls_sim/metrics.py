@@ -161,53 +161,30 @@ class Recorder:
         return s
 
     def record_compiled(self) -> None:
-        """The same record with the compiled kernels (bit-identical)."""
+        """The same record with the compiled kernels (bit-identical): every level of
+        ``_WRITTEN`` worked out and written by ``kernels.record_week`` in one call (into
+        the week's column of the Recorder's array, or of a one-week array whose figures
+        are then written level by level where a mechanism provides a level itself)."""
         m, t, K = self.model, self.model.week, self.model.kernels
-        people, posts, tally = m.people, m.posts, m.tally
+        people, posts, tally, prov, place = m.people, m.posts, m.tally, m.providers, m.place
         n = m.n_arrived
         worked = tally.worked if tally.worked is not None else (_NO_ONE, _NO_WEIGHTS)
         tally.worked = None
-        (wb_sum, n_in_place, total_sig, addressed, n_waiting, wait_total, n_disengaged,
-         continuity_sum, n_sup) = K.record_people(
-            people.status, people.needs, n, float(m.params.people.need_threshold),
-            worked[0], worked[1], t, people.wait_since, people.longest_run,
-            people.support_weeks, *self._working_space(people.n))
-        n_present = max(n_in_place, 1)
-        arrived = max(n, 1)
-        prov = m.providers
-        worked_hours, admin_hours, stress_sum, n_filled, cases, performance_sum = \
-            K.record_posts(posts.filled, posts.hours_worked, posts.hours_admin, posts.stress,
-                           posts.caseload, posts.org, prov.performance)
-        n_active, trust_total, reserves = K.record_organisations(prov.active, prov.trust,
-                                                                 prov.reserves)
-        place = m.place
-        self._write(t, (  # in the order of _WRITTEN
-            wb_sum / n_in_place if n_in_place else np.nan,  # wellbeing_mean
-            1.0 - addressed / total_sig if total_sig else 0.0,  # unmet_need
-            wait_total / n_waiting if n_waiting else 0.0,  # waiting_weeks_mean
-            1000.0 * tally.crises / n_present,  # crises_per_1000
-            n_disengaged / n_present,  # disengaged_share
-            tally.referrals / arrived,  # referrals_per_person
-            tally.assessments / arrived,  # assessments_per_person
-            continuity_sum / n_sup if n_sup else np.nan,  # continuity_index
-            admin_hours / worked_hours if worked_hours else 0.0,  # admin_time_share
-            stress_sum / n_filled if n_filled else 0.0,  # practitioner_stress_mean
-            n_active,  # organisations_active
-            (trust_total - n_active) / (n_active * (n_active - 1)) if n_active > 1
-            else np.nan,  # trust_mean
-            place.system_learning,  # system_learning
-            int(reserves) / 100.0,  # reserves_total
-            n_in_place,  # people_in_place
-            wb_sum if n_in_place else 0.0,  # wellbeing_sum
-            n_waiting,  # people_waiting
-            n_sup,  # people_in_support
-            n_filled,  # practitioners_in_post
-            cases / n_filled if n_filled else 0.0,  # caseload_mean
-            performance_sum / n_filled if n_filled else np.nan,  # provider_performance
-            place.transport_barrier_remaining,  # transport_barrier
-            tally.trials_started,  # trials_started
-            int(prov.trials_grown.sum()),  # trials_grown
-        ))
+        if self._fast:
+            levels, column = self._block, t
+        else:
+            levels, column = np.empty((len(_WRITTEN), 1)), 0
+        K.record_week(
+            people.status, people.needs, n, float(m.params.people.need_threshold), worked[0],
+            worked[1], t, people.wait_since, people.longest_run, people.support_weeks,
+            *self._working_space(people.n), posts.filled, posts.hours_worked,
+            posts.hours_admin, posts.stress, posts.caseload, posts.org, prov.performance,
+            prov.active, prov.trust, prov.reserves, tally.crises, tally.referrals,
+            tally.assessments, float(place.system_learning),
+            float(place.transport_barrier_remaining), tally.trials_started,
+            prov.trials_grown, levels, column)
+        if not self._fast:
+            self._write(t, levels[:, 0])
         self._record_counts(t, n)
 
     def _record_place(self, t: int) -> None:
@@ -228,6 +205,13 @@ class Recorder:
 # The levels the compiled Recorder writes each week, in the order it writes them: all of
 # LEVELS but the money mechanism's (its spending and payments, which it records itself).
 _WRITTEN = tuple(k for k in LEVELS if not k.startswith("spend_") and k != "paid_to_providers")
+assert _WRITTEN == (  # the order kernels.record_week writes them in
+    "wellbeing_mean", "unmet_need", "waiting_weeks_mean", "crises_per_1000",
+    "disengaged_share", "referrals_per_person", "assessments_per_person", "continuity_index",
+    "admin_time_share", "practitioner_stress_mean", "organisations_active", "trust_mean",
+    "system_learning", "reserves_total", "people_in_place", "wellbeing_sum",
+    "people_waiting", "people_in_support", "practitioners_in_post", "caseload_mean",
+    "provider_performance", "transport_barrier", "trials_started", "trials_grown")
 assert COUNTS == ("arrived", "crises", "closures", "reported_successes", "verified_successes",
                   "leavers", "headcount")  # the order _record_counts writes them in
 

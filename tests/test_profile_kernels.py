@@ -26,7 +26,7 @@ def test_profile_kernels_prints_each_kernel_in_the_run_warm_and_cold():
     rows = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()
             if len(line.split()) == 5 and line.split()[0] != "kernel"}
     # The kernels every week calls are replayed (others may not run in that week).
-    assert {"need_drift", "crises_week", "support", "record_people"} <= set(rows)
+    assert {"need_drift", "crises_week", "support", "record_week"} <= set(rows)
     for figures in rows.values():  # in the run, warm, cold (microseconds), run / warm
         in_run, warm, cold, ratio = map(float, figures)
         assert in_run > 0 and warm > 0 and cold > 0
