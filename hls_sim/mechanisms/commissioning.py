@@ -33,6 +33,9 @@ def first_holder(model: HLSModel, locality: int, domain: int, count: np.ndarray)
                              prov.locality[o] != locality))[0]])
 
 
+_MOST_PENCE = int(np.iinfo(np.int64).max)  # the most a kernel's pence can hold
+
+
 class Commissioning(Mechanism):
     """The commissioner's week: a regime switch if due; contracts that end re-let, by
     tender or by partnership review (and break reviews mid-contract); money moved to
@@ -284,10 +287,15 @@ class Commissioning(Mechanism):
         """:meth:`bids` with the compiled kernels (``kernels.tender_bids``, bit-identical:
         about 70 us of numpy and Python a tender before)."""
         money, prov, t, pr = model.params.money, model.providers, model.week, model.procurement
-        perf, contracts = model.performance, model.contracts  # (kernels read arrays only)
+        perf, contracts, place = model.performance, model.contracts, model.params.place
+        # The kernel takes 64-bit integers. A reach past the last locality and a bid cost
+        # past any reserves mean what the plain path makes of them (every locality; no
+        # bidder), so they are capped rather than refused (a scenario may set either
+        # beyond reason: tests/test_bad_input.py).
+        reach = min(place.bid_reach_localities, place.n_localities)
         bidders, win, d = model.kernels.tender_bids(
-            prov.active, c.org, c.domains, c.locality, prov.specialism, prov.locality,
-            model.params.place.bid_reach_localities, prov.reserves, bid_cost, contracts.org,
+            prov.active, c.org, c.domains, c.locality, prov.specialism, prov.locality, reach,
+            prov.reserves, min(bid_cost, _MOST_PENCE), contracts.org,
             contracts.active, np.uint64(self.discount.base(t, c.index)),
             np.uint64(self.quality_signal.base(t, c.index)), float(money.max_price_discount),
             float(money.bid_discount_with_work), perf.o_reported, perf.o_closures,
