@@ -143,18 +143,14 @@ class ProviderDecisions(Mechanism):
     def _log_trials(self, model: HLSModel, n: int) -> None:
         """The first ``n`` trial events ``kernels.providers_turns`` wrote: counted, and
         logged as ``test_and_learn`` logs them."""
-        t, tally, log, K = model.week, model.tally, model.log, model.kernels
+        K = model.kernels
         for o, kind, d, effect in zip(*(a[:n].tolist() for a in self._events), strict=True):
             if kind == K.TRIAL_GROWN:
-                tally.grown_practices.append((o, d))
-                log.org_event(t, "trial_grown", o,
-                              f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+                _grown(model, o, d, effect)
             elif kind == K.TRIAL_FAILED:
-                log.org_event(t, "trial_failed", o, f"{DOMAINS[d]} idea stopped")
+                _failed(model, o, d)
             else:
-                tally.trials_started += 1
-                log.org_event(t, "trial_started", o,
-                              f"testing a new way of working on {DOMAINS[d]}")
+                _started(model, o, d)
 
     def _kernel_state(self, model: HLSModel) -> tuple:
         """What the providers' kernels read and change, in their argument order (after
@@ -187,14 +183,11 @@ class ProviderDecisions(Mechanism):
                                               (1 + effect * lp.adoption_fidelity),
                                               lp.practice_min, lp.practice_max)
                 prov.trials_grown[o] += 1
-                model.tally.grown_practices.append((o, d))
-                model.log.org_event(t, "trial_grown", o,
-                                    f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+                _grown(model, o, d, effect)
             else:  # failed, and still taught something (seed 001: okay to fail)
                 model.place.system_learning = min(1.0, model.place.system_learning +
                                                    lp.failed_trial_learning)
-                model.log.org_event(t, "trial_failed", o,
-                                    f"{DOMAINS[d]} idea stopped")
+                _failed(model, o, d)
             return
         held = model.contracts.held_by(o)
         if not model.practice.test_and_learn or not held:
@@ -208,6 +201,22 @@ class ProviderDecisions(Mechanism):
                 lp.trial_effect_sd * self.effect_luck.normal_one(t, o)
             self.trial_start[o] = t
             prov.trials_run[o] += 1
-            model.tally.trials_started += 1
-            model.log.org_event(t, "trial_started", o,
-                                f"testing a new way of working on {DOMAINS[d]}")
+            _started(model, o, d)
+
+
+# What a trial's outcome leaves besides the arrays, on both paths: the tally and the log.
+
+def _grown(model: HLSModel, o: int, d: int, effect: float) -> None:
+    model.tally.grown_practices.append((o, d))
+    model.log.org_event(model.week, "trial_grown", o,
+                        f"{DOMAINS[d]} idea grown (true effect {effect:+.2f})")
+
+
+def _failed(model: HLSModel, o: int, d: int) -> None:
+    model.log.org_event(model.week, "trial_failed", o, f"{DOMAINS[d]} idea stopped")
+
+
+def _started(model: HLSModel, o: int, d: int) -> None:
+    model.tally.trials_started += 1
+    model.log.org_event(model.week, "trial_started", o,
+                        f"testing a new way of working on {DOMAINS[d]}")
