@@ -1798,13 +1798,13 @@ def learning_meeting(c_org, c_active, trust, learning, learning_gain, trust_weig
             if filled[p]:
                 for d in range(ND):
                     skill[p, d] += pull * max(best[d] - skill[p, d], 0.0)
+    column = np.empty(m)
     for d in range(ND):
         lead = 0  # the first partner with the most grown practice in this domain
         for x in range(1, m):
             if practice[members[x], d] > practice[members[lead], d]:
                 lead = x
         top = practice[members[lead], d]
-        column = np.empty(m)
         for x in range(m):
             column[x] = practice[members[x], d]
         for x in range(m):

@@ -80,15 +80,6 @@ class Recorder:
         # memory the system had to hand over afresh (about a tenth of the kernel's time).
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _write(self, t: int, values: tuple) -> None:
-        """Week ``t``'s figures of the levels in ``_WRITTEN``, in that order."""
-        if self._fast:
-            self._block[:, t] = values
-        else:
-            lv = self.levels
-            for k, v in zip(_WRITTEN, values, strict=True):
-                lv[k][t] = v
-
     def record(self) -> None:
         if self.model.kernels is not None:
             self.record_compiled()
@@ -183,8 +174,9 @@ class Recorder:
             tally.assessments, float(place.system_learning),
             float(place.transport_barrier_remaining), tally.trials_started,
             prov.trials_grown, levels, column)
-        if not self._fast:
-            self._write(t, levels[:, 0])
+        if not self._fast:  # a mechanism provides one of them: level by level
+            for k, v in zip(_WRITTEN, levels[:, 0], strict=True):
+                self.levels[k][t] = v
         self._record_counts(t, n)
 
     def _record_place(self, t: int) -> None:

@@ -46,7 +46,10 @@ class ProviderDecisions(Mechanism):
         self.tupe = self.stream(model, "tupe_transfer")
         self.order_luck = self.stream(model, "organisation_order")
         self.last_held = np.zeros(n, np.int32)  # last week each held a contract
-        self._events: tuple | None = None  # kernels.providers_turns' trial events
+        # kernels.providers_turns' trial events (organisation, kind, domain, effect), at
+        # most one per organisation a call.
+        self._events = (np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64),
+                        np.empty(n))
 
     def step(self, model: HLSModel) -> None:
         prov, t = model.providers, model.week
@@ -128,9 +131,6 @@ class ProviderDecisions(Mechanism):
         ``_kernel_state``'s: scopes, true effects, this week's draws, the learning
         levers, practice and the counts, the place's learning and the event buffers."""
         lp, prov, t = model.params.learning, model.providers, model.week
-        if self._events is None:
-            self._events = (np.empty(prov.n, np.int64), np.empty(prov.n, np.int8),
-                            np.empty(prov.n, np.int64), np.empty(prov.n))
         return (model.contracts.domains, self.trial_effect, self.domain_luck.week_base(t),
                 self.effect_luck.week_base(t), self.judgement_luck.week_base(t),
                 float(lp.trial_effect_mean), float(lp.trial_effect_sd),
