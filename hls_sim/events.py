@@ -29,35 +29,103 @@ PHRASES = {
 }
 
 
+ORGANISATION_KINDS = (
+    "practitioner_left", "tender_won", "tender_lost", "direct_award", "emergency_award",
+    "lot_ended", "lot_transferred", "entered_market", "organisation_closed", "left_market",
+    "review_failed", "partnership_renewed", "partnership_dispute", "budget_moved",
+    "regime_switch", "system_change", "trial_started", "trial_grown", "trial_failed",
+)
+KINDS = tuple(PHRASES) + ORGANISATION_KINDS
+"""Every kind of event the model logs, numbered: a kind's code is its place here, fixed,
+so that a compiled kernel can write rows itself (``kernels`` holds the same numbers and
+checks them against this table when imported). A kind not listed (a mechanism added
+later) is numbered after these as first logged."""
+
+KIND = {kind: code for code, kind in enumerate(KINDS)}
+
+COLUMNS = 6
+"""A row of the log: week, kind, person, organisation, practitioner post, detail (the
+codes of kind and detail; -1 where a person, organisation or post does not apply)."""
+
+
 class EventLog:
     """Append-only log: week, event, person, organisation, practitioner post, detail.
 
-    Kept as one tuple per entry (a run of rows of one kind): the week, the kind's and
-    the detail's codes (numbered as first seen), the number of rows, and the rows'
-    persons, organisations and practitioners as arrays; the table unpacks them into
-    columns in one pass (``zip``), where reading each entry's kind, size and detail
-    back in Python made it cost 12 ms of a default run."""
+    Kept as rows of integers in chunks of ``(6, capacity)`` int32 arrays (one column a
+    row, so each field is contiguous), written by compiled kernels directly (a kernel is
+    given :meth:`room` for as many rows as it can write, and :attr:`at`, the next free
+    column) and by Python through :meth:`people_event` and the rest. Until 3 December
+    2026 the log was a list of arrays, one entry a call: about 9,500 entries and 40 ms
+    of a default run, a tenth of it, went on making, copying and joining them."""
 
     keeps_events = True
     """Whether the log keeps what it is given: mechanisms skip preparing entries (who,
     which organisation, which practitioner) for a log that keeps nothing."""
 
-    def __init__(self) -> None:
-        # (week, kind code, detail code, rows, persons, organisations, practitioners)
-        self._entries: list[tuple] = []
-        self._kind_code: dict[str, int] = {}
-        self._detail_code: dict[str, int] = {}
+    FIRST_CHUNK = 1 << 14
+    """Rows in the first chunk (384 kB); each chunk after it is twice the last, or twice
+    the room asked for if that is more. Small at first because memory is paid for when
+    first touched, and with transparent huge pages a large chunk's first row costs 2 MB
+    of zeroing a column (a 6 MB first chunk cost 28 ms of a default run)."""
 
-    def _entry(self, week: int, kind: str, detail: str, persons: np.ndarray,
-               org: np.ndarray, practitioner: np.ndarray) -> None:
-        kinds, details = self._kind_code, self._detail_code
-        k = kinds.get(kind)
-        if k is None:
-            k = kinds[kind] = len(kinds)
-        d = details.get(detail)
+    def __init__(self) -> None:
+        self._full: list[np.ndarray] = []  # earlier chunks, each cut to its rows
+        self._before = 0  # rows in the earlier chunks
+        self.rows = np.empty((COLUMNS, self.FIRST_CHUNK), np.int32)
+        """The chunk being written: ``rows[:, at[0]:]`` is free."""
+        self.at = np.zeros(1, np.int64)
+        """The next free column of :attr:`rows` (an array, so a kernel can move it)."""
+        self._kind_code = dict(KIND)
+        self._kinds = list(KINDS)
+        self._detail_code = {"": 0}
+        self._details = [""]
+
+    def room(self, n: int) -> np.ndarray:
+        """The chunk to write into, with room for ``n`` more rows after :attr:`at` (a new
+        chunk if the one being written is too full). A kernel given it writes at most
+        ``n`` rows; one that would write more counts them without writing (see
+        ``kernels.log_row``), and the next call here raises."""
+        at = int(self.at[0])
+        rows = self.rows
+        if at > rows.shape[1]:
+            raise RuntimeError(f"event log: {at - rows.shape[1]} row(s) written past the "
+                               "room a kernel was given (its bound on rows is wrong)")
+        if rows.shape[1] - at < n:
+            self._full.append(rows[:, :at])
+            self._before += at
+            self.rows = rows = np.empty((COLUMNS, max(2 * rows.shape[1], 2 * n)), np.int32)
+            self.at[0] = 0
+        return rows
+
+    def detail(self, detail: str) -> int:
+        """The code of ``detail`` (a kernel writes codes), numbered as first seen."""
+        d = self._detail_code.get(detail)
         if d is None:
-            d = details[detail] = len(details)
-        self._entries.append((week, k, d, len(persons), persons, org, practitioner))
+            d = self._detail_code[detail] = len(self._details)
+            self._details.append(detail)
+        return d
+
+    def _kind(self, kind: str) -> int:
+        k = self._kind_code.get(kind)
+        if k is None:
+            k = self._kind_code[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        return k
+
+    def _write(self, week: int, kind, detail: str, persons, org, practitioner,
+               n: int) -> None:
+        """``n`` rows; ``kind`` a code or an array of codes, the rest arrays or scalars
+        (``None``: -1)."""
+        rows = self.room(n)
+        i = int(self.at[0])
+        j = i + n
+        rows[0, i:j] = week
+        rows[1, i:j] = kind
+        rows[2, i:j] = persons
+        rows[3, i:j] = -1 if org is None else org
+        rows[4, i:j] = -1 if practitioner is None else practitioner
+        rows[5, i:j] = self.detail(detail)
+        self.at[0] = j
 
     def people_event(self, week: int, kind: str, persons: np.ndarray,
                      org: np.ndarray | int | None = None,
@@ -65,8 +133,7 @@ class EventLog:
         n = len(persons)
         if n == 0:
             return
-        self._entry(week, kind, detail, _own(np.asarray(persons, np.int64)),
-                    _column(org, n), _column(practitioner, n))
+        self._write(week, self._kind(kind), detail, persons, org, practitioner, n)
 
     def people_events(self, week: int, kinds: tuple[str, ...], counts: np.ndarray,
                       persons: np.ndarray, org: np.ndarray | None = None,
@@ -74,82 +141,90 @@ class EventLog:
         """Entries of several kinds in one call: the first ``counts[0]`` persons (and
         their organisations and practitioners) are of ``kinds[0]``, the next
         ``counts[1]`` of ``kinds[1]``, and so on. The log reads exactly as if
-        :meth:`people_event` had been called for each kind in turn (kinds with nobody
-        skipped); one call instead of one per kind is what makes it cheaper (a
-        mechanism logging its closures four ways spent more on preparing the four
-        entries than on closing the cases)."""
+        :meth:`people_event` had been called for each kind in turn."""
         n = len(persons)
         if n == 0:
             return
-        persons = _own(np.asarray(persons, np.int64))
-        org, practitioner = _column(org, n), _column(practitioner, n)
-        lo = 0
-        for kind, k in zip(kinds, np.asarray(counts).tolist(), strict=True):
-            if k:
-                hi = lo + k
-                self._entry(week, kind, detail, persons[lo:hi], org[lo:hi],
-                            practitioner[lo:hi])
-                lo = hi
+        codes = np.array([self._kind(k) for k in kinds])
+        counts = np.asarray(counts)
+        if len(codes) != len(counts):
+            raise ValueError(f"{len(kinds)} kinds but {len(counts)} counts")
+        self._write(week, np.repeat(codes, counts), detail, persons, org, practitioner, n)
 
     def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
-        self._entry(week, kind, detail, _NOT_APPLICABLE[:1], np.array([org]),
-                    _NOT_APPLICABLE[:1])
+        self._write(week, self._kind(kind), detail, -1, org, None, 1)
 
     def org_events(self, week: int, kind: str, orgs: np.ndarray,
                    practitioner: np.ndarray | None = None, detail: str = "") -> None:
         """Events of one kind at several organisations in one call, a row each (no
-        person; a practitioner post per row where one applies): as many
-        :meth:`org_event` calls would log them, but with the post in its own column
-        rather than in the detail's words (practitioners leaving, a few a week)."""
+        person; a practitioner post per row where one applies)."""
         n = len(orgs)
         if n == 0:
             return
-        self._entry(week, kind, detail, _column(None, n), _column(orgs, n),
-                    _column(practitioner, n))
+        self._write(week, self._kind(kind), detail, -1, orgs, practitioner, n)
 
     def mark(self) -> int:
         """A bookmark: where the log stands now. Pass it to :meth:`entries_since` later
         to read only what was logged after it (the dashboard's ticker reads each week's
         events this way)."""
-        return len(self._entries)
+        return self._before + int(self.at[0])
+
+    def _columns(self, mark: int = 0) -> np.ndarray:
+        """Every row from ``mark`` on, as one ``(6, rows)`` array."""
+        self.room(0)  # raises if a kernel overran its room
+        parts, lo = [], 0
+        for chunk in (*self._full, self.rows[:, :int(self.at[0])]):
+            hi = lo + chunk.shape[1]
+            if hi > mark:
+                parts.append(chunk[:, max(mark - lo, 0):])
+            lo = hi
+        if not parts:
+            return np.empty((COLUMNS, 0), np.int32)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
     def entries_since(self, mark: int) -> list[tuple]:
         """Entries logged after ``mark``, oldest first, each a tuple
         ``(week, event, persons, organisations, practitioners, detail)`` whose middle
-        three are arrays of equal length (-1 where not applicable), one per kind (a
-        :meth:`people_events` call gives one entry per kind with anyone). Read only."""
-        kinds, details = list(self._kind_code), list(self._detail_code)
-        return [(week, kinds[k], persons, org, practitioner, details[d])
-                for week, k, d, _, persons, org, practitioner in self._entries[mark:]]
+        three are arrays of equal length (-1 where not applicable): one per run of rows
+        of the same week, kind and detail. Read only."""
+        rows = self._columns(mark)
+        if rows.shape[1] == 0:
+            return []
+        key = rows[[0, 1, 5]]
+        starts = np.flatnonzero(np.concatenate(([True], (key[:, 1:] != key[:, :-1]).any(0))))
+        ends = np.append(starts[1:], rows.shape[1])
+        persons = rows[2].astype(np.int64)
+        return [(int(rows[0, a]), self._kinds[rows[1, a]], persons[a:b], rows[3, a:b],
+                 rows[4, a:b], self._details[rows[5, a]])
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
     def to_frame(self) -> pd.DataFrame:
-        if not self._entries:
-            return pd.DataFrame({"week": [], "event": [], "person": [], "organisation": [],
-                                 "practitioner": [], "detail": []})
-        weeks, kinds, details, sizes, persons, orgs, practitioners = zip(*self._entries,
-                                                                         strict=True)
-        sizes = np.array(sizes, np.int64)
-        # Each column is built in its final width and handed to pandas without a copy:
-        # at a million people the log has millions of rows, and building it with int64
-        # intermediates that pandas then copied doubled its memory at the end of a run
-        # (1,000,000 people over 52 weeks: 3.9 million rows, 90 MB, peaked at 180 MB,
-        # when the run's peak is what the scale target limits).
+        rows = self._columns()
+        # Each column is built in its final width and handed to pandas without a copy
+        # (at a million people the log has millions of rows).
         return pd.DataFrame({
-            "week": np.repeat(np.array(weeks, np.int32), sizes),
-            "event": _categorical(self._kind_code, kinds, sizes),
-            "person": np.concatenate(persons),
-            "organisation": np.concatenate(orgs, dtype=np.int32, casting="unsafe"),
-            "practitioner": np.concatenate(practitioners, dtype=np.int32, casting="unsafe"),
-            "detail": _categorical(self._detail_code, details, sizes),
+            "week": rows[0].copy(),
+            "event": _categorical(self._kinds, rows[1]),
+            "person": rows[2].astype(np.int64),
+            "organisation": rows[3].copy(),
+            "practitioner": rows[4].copy(),
+            "detail": _categorical(self._details, rows[5]),
         }, copy=False)
 
 
 class NullLog(EventLog):
     """A log that keeps nothing, for runs whose events nobody reads (a sensitivity
     design keeps only summaries): mechanisms see ``keeps_events`` False and skip
-    preparing entries, which is a noticeable part of a small run's week."""
+    preparing entries, and kernels are given a chunk with no room (they write nothing)."""
 
     keeps_events = False
+    FIRST_CHUNK = 0
+
+    def room(self, n: int) -> np.ndarray:
+        return _NO_ROOM
+
+    def detail(self, detail: str) -> int:
+        return 0
 
     def people_event(self, *args, **kwargs) -> None:
         pass
@@ -164,52 +239,23 @@ class NullLog(EventLog):
         pass
 
 
+_NO_ROOM = np.empty((COLUMNS, 0), np.int32)  # writable, as kernels type their log so
+
+
 def keeps_events(log) -> bool:
     """Whether ``log`` keeps entries (any log without the flag is assumed to)."""
     return getattr(log, "keeps_events", True)
 
 
-def _categorical(code_of: dict[str, int], codes: tuple[int, ...],
-                 sizes: np.ndarray) -> pd.Categorical:
-    """Each entry's code (numbered as first seen) repeated over its rows, as a
-    categorical whose categories are the names sorted by code point (as ``np.unique``
-    sorts strings): the few names are sorted, not the rows."""
-    names = sorted(code_of)
-    new = np.empty(len(code_of), np.int32)
-    for rank, name in enumerate(names):
-        new[code_of[name]] = rank
-    return pd.Categorical.from_codes(np.repeat(new[np.array(codes, np.intp)], sizes), names)
-
-
-def _own(a: np.ndarray) -> np.ndarray:
-    """``a`` itself, or a copy if it is a view: a compiled kernel returns the first k
-    entries of a buffer sized for everyone in the place, and a log that kept the view
-    would keep the whole buffer alive for the rest of the run (at a million people,
-    gigabytes)."""
-    return a if a.base is None else a.copy()
-
-
-_NOT_APPLICABLE = np.full(4096, -1)
-_NOT_APPLICABLE.flags.writeable = False
-
-
-def _column(x: np.ndarray | int | None, n: int) -> np.ndarray:
-    """An entry's organisations or practitioners: its own array; where none applies, a
-    read-only view of one shared column of -1 (most entries name no organisation or
-    practitioner, and making that column each time was a third of an entry's cost)."""
-    if x is None and n <= _NOT_APPLICABLE.size:
-        return _NOT_APPLICABLE[:n]
-    return _own(_col(x, n))
-
-
-def _col(x: np.ndarray | int | None, n: int) -> np.ndarray:
-    if x is None:
-        return np.full(n, -1)
-    if isinstance(x, np.ndarray):  # the common case first: np.isscalar costs more
-        return x
-    if np.isscalar(x):
-        return np.full(n, x)
-    return np.asarray(x)
+def _categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
+    """Codes (numbered as in ``names``) as a categorical whose categories are the names
+    used, sorted by code point (as ``np.unique`` sorts strings): the few names are
+    sorted, not the rows."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    sorted_names = sorted(names[c] for c in used)
+    new = np.full(len(names), -1, np.int32)
+    new[[names.index(n) for n in sorted_names]] = np.arange(len(sorted_names), dtype=np.int32)
+    return pd.Categorical.from_codes(new[codes], sorted_names)
 
 
 def journey(events: pd.DataFrame, people: pd.DataFrame, person: int,

@@ -34,6 +34,7 @@ try:  # numba is a dependency, but the plain path (hls_sim.jit) must work withou
     import numba
 except ImportError:  # pragma: no cover - exercised only where numba is missing
     numba = None
+from .events import KIND
 from .state import (
     CLOSED,
     DISENGAGED,
@@ -91,12 +92,34 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
-           "_quiet_turn", "closure_close", "closure_finish", "handoffs", "kind_order", "refer",
+           "_quiet_turn", "closure_close", "closure_finish", "handoffs", "log_by_kind", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
            "_support_whole_block", "_supported", "select_rank", "normal",
            "providers_quiet", "organisation_order", "partners",
-           "record_people", "record_posts", "record_organisations")
+           "record_people", "record_posts", "record_organisations", "log_row",
+           "log_referred")
+
+
+# Event kinds as the log numbers them (events.KINDS), written out here rather than read
+# from it, because numba bakes a global into the compiled code it caches, and its cache
+# knows only this file; the check below fails at import if the two tables ever differ.
+EV_ARRIVED, EV_REFERRED, EV_ASSESSED, EV_CRISIS = 0, 1, 2, 3
+EV_CLOSED = 4  # 4-7: closed_measure_met, closed_time_limit, closed_recorded_success,
+# dropped_out (closure's kinds, in closure.CLOSURE_KINDS order)
+EV_HANDOFF = 8  # 8-10: warm_handoff, cold_handoff, lost_in_handoff (HANDOFF_KINDS order)
+EV_LOST_PRACTITIONER, EV_REREFERRED, EV_GAVE_UP, EV_EXITED = 11, 13, 14, 15
+EV_PRACTITIONER_LEFT = 16
+_EVENT_CODES = {"arrived": EV_ARRIVED, "referred": EV_REFERRED, "assessed": EV_ASSESSED,
+                "crisis": EV_CRISIS, "closed_measure_met": EV_CLOSED,
+                "closed_time_limit": EV_CLOSED + 1, "closed_recorded_success": EV_CLOSED + 2,
+                "dropped_out": EV_CLOSED + 3, "warm_handoff": EV_HANDOFF,
+                "cold_handoff": EV_HANDOFF + 1, "lost_in_handoff": EV_HANDOFF + 2,
+                "lost_practitioner": EV_LOST_PRACTITIONER, "rereferred": EV_REREFERRED,
+                "gave_up_waiting": EV_GAVE_UP, "exited": EV_EXITED,
+                "practitioner_left": EV_PRACTITIONER_LEFT}
+if any(KIND[kind] != code for kind, code in _EVENT_CODES.items()):  # pragma: no cover
+    raise ImportError("hls_sim.kernels: event codes differ from events.KINDS")
 
 
 AWARD_CODES = {"price_quality": 0, "alliance": 1, "partnership": 2}
@@ -500,6 +523,43 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
     return reached[:r]
 
 
+# --- the event log ------------------------------------------------------------------------
+
+@njit
+def log_row(rows, at, week, kind, person, org, practitioner, detail):
+    """One row of the event log (``events.EventLog``): written at column ``at[0]`` of
+    ``rows`` (the chunk ``EventLog.room`` gave, with room for the rows the caller may
+    write), ``at[0]`` moved on. A log that keeps nothing gives a chunk with no room, and
+    nothing is written. Past the room (a caller's bound on its rows is wrong) the row is
+    counted but not written, and the log raises at its next use."""
+    i = at[0]
+    if i < rows.shape[1]:
+        rows[0, i] = week
+        rows[1, i] = kind
+        rows[2, i] = person
+        rows[3, i] = org
+        rows[4, i] = practitioner
+        rows[5, i] = detail
+        at[0] = i + 1
+    elif rows.shape[1] > 0:
+        at[0] = i + 1
+
+
+@njit
+def log_referred(rows, at, week, who, contract, rereferred, c_org, detail):
+    """The rows ``operations.referred`` logs for referrals made in a kernel: the
+    re-referrals among ``who`` first, then every referral with its contract's
+    organisation and ``detail`` (the code of how they came). At most twice ``who.size``
+    rows."""
+    if rows.shape[1] == 0:
+        return
+    for k in range(who.size):
+        if rereferred[k]:
+            log_row(rows, at, week, EV_REREFERRED, who[k], -1, -1, 0)
+    for k in range(who.size):
+        log_row(rows, at, week, EV_REFERRED, who[k], c_org[contract[k]], -1, detail)
+
+
 # --- referral -----------------------------------------------------------------------------
 
 @njit
@@ -633,20 +693,26 @@ def crises_week(status, needs, n, base, hazard, exponent, week, arrival_week, cr
                 crises_h52, crises_h104, engagement, floor_engagement, by_domain, refer_on,
                 locality, routes, routes_valid, posts_contract, posts_filled, cap, cover,
                 window, people_contract, wait_since, priority, referrals, closed_week,
-                rereferrals, rereferred_by_week):
+                rereferrals, rereferred_by_week, c_org, rows, at, detail):
     """Crises (``crises``) and the crisis referrals of those reachable, routed by their
     worst need (``route_and_refer``; none where nothing is commissioned: ``refer_on``
-    False), in one call. Returns (everyone hit, then ``route_and_refer``'s five)."""
+    False), in one call, each crisis and referral logged (at most three rows a person
+    present; ``detail``: the referrals' code). Returns (the number hit, the number
+    referred, the route table, whether it was made here)."""
     hit, out = crises(status, needs, n, base, hazard, exponent, week, arrival_week,
                       crises_count, crises_h52, crises_h104, engagement, floor_engagement,
                       by_domain)
+    if rows.shape[1]:
+        for k in range(hit.size):
+            log_row(rows, at, week, EV_CRISIS, hit[k], -1, -1, 0)
     if not refer_on:
         out = out[:0]
     kept, con, rr, routes, made = route_and_refer(
         out, needs, locality, routes, routes_valid, n, posts_contract, posts_filled, cap,
         cover, week, window, True, status, people_contract, wait_since, priority,
         referrals, closed_week, rereferrals, rereferred_by_week)
-    return hit, kept, con, rr, routes, made
+    log_referred(rows, at, week, kept, con, rr, c_org, detail)
+    return hit.size, kept.size, routes, made
 
 
 @njit
@@ -654,19 +720,22 @@ def access_week(status, needs, engagement, distrust, transport_barrier, wait_sin
                 representation, help_seeking, base_again, access_rate, penalty, base_reach,
                 refer_on, locality, routes, routes_valid, posts_contract, posts_filled, cap,
                 cover, window, people_contract, priority, referrals, closed_week,
-                rereferrals, rereferred_by_week):
+                rereferrals, rereferred_by_week, c_org, rows, at, detail):
     """Access (``access``) and the first-contact referrals of those who reached a service
     (``route_and_refer``; none where nothing is commissioned: ``refer_on`` False), in
-    one call. Returns ``route_and_refer``'s five."""
+    one call, the referrals logged (at most two rows a person). Returns (the number
+    referred, the route table, whether it was made here)."""
     reached = access(status, needs, engagement, distrust, transport_barrier, wait_since, n,
                      week, representation, help_seeking, base_again, access_rate, penalty,
                      base_reach)
     if not refer_on:
         reached = reached[:0]
-    return route_and_refer(reached, needs, locality, routes, routes_valid, n, posts_contract,
-                           posts_filled, cap, cover, week, window, True, status,
-                           people_contract, wait_since, priority, referrals, closed_week,
-                           rereferrals, rereferred_by_week)
+    kept, con, rr, routes, made = route_and_refer(
+        reached, needs, locality, routes, routes_valid, n, posts_contract, posts_filled,
+        cap, cover, week, window, True, status, people_contract, wait_since, priority,
+        referrals, closed_week, rereferrals, rereferred_by_week)
+    log_referred(rows, at, week, kept, con, rr, c_org, detail)
+    return kept.size, routes, made
 
 
 @njit
@@ -698,11 +767,13 @@ def on_caseloads(practitioner, status, n, leaving):
 @njit
 def practitioners_leave(post, filled, vacant_since, stress, caseload, week, n, practitioner,
                         status, relationship, run_weeks, wait_since, priority, engagement,
-                        engagement_loss):
+                        engagement_loss, posts_org, c_org, people_contract, rows, at, detail):
     """``operations.practitioner_leaves``: the filled posts among ``post`` fall vacant;
     the people in support with them (``on_caseloads``) lose the relationship, go back to
-    the top of their contract's waiting list and lose some engagement. Returns (the
-    posts left, the people affected, each one's practitioner before they lost them)."""
+    the top of their contract's waiting list and lose some engagement. Logged as
+    ``operations.log_leavers`` logs it (a row a post left, then a row a person affected;
+    ``detail``: the code of the reason). Returns (the posts left, the number of people
+    affected)."""
     kept = np.empty_like(post)
     m = 0
     for k in range(post.size):  # which were filled, read before any is emptied
@@ -719,7 +790,7 @@ def practitioners_leave(post, filled, vacant_since, stress, caseload, week, n, p
         caseload[p] = 0
         leaving[p] = True
     if m == 0:
-        return kept, np.empty(0, np.int64), np.empty(0, np.int32)
+        return kept, 0
     who = on_caseloads(practitioner, status, n, leaving)
     prac = np.empty(who.size, np.int32)
     for k in range(who.size):
@@ -732,7 +803,14 @@ def practitioners_leave(post, filled, vacant_since, stress, caseload, week, n, p
         wait_since[i] = week
         priority[i] = True
         engagement[i] = max(0.0, engagement[i] - engagement_loss)
-    return kept, who, prac
+    if rows.shape[1]:
+        for k in range(m):
+            log_row(rows, at, week, EV_PRACTITIONER_LEFT, -1, posts_org[kept[k]], kept[k],
+                    detail)
+        for k in range(who.size):
+            log_row(rows, at, week, EV_LOST_PRACTITIONER, who[k], c_org[people_contract[who[k]]],
+                    prac[k], detail)
+    return kept, who.size
 
 
 @njit
@@ -749,8 +827,9 @@ def in_service_on(contract, status, n, c):
 # --- allocation ---------------------------------------------------------------------------
 
 @njit
-def allocation_waiting(status, engagement, contract, n, loss, dropout):
-    """Waiting costs engagement; some give up. Returns (still waiting, gave up)."""
+def allocation_waiting(status, engagement, contract, n, loss, dropout, week, rows, at):
+    """Waiting costs engagement; some give up (logged, a row each). Returns those still
+    waiting."""
     waiting = np.empty(n, np.int64)
     left = np.empty(n, np.int64)
     m = 0
@@ -768,7 +847,10 @@ def allocation_waiting(status, engagement, contract, n, loss, dropout):
         else:
             waiting[m] = i
             m += 1
-    return waiting[:m], left[:g]
+    if rows.shape[1]:
+        for k in range(g):
+            log_row(rows, at, week, EV_GAVE_UP, left[k], -1, -1, 0)
+    return waiting[:m]
 
 
 @njit
@@ -892,8 +974,9 @@ def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag
 def allocation_start(who, post, week, status, flag, first_help, practitioner,
                      relationship, run_weeks, episode_start, episode_wellbeing, needs,
                      episodes, assessments, seen, engagement, cost, caseload,
-                     assessed_by_post, wait_since):
-    """Start support for the matched people; returns their completed waits."""
+                     assessed_by_post, wait_since, contract, c_org, rows, at):
+    """Start support for the matched people, each logged as assessed (their contract's
+    organisation, their practitioner's post); returns their completed waits."""
     waits = np.empty(who.size, np.int64)
     for k in range(who.size):
         i = who[k]
@@ -913,6 +996,9 @@ def allocation_start(who, post, week, status, flag, first_help, practitioner,
         engagement[i] = max(0.0, engagement[i] - cost)
         caseload[post[k]] += 1
         assessed_by_post[post[k]] += 1
+    if rows.shape[1]:
+        for k in range(who.size):
+            log_row(rows, at, week, EV_ASSESSED, who[k], c_org[contract[who[k]]], post[k], 0)
     return waits
 
 
@@ -1293,21 +1379,17 @@ def closure_finish(who, rest_disengaged, onward, status, closed_week, week):
 
 
 @njit
-def kind_order(code, n_kinds):
-    """``np.argsort(code, kind="stable")`` and ``np.bincount(code, minlength=n_kinds)``
-    for small non-negative codes: the rows grouped by code, each group in the order given
-    (how :meth:`EventLog.people_events` takes rows of several kinds)."""
-    counts = np.zeros(n_kinds, np.int64)
-    for k in range(code.size):
-        counts[code[k]] += 1
-    start = np.zeros(n_kinds, np.int64)
-    for j in range(1, n_kinds):
-        start[j] = start[j - 1] + counts[j - 1]
-    order = np.empty(code.size, np.int64)
-    for k in range(code.size):
-        order[start[code[k]]] = k
-        start[code[k]] += 1
-    return order, counts
+def log_by_kind(rows, at, week, first_kind, n_kinds, code, persons, org, practitioner):
+    """Rows of several kinds (``first_kind + code[k]``), grouped by kind in code order,
+    each kind's rows in the order given (as ``EventLog.people_events`` takes them);
+    ``practitioner`` of length 0 for none."""
+    if rows.shape[1] == 0:
+        return
+    for j in range(n_kinds):
+        for k in range(code.size):
+            if code[k] == j:
+                log_row(rows, at, week, first_kind + j, persons[k], org[k],
+                        practitioner[k] if practitioner.size else -1, 0)
 
 
 @njit
@@ -1319,7 +1401,7 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
                  posts_filled, cap, cover, trust, warm_trust, base_loss, loss,
                  warm_loss_factor, engagement_loss, warm_engagement_factor, handoff_count,
                  gain, window, wait_since, priority, referrals, closed_week, rereferrals,
-                 rereferred_by_week):
+                 rereferred_by_week, rows, at, handoff_detail):
     """Closure's whole week in one call, as ``Closure.step`` does it in numpy and in the
     same order: who closes and how, the commissioner's record and the caseloads ended
     (``closure_close``); for those with a severe need outside the contract's scope, the
@@ -1328,12 +1410,14 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
     the referral of those not lost (``refer``, not counted as re-referrals); then everyone
     not referred on closed or disengaged (``closure_finish``).
 
-    Returns (who, reported, verified, closure order, closure counts, org, practitioner,
-    handed, to_org, hand-off order, hand-off counts, referred, their contracts, routes,
-    routes made, closed): the orders and counts group the closures by
-    ``closure.CLOSURE_KINDS`` and the hand-offs by ``closure.HANDOFF_KINDS`` for the event
-    log (``kind_order``); ``routes`` is the route table used (``routes`` itself unless
-    made here); ``closed`` is how many were closed without a referral on."""
+    Logged as the plain path logs them (at most three rows a person): the closures by
+    kind (``closure.CLOSURE_KINDS``), the referrals on (``handoff_detail``: the code of
+    "hand-off"), the hand-offs by kind (``closure.HANDOFF_KINDS``, to the receiving
+    organisation).
+
+    Returns (closures, reported, verified, referred on, routes, routes made, closed):
+    ``routes`` is the route table used (``routes`` itself unless made here); ``closed``
+    is how many were closed without a referral on."""
     who, met, drop, gamed, con, org, prac, n_reported, n_verified, cand, dom = closure_close(
         status, n, contract, scope, needs, success_threshold, episode_start, week, limit,
         engagement, dropout_engagement, base_dropout, dropout_chance, base_gaming,
@@ -1343,16 +1427,11 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
     code = np.empty(m, np.int64)  # closure.closure_kind
     for k in range(m):
         code[k] = 3 if drop[k] else (2 if gamed[k] else (0 if met[k] else 1))
-    order, counts = kind_order(code, 4)
+    log_by_kind(rows, at, week, EV_CLOSED, 4, code, who, org, prac)
     onward = np.zeros(m, np.bool_)
     rest_disengaged = drop.copy()
     made = False
-    handed = np.empty(0, np.int64)
-    to_org = np.empty(0, np.int32)
-    h_order = np.empty(0, np.int64)
-    h_counts = np.zeros(3, np.int64)
-    referred = np.empty(0, np.int64)
-    targets = np.empty(0, np.int64)
+    n_referred = 0
     if cand.size:
         routes, made = week_routes(routes, routes_valid, status, contract, n, posts_contract,
                                    posts_filled, cap, cover)
@@ -1388,6 +1467,11 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
                 r += 1
         refer(referred, targets, week, window, False, status, contract, wait_since, priority,
               referrals, closed_week, rereferrals, rereferred_by_week)
+        n_referred = referred.size
+        if rows.shape[1]:  # as operations.refer logs a referral with a contract
+            for r in range(n_referred):
+                log_row(rows, at, week, EV_REFERRED, referred[r], contracts_org[targets[r]],
+                        -1, handoff_detail)
         h_code = np.empty(keep, np.int64)  # closure.handoff_kind
         for j in range(keep):
             h_code[j] = 2 if lost[j] else (0 if warm[j] else 1)
@@ -1395,10 +1479,9 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
                 rest_disengaged[cand[j]] = True
             else:
                 onward[cand[j]] = True
-        h_order, h_counts = kind_order(h_code, 3)
+        log_by_kind(rows, at, week, EV_HANDOFF, 3, h_code, handed, to_org, handed[:0])
     closed = closure_finish(who, rest_disengaged, onward, status, closed_week, week)
-    return (who, n_reported, n_verified, order, counts, org, prac, handed, to_org, h_order,
-            h_counts, referred, targets, routes, made, closed)
+    return m, n_reported, n_verified, n_referred, routes, made, closed
 
 
 # --- workforce ----------------------------------------------------------------------------
@@ -1481,24 +1564,26 @@ def staff_week(filled, posts_contract, end_week, lettings, award, week, horizon,
                from_load, from_admin, from_insecurity, relief, stress_weeks, base_leaving,
                stress_leaving, insecurity_leaving, base_leave, vacant_since, caseload, n,
                practitioner, status, relationship, run_weeks, wait_since, priority,
-               engagement, engagement_loss, base_fill, fill_chance):
+               engagement, engagement_loss, base_fill, fill_chance, posts_org, c_org,
+               people_contract, rows, at, detail):
     """StaffTurnover's week up to hiring, in one call and in its order: insecurity,
     stress and who leaves (``staff_turnover``), their posts vacant and their people
     back on the waiting list (``practitioners_leave``), then which vacant posts are
     filled this week (``vacancies_filled``, a post left this week among them).
 
-    Returns (headcount, posts left, people affected, each one's practitioner before,
-    posts to hire into)."""
+    Returns (headcount, posts left, the number of people affected, posts to hire into);
+    the leavers logged by ``practitioners_leave``."""
     headcount, leavers = staff_turnover(
         filled, posts_contract, end_week, lettings, award, week, horizon, soft_insecurity,
         insecurity, load, load_threshold, admin_share, stress, from_load, from_admin,
         from_insecurity, relief, stress_weeks, base_leaving, stress_leaving,
         insecurity_leaving, base_leave)
-    left, who, prac = practitioners_leave(
+    left, affected = practitioners_leave(
         leavers, filled, vacant_since, stress, caseload, week, n, practitioner, status,
-        relationship, run_weeks, wait_since, priority, engagement, engagement_loss)
+        relationship, run_weeks, wait_since, priority, engagement, engagement_loss,
+        posts_org, c_org, people_contract, rows, at, detail)
     hires = vacancies_filled(filled, posts_contract, base_fill, fill_chance)
-    return headcount, left, who, prac, hires
+    return headcount, left, affected, hires
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -1901,9 +1986,9 @@ def record_organisations(active, trust, reserves):
 
 @njit
 def exits(out, status, practitioner, caseload, relationship, run_weeks, contract, exit_week,
-          wellbeing_end, needs, week, exited):
+          wellbeing_end, needs, week, exited, rows, at):
     """Exits: people leave the place (``operations.release`` without a reason, then
-    their exit is recorded)."""
+    their exit is recorded and logged)."""
     for k in range(out.size):
         i = out[k]
         if status[i] == IN_SUPPORT:
@@ -1919,6 +2004,7 @@ def exits(out, status, practitioner, caseload, relationship, run_weeks, contract
         status[i] = exited
         exit_week[i] = week
         wellbeing_end[i] = wellbeing_row(needs, i)
+        log_row(rows, at, week, EV_EXITED, i, -1, -1, 0)
 
 
 @njit

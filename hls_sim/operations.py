@@ -228,25 +228,37 @@ def practitioner_leaves(model: HLSModel, post: int | np.ndarray, reason: str) ->
     posts, people, t = model.posts, model.people, model.week
     post = np.atleast_1d(np.asarray(post, np.int64))
     if model.kernels is not None:
-        post, who, practitioner = model.kernels.practitioners_leave(
+        log = model.log
+        post, affected = model.kernels.practitioners_leave(
             post, posts.filled, posts.vacant_since, posts.stress, posts.caseload, t,
             model.n_arrived, people.practitioner, people.status, people.relationship,
             people.run_weeks, people.wait_since, people.priority, people.engagement,
-            float(model.params.support.handoff_engagement_loss))
+            float(model.params.support.handoff_engagement_loss), posts.org,
+            model.contracts.org, people.contract, log.room(post.size + model.n_arrived),
+            log.at, log.detail(reason))
     else:
         post, who, practitioner = _practitioners_leave(model, post)
-    return practitioners_gone(model, post, who, practitioner, reason)
+        log_leavers(model, post, who, practitioner, reason)
+        affected = who.size
+    practitioners_gone(model, post)
+    return int(affected)
 
 
-def practitioners_gone(model: HLSModel, post: np.ndarray, who: np.ndarray,
-                       practitioner: np.ndarray, reason: str) -> int:
-    """What follows practitioners leaving ``post`` (their posts already vacant, ``who``
-    already back on the waiting list; ``practitioner`` is each one's post before): the
-    event log, their agents and the tally. Returns the number of people affected."""
+def practitioners_gone(model: HLSModel, post: np.ndarray) -> None:
+    """What follows practitioners leaving ``post`` (their posts already vacant, their
+    people already back on the waiting list, the event logged): their agents and the
+    tally."""
+    if post.size:
+        model.practitioner_book.changed(post)  # their agents, if made, go at the next look
+        model.tally.leavers += post.size
+
+
+def log_leavers(model: HLSModel, post: np.ndarray, who: np.ndarray,
+                practitioner: np.ndarray, reason: str) -> None:
+    """The event log of practitioners leaving ``post``, whose people ``who`` lost them
+    (``practitioner``: each one's post before), as the compiled path logs it."""
     posts, people, t = model.posts, model.people, model.week
-    if post.size == 0:
-        return 0
-    if keeps_events(model.log):
+    if post.size and keeps_events(model.log):
         # A row per post, the post in the practitioner column (until 3 December 2026 an
         # entry per post, the post written into the detail: "practitioner 9 left the job").
         model.log.org_events(t, "practitioner_left", posts.org[post], practitioner=post,
@@ -255,9 +267,6 @@ def practitioners_gone(model: HLSModel, post: np.ndarray, who: np.ndarray,
             model.log.people_event(t, "lost_practitioner", who,
                                    org=model.contracts.org[people.contract[who]],
                                    practitioner=practitioner, detail=reason)
-    model.practitioner_book.changed(post)  # their agents, if made, go at the next look
-    model.tally.leavers += post.size
-    return int(who.size)
 
 
 def _practitioners_leave(model: HLSModel, post: np.ndarray

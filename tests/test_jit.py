@@ -236,17 +236,27 @@ def test_best_practice_is_numpys_quantile(seed, n_posts, q, ties, order):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(0, 3), max_size=60))
-def test_kind_order_is_numpys_stable_sort_and_count(codes):
-    """How closure_week groups the week's closures and hand-offs by kind for the event
-    log: the order is numpy's stable argsort of the codes (each kind's rows in the order
-    given) and the counts its bincount, with empty kinds and no rows at all included."""
-    from hls_sim.kernels import kind_order
+@given(st.lists(st.integers(0, 3), max_size=60), st.booleans())
+def test_a_kernel_logs_rows_of_several_kinds_as_the_log_groups_them(codes, with_practitioner):
+    """How closure_week logs the week's closures and hand-offs: grouped by kind in code
+    order, each kind's rows in the order given, exactly the rows EventLog.people_events
+    writes for the same closures (the plain path's call), empty kinds and no rows at all
+    included."""
+    from hls_sim.events import KINDS, EventLog
+    from hls_sim.kernels import EV_CLOSED, log_by_kind
 
     code = np.array(codes, np.int64)
-    order, counts = kind_order(code, 4)
-    np.testing.assert_array_equal(order, np.argsort(code, kind="stable"))
-    np.testing.assert_array_equal(counts, np.bincount(code, minlength=4))
+    persons = np.arange(100, 100 + code.size, dtype=np.int64)
+    org = (persons % 7).astype(np.int32)
+    prac = persons % 11 if with_practitioner else persons[:0]
+    compiled, plain = EventLog(), EventLog()
+    log_by_kind(compiled.room(code.size), compiled.at, 5, EV_CLOSED, 4, code, persons, org,
+                prac)
+    order = np.argsort(code, kind="stable")
+    plain.people_events(5, KINDS[EV_CLOSED:EV_CLOSED + 4], np.bincount(code, minlength=4),
+                        persons[order], org=org[order],
+                        practitioner=prac[order] if with_practitioner else None)
+    pd.testing.assert_frame_equal(compiled.to_frame(), plain.to_frame())
 
 
 def _assign_with_numpy(waiting, free, posts_contract, n_c, week, wait_since, flag,

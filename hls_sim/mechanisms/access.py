@@ -43,7 +43,8 @@ class Access(Mechanism):
             penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
             # Who reaches a service and their referrals in one call (kernels.access_week).
             posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
-            who, contract, rereferred, routes, routes_made = model.kernels.access_week(
+            log = model.log
+            n_referred, routes, routes_made = model.kernels.access_week(
                 people.status, people.needs, people.engagement, people.distrust,
                 people.transport_barrier, people.wait_since, n, t,
                 float(pp.representation_threshold), float(pp.help_seeking_per_week),
@@ -52,10 +53,11 @@ class Access(Mechanism):
                 routes_valid, posts.contract, posts.filled, model.caseload_cap,
                 model.contracts.cover, ops.REREFERRAL_WINDOW, people.contract,
                 people.priority, people.referrals, people.closed_week, people.rereferrals,
-                model.tally.rereferred_by_closure_week)
+                model.tally.rereferred_by_closure_week, model.contracts.org,
+                log.room(2 * n), log.at, log.detail("first contact"))
             if routes_made:
                 ops.keep_routes(model, routes)
-            ops.referred(model, who, contract, rereferred, "first contact")
+            model.tally.referrals += n_referred
             return
         status = people.status[:n]
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..events import keeps_events
 from ..params import N_DOMAINS
 from ..state import DISENGAGED, IN_SUPPORT, WAITING
 from .base import Mechanism
@@ -121,11 +120,11 @@ class Allocation(Mechanism):
         K, sp = model.kernels, model.params.support
         free, any_free = K.free_places(posts.filled, posts.contract, posts.caseload,
                                        int(model.caseload_cap))
-        waiting, left = K.allocation_waiting(people.status, people.engagement, people.contract,
-                                             model.n_arrived, float(sp.wait_engagement_loss),
-                                             float(model.params.people.dropout_engagement))
-        if left.size:
-            model.log.people_event(t, "gave_up_waiting", left)
+        log = model.log
+        waiting = K.allocation_waiting(people.status, people.engagement, people.contract,
+                                       model.n_arrived, float(sp.wait_engagement_loss),
+                                       float(model.params.people.dropout_engagement), t,
+                                       log.room(model.n_arrived), log.at)
         if waiting.size == 0 or not any_free:
             return
         pressure = creaming_pressure(model)
@@ -141,9 +140,6 @@ class Allocation(Mechanism):
             people.practitioner, people.relationship, people.run_weeks, people.episode_start,
             people.episode_wellbeing, people.needs, people.episodes, people.assessments,
             people.practitioners_seen, people.engagement, float(sp.assessment_engagement_cost),
-            posts.caseload, tally.assessments_by_post, people.wait_since))
+            posts.caseload, tally.assessments_by_post, people.wait_since, people.contract,
+            model.contracts.org, log.room(who.size), log.at))
         tally.assessments += who.size
-        if keeps_events(model.log):
-            model.log.people_event(t, "assessed", who,
-                                   org=model.contracts.org[people.contract[who]],
-                                   practitioner=post)

@@ -151,8 +151,9 @@ class Closure(Mechanism):
             return  # nobody can be in support where nothing is commissioned
         perf, posts, lp = model.performance, model.posts, model.params.learning
         routes, routes_valid = ops.routes_for_week(model)
-        who, n_reported, n_verified, order, counts, org, practitioner, handed, to_org, \
-            h_order, h_counts, referred, targets, routes, routes_made, closed = K.closure_week(
+        log = model.log
+        closures, n_reported, n_verified, n_referred, routes, routes_made, closed = \
+            K.closure_week(
                 people.status, model.n_arrived, people.contract, contracts.domains,
                 people.needs, float(sp.success_threshold), people.episode_start, t,
                 int(model.practice.episode_limit_weeks), people.engagement,
@@ -169,22 +170,13 @@ class Closure(Mechanism):
                 float(sp.warm_handoff_engagement_factor), people.handoffs,
                 float(lp.trust_handoff_gain), ops.REREFERRAL_WINDOW, people.wait_since,
                 people.priority, people.referrals, people.closed_week, people.rereferrals,
-                tally.rereferred_by_closure_week)
+                tally.rereferred_by_closure_week, log.room(3 * model.n_arrived), log.at,
+                log.detail("hand-off"))
         if routes_made:
             ops.keep_routes(model, routes)
-        if who.size == 0:
+        if closures == 0:
             return
-        tally.closures, tally.reported, tally.verified = int(who.size), int(n_reported), \
+        tally.closures, tally.reported, tally.verified = int(closures), int(n_reported), \
             int(n_verified)
-        tally.referrals += referred.size
-        if keeps_events(model.log):
-            log = model.log
-            log.people_events(t, CLOSURE_KINDS, counts, who[order], org=org[order],
-                              practitioner=practitioner[order])
-            if referred.size:  # as operations.refer logs a referral with a contract
-                log.people_event(t, "referred", referred, org=contracts.org[targets],
-                                 detail="hand-off")
-            if handed.size:
-                log.people_events(t, HANDOFF_KINDS, h_counts, handed[h_order],
-                                  org=to_org[h_order])
+        tally.referrals += n_referred
         tally.closed_by_week[t] += closed

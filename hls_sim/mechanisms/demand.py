@@ -144,7 +144,8 @@ class Crises(Mechanism):
         if model.kernels is not None:
             # The crises and the crisis referrals in one call (kernels.crises_week).
             posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
-            hit, who, contract, rereferred, routes, routes_made = model.kernels.crises_week(
+            log = model.log
+            n_hit, n_referred, routes, routes_made = model.kernels.crises_week(
                 people.status, people.needs, model.n_arrived, self.luck.week_base(t),
                 float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
                 people.crises, people.crises_h52, people.crises_h104, people.engagement,
@@ -153,13 +154,12 @@ class Crises(Mechanism):
                 posts.contract, posts.filled, model.caseload_cap, model.contracts.cover,
                 ops.REREFERRAL_WINDOW, people.contract, people.wait_since, people.priority,
                 people.referrals, people.closed_week, people.rereferrals,
-                model.tally.rereferred_by_closure_week)
+                model.tally.rereferred_by_closure_week, model.contracts.org,
+                log.room(3 * model.n_arrived), log.at, log.detail("crisis"))
             if routes_made:
                 ops.keep_routes(model, routes)
-            model.tally.crises = int(hit.size)
-            if hit.size:
-                model.log.people_event(t, "crisis", hit)
-            ops.referred(model, who, contract, rereferred, "crisis")
+            model.tally.crises = n_hit
+            model.tally.referrals += n_referred
             return
         idx = np.flatnonzero(IS_PRESENT[people.status[: model.n_arrived]])
         self.by_domain[:] = 0
@@ -207,11 +207,12 @@ class Exits(Mechanism):
                 model.kernels.exits(out, people.status, people.practitioner,
                                     model.posts.caseload, people.relationship,
                                     people.run_weeks, people.contract, people.exit_week,
-                                    people.wellbeing_end, people.needs, t, EXITED)
+                                    people.wellbeing_end, people.needs, t, EXITED,
+                                    model.log.room(out.size), model.log.at)
             else:
                 ops.release(model, out, None)
                 people.status[out] = EXITED
                 people.exit_week[out] = t
                 people.wellbeing_end[out] = people.wellbeing(out)
-            model.log.people_event(t, "exited", out)
+                model.log.people_event(t, "exited", out)
             model.person_book.left(out)

@@ -138,7 +138,8 @@ class StaffTurnover(Mechanism):
         else:
             end_week, lettings = np.zeros(1, np.int32), np.zeros(1, np.int32)
         people = model.people
-        headcount, left, who, practitioner, hires = K.staff_week(
+        log = model.log
+        headcount, left, affected, hires = K.staff_week(
             posts.filled, posts.contract, end_week, lettings, K.award_code(pr.award), t,
             int(wf.insecurity_horizon_weeks), float(pr.review_rigour * wf.review_insecurity),
             posts.insecurity, posts.load, float(wf.load_stress_threshold), posts.admin_share,
@@ -150,8 +151,9 @@ class StaffTurnover(Mechanism):
             people.status, people.relationship, people.run_weeks, people.wait_since,
             people.priority, people.engagement,
             float(model.params.support.handoff_engagement_loss), self.fill.week_base(t),
-            float(1.0 / wf.vacancy_fill_weeks))
+            float(1.0 / wf.vacancy_fill_weeks), posts.org, contracts.org, people.contract,
+            log.room(posts.n + model.n_arrived), log.at, log.detail("left the job"))
         model.tally.headcount = int(headcount)
-        ops.practitioners_gone(model, left, who, practitioner, "left the job")
+        ops.practitioners_gone(model, left)
         ops.hire_drawn(model, hires, self.new_skill)
 
