@@ -1901,6 +1901,50 @@ def learning_meeting(c_org, c_active, trust, learning, learning_gain, trust_weig
 
 
 @njit
+def budget_moves(active, waiting, c_posts, c_value, vacant, n_move, posts_contract,
+                 posts_filled, posts_org, c_org):
+    """``Commissioning.flexible_budget``'s moves, one post at a time as it makes them:
+    the contract with the longest waiting list per post (the first such among
+    ``active``, the contracts in force with posts, in index order) takes a vacant post
+    and its money from the least pressed contract below it that has a vacant post and
+    more than one post (the first in ``active`` order on a tie, as a stable sort gives).
+    ``c_posts``, ``c_value`` (pence a week), ``vacant`` and the posts' contract and
+    holder are updated in place. Returns the number of posts moved."""
+    moved = 0
+    for _ in range(n_move):
+        dst = -1
+        top = 0.0
+        for c in active:
+            r = waiting[c] / c_posts[c]
+            if dst < 0 or r > top:
+                dst, top = c, r
+        src = -1
+        low = 0.0
+        for c in active:
+            if c == dst or c_posts[c] <= 1 or vacant[c] <= 0:
+                continue
+            r = waiting[c] / c_posts[c]
+            if r < top and (src < 0 or r < low):
+                src, low = c, r
+        if src < 0:
+            break
+        p = 0
+        while posts_contract[p] != src or posts_filled[p]:
+            p += 1
+        vacant[src] -= 1
+        vacant[dst] += 1
+        per_post = c_value[src] // c_posts[src]
+        c_value[src] -= per_post
+        c_value[dst] += per_post
+        c_posts[src] -= 1
+        c_posts[dst] += 1
+        posts_contract[p] = dst
+        posts_org[p] = c_org[dst]
+        moved += 1
+    return moved
+
+
+@njit
 def tender_bids(active, incumbent, lot_domains, lot_locality, specialism, locality, reach,
                 reserves, bid_cost, c_org, c_active, discount_base, quality_base,
                 max_discount, discount_with_work, o_reported, o_closures, prior,

@@ -425,3 +425,39 @@ def _in_a_new_process(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "HLS_SIM_JIT": "1"}, cwd=ROOT,
                           check=True).stdout
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60))
+def test_flexible_budget_moves_the_same_posts_and_money_compiled_or_plain(seed, n_move):
+    """Commissioning.flexible_budget's moves (kernels.budget_moves against the plain
+    loop), from a collaborative place's contracts with waiting lists, vacancies, posts
+    and values drawn at random: the same posts move to the same contracts, with the
+    same money, in the same number."""
+    from hls_sim import HLSModel
+    from hls_sim.mechanisms.commissioning import Commissioning
+
+    def place():
+        model = HLSModel("collaborative", seed=0, place__n_people=200, place__n_weeks=4)
+        rng = np.random.default_rng(seed)
+        for c in model.contracts:
+            c.posts = int(rng.integers(0, 9))
+            c.value = int(rng.integers(0, 10**9))
+            c.active = bool(rng.random() < 0.9)
+        model.contracts.changed()
+        posts = model.posts
+        posts.filled[:] = rng.random(posts.n) < 0.6
+        active = [c for c in model.contracts if c.active and c.posts > 0]
+        waiting = rng.integers(0, 40, len(model.contracts)).astype(np.int64)
+        vacant = np.bincount(posts.contract[~posts.filled & (posts.contract >= 0)],
+                             minlength=len(model.contracts))
+        return model, (model, active, waiting, vacant, n_move)
+
+    compiled, args = place()
+    moved = Commissioning.budget_moves_compiled(*args)
+    plain, args = place()
+    assert moved == Commissioning.budget_moves(*args)
+    for a, b in zip(compiled.contracts, plain.contracts, strict=True):
+        assert (a.posts, a.value) == (b.posts, b.value)
+    np.testing.assert_array_equal(compiled.posts.contract, plain.posts.contract)
+    np.testing.assert_array_equal(compiled.posts.org, plain.posts.org)

@@ -360,6 +360,37 @@ class Commissioning(Mechanism):
         # post to give, so only contracts up to it are looked at.
         vacant = np.bincount(posts.contract[~posts.filled & (posts.contract >= 0)],
                              minlength=len(model.contracts))
+        if model.kernels is not None and max(c.value for c in model.contracts) < _MOST_PENCE // 2:
+            moved = self.budget_moves_compiled(model, active, waiting, vacant, n_move)
+        else:
+            moved = self.budget_moves(model, active, waiting, vacant, n_move)
+        if moved:
+            model.log.org_event(model.week, "budget_moved", -1,
+                                f"{moved} post(s) moved to where waiting lists are longest")
+            model.contracts.changed()
+
+    @staticmethod
+    def budget_moves_compiled(model: HLSModel, active: list, waiting: np.ndarray,
+                              vacant: np.ndarray, n_move: int) -> int:
+        """:meth:`budget_moves` in one call (``kernels.budget_moves``; bit-identical);
+        the contracts' posts and value written back after it."""
+        contracts, posts = model.contracts, model.posts
+        c_posts = np.array([c.posts for c in contracts], np.int64)
+        c_value = np.array([c.value for c in contracts], np.int64)
+        moved = model.kernels.budget_moves(
+            np.array([c.index for c in active], np.int64), waiting, c_posts, c_value,
+            vacant, n_move, posts.contract, posts.filled, posts.org, contracts.org)
+        for c in active:
+            c.posts, c.value = int(c_posts[c.index]), int(c_value[c.index])
+        return int(moved)
+
+    @staticmethod
+    def budget_moves(model: HLSModel, active: list, waiting: np.ndarray,
+                     vacant: np.ndarray, n_move: int) -> int:
+        """Up to ``n_move`` vacant posts and their money moved, one at a time, from the
+        least pressed contract to the one with the longest waiting list per post.
+        Returns the number moved."""
+        posts = model.posts
         moved = 0
         for _ in range(n_move):  # one post at a time, re-reading pressure after each move
             pressure = np.array([waiting[c.index] / c.posts for c in active])
@@ -381,10 +412,7 @@ class Commissioning(Mechanism):
             posts.contract[p] = dst.index
             posts.org[p] = dst.org
             moved += 1
-        if moved:
-            model.log.org_event(model.week, "budget_moved", -1,
-                                f"{moved} post(s) moved to where waiting lists are longest")
-            model.contracts.changed()
+        return moved
 
     def running_costs(self, model: HLSModel) -> None:
         """The commissioner's weekly costs: reading monitoring returns, and the
