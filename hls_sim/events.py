@@ -169,27 +169,34 @@ class EventLog:
         events this way)."""
         return self._before + int(self.at[0])
 
-    def _columns(self, mark: int = 0) -> np.ndarray:
-        """Every row from ``mark`` on, as one ``(6, rows)`` array."""
+    def _parts(self, mark: int = 0) -> list[np.ndarray]:
+        """The rows from ``mark`` on, chunk by chunk (``(6, rows)`` views)."""
         self.room(0)  # raises if a kernel overran its room
         parts, lo = [], 0
         for chunk in (*self._full, self.rows[:, :int(self.at[0])]):
             hi = lo + chunk.shape[1]
-            if hi > mark:
+            if hi > mark and chunk.shape[1]:
                 parts.append(chunk[:, max(mark - lo, 0):])
             lo = hi
+        return parts
+
+    def _column(self, parts: list[np.ndarray], j: int, dtype) -> np.ndarray:
+        """Field ``j`` of every row in ``parts``, in a new array of ``dtype``: made
+        column by column, never the whole block at once (at a million people a copy of
+        every row at the end of a run would add a fifth to the run's peak memory)."""
         if not parts:
-            return np.empty((COLUMNS, 0), np.int32)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            return np.empty(0, dtype)
+        return np.concatenate([part[j] for part in parts], dtype=dtype)
 
     def entries_since(self, mark: int) -> list[tuple]:
         """Entries logged after ``mark``, oldest first, each a tuple
         ``(week, event, persons, organisations, practitioners, detail)`` whose middle
         three are arrays of equal length (-1 where not applicable): one per run of rows
         of the same week, kind and detail. Read only."""
-        rows = self._columns(mark)
-        if rows.shape[1] == 0:
+        parts = self._parts(mark)
+        if not parts:
             return []
+        rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         key = rows[[0, 1, 5]]
         starts = np.flatnonzero(np.concatenate(([True], (key[:, 1:] != key[:, :-1]).any(0))))
         ends = np.append(starts[1:], rows.shape[1])
@@ -199,16 +206,16 @@ class EventLog:
                 for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
 
     def to_frame(self) -> pd.DataFrame:
-        rows = self._columns()
+        parts = self._parts()
         # Each column is built in its final width and handed to pandas without a copy
         # (at a million people the log has millions of rows).
         return pd.DataFrame({
-            "week": rows[0].copy(),
-            "event": _categorical(self._kinds, rows[1]),
-            "person": rows[2].astype(np.int64),
-            "organisation": rows[3].copy(),
-            "practitioner": rows[4].copy(),
-            "detail": _categorical(self._details, rows[5]),
+            "week": self._column(parts, 0, np.int32),
+            "event": _categorical(self._kinds, self._column(parts, 1, np.int32)),
+            "person": self._column(parts, 2, np.int64),
+            "organisation": self._column(parts, 3, np.int32),
+            "practitioner": self._column(parts, 4, np.int32),
+            "detail": _categorical(self._details, self._column(parts, 5, np.int32)),
         }, copy=False)
 
 
