@@ -105,7 +105,10 @@ class EventLog:
             self._details.append(detail)
         return d
 
-    def _kind(self, kind: str) -> int:
+    def kind(self, kind: str) -> int:
+        """The code of event ``kind`` (a kernel writes codes): its place in
+        :data:`KINDS`, or for a kind not listed there, numbered after them as first
+        seen."""
         k = self._kind_code.get(kind)
         if k is None:
             k = self._kind_code[kind] = len(self._kinds)
@@ -133,7 +136,7 @@ class EventLog:
         n = len(persons)
         if n == 0:
             return
-        self._write(week, self._kind(kind), detail, persons, org, practitioner, n)
+        self._write(week, self.kind(kind), detail, persons, org, practitioner, n)
 
     def people_events(self, week: int, kinds: tuple[str, ...], counts: np.ndarray,
                       persons: np.ndarray, org: np.ndarray | None = None,
@@ -145,14 +148,14 @@ class EventLog:
         n = len(persons)
         if n == 0:
             return
-        codes = np.array([self._kind(k) for k in kinds])
+        codes = np.array([self.kind(k) for k in kinds])
         counts = np.asarray(counts)
         if len(codes) != len(counts):
             raise ValueError(f"{len(kinds)} kinds but {len(counts)} counts")
         self._write(week, np.repeat(codes, counts), detail, persons, org, practitioner, n)
 
     def org_event(self, week: int, kind: str, org: int, detail: str = "") -> None:
-        self._write(week, self._kind(kind), detail, -1, org, None, 1)
+        self._write(week, self.kind(kind), detail, -1, org, None, 1)
 
     def org_events(self, week: int, kind: str, orgs: np.ndarray,
                    practitioner: np.ndarray | None = None, detail: str = "") -> None:
@@ -161,7 +164,7 @@ class EventLog:
         n = len(orgs)
         if n == 0:
             return
-        self._write(week, self._kind(kind), detail, -1, orgs, practitioner, n)
+        self._write(week, self.kind(kind), detail, -1, orgs, practitioner, n)
 
     def mark(self) -> int:
         """A bookmark: where the log stands now. Pass it to :meth:`entries_since` later

@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hls_sim.events import EventLog
+from hls_sim.events import EventLog, NullLog
 
-KINDS = ["arrived", "crisis", "referred", "exited"]
+KINDS = ["arrived", "crisis", "referred", "exited", "outreach_found"]  # the last unlisted
 DETAILS = ["", "crisis", "left the job", "first contact"]
 
 entries = st.lists(st.one_of(
@@ -136,3 +136,55 @@ def test_reading_the_log_while_it_is_written_changes_nothing(logged, reads):
     assert got == [(w, k, int(p), int(o), int(r), d) for w, k, p, o, r, d in rows]
     pd.testing.assert_frame_equal(log.to_frame(), fresh.to_frame())
 
+
+
+class SmallChunks(EventLog):
+    """A log whose chunks fill after a few rows, so that rows run across many chunks."""
+
+    FIRST_CHUNK = 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries, st.integers(0, 40))
+def test_rows_read_the_same_across_chunks(logged, cut):
+    """The table and the entries after any bookmark do not depend on where the log's
+    chunks end (a default run fills one or two; a million people, several)."""
+    small, rows = SmallChunks(), []
+    for e in logged:
+        rows += _log_into(small, e)
+    plain, _ = log_entries(logged)
+    pd.testing.assert_frame_equal(small.to_frame(), plain.to_frame())
+    mark = min(cut, len(rows))
+    for a, b in zip(small.entries_since(mark), plain.entries_since(mark), strict=True):
+        assert a[0:2] == b[0:2] and a[5] == b[5]
+        for x, y in zip(a[2:5], b[2:5], strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert len(small.entries_since(mark)) == len(plain.entries_since(mark))
+
+
+def test_a_kernel_writes_rows_in_its_room_and_a_log_that_keeps_nothing_gets_none():
+    """kernels.log_row: rows written where the log's ``at`` points; a NullLog's room has
+    no space and nothing is written; a kernel writing past the room it was given has
+    the rows counted, and the log refuses to go on rather than lose them."""
+    from hls_sim.kernels import EV_CRISIS, log_row
+
+    log = EventLog()
+    rows = log.room(2)
+    log_row(rows, log.at, 7, EV_CRISIS, 11, -1, -1, 0)
+    log_row(rows, log.at, 7, EV_CRISIS, 12, -1, -1, log.detail("a detail"))
+    frame = log.to_frame()
+    assert frame["person"].tolist() == [11, 12] and set(frame["event"]) == {"crisis"}
+    assert frame["detail"].astype(str).tolist() == ["", "a detail"]
+
+    null = NullLog()
+    log_row(null.room(5), null.at, 7, EV_CRISIS, 11, -1, -1, 0)
+    assert int(null.at[0]) == 0 and len(null.to_frame()) == 0
+
+    log.at[0] = rows.shape[1]  # the room is full
+    log_row(rows, log.at, 7, EV_CRISIS, 13, -1, -1, 0)
+    try:
+        log.to_frame()
+    except RuntimeError as e:
+        assert "past the room" in str(e)
+    else:
+        raise AssertionError("a row past the room went unnoticed")
