@@ -91,6 +91,7 @@ def check_finite(params: Params) -> None:
 HOURS_CEILING = 168.0  # hours in a week
 WEEKS_CEILING = 52_000  # a thousand years
 CEILING = 1e9
+_HOURS_OVER_WEEKS = ("hours per tender", "hours per review")
 
 
 def check_magnitudes(params: Params) -> None:
@@ -112,7 +113,10 @@ def check_magnitudes(params: Params) -> None:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 continue
             unit = str((field.json_schema_extra or {}).get("unit", ""))
-            if unit.startswith("hours"):
+            # Hours a week (or in one meeting or assessment) cannot pass the week's 168;
+            # a tender's or a review's hours are spread over weeks (the tender's prior
+            # reaches 600, which a weekly ceiling refused until 3 December 2026).
+            if unit.startswith("hours") and not unit.startswith(_HOURS_OVER_WEEKS):
                 top, what = HOURS_CEILING, "the 168 hours in a week"
             elif unit.startswith("weeks"):
                 top, what = WEEKS_CEILING, "52,000 weeks (a thousand years)"

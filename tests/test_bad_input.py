@@ -186,3 +186,27 @@ def test_every_parameter_takes_an_extreme_value_without_a_traceback(value):
         if name == "name":
             continue
         assert_refused_or_complete({name: value})
+
+
+@pytest.mark.parametrize("preset", ["competitive", "collaborative"])
+def test_every_value_a_prior_allows_passes_the_feasibility_checks(preset):
+    """A sensitivity design samples each parameter across its documented prior range, so
+    the feasibility checks must let the whole range through, each end on its own (until
+    3 December 2026 the magnitude check read "hours per tender" as hours in a week and
+    refused the tender's prior above 168)."""
+    from hls_sim import feasibility
+    from hls_sim.params import make_params, parameter_table
+
+    refused = []
+    for row in parameter_table():
+        if not row["prior"]:
+            continue
+        for value in row["prior"]:
+            if isinstance(row["default"], int) and not isinstance(row["default"], bool):
+                value = int(value)
+            try:
+                feasibility.check(make_params(preset, **{row["name"].replace(".", "__"):
+                                                         value}))
+            except feasibility.FeasibilityError as e:
+                refused.append(str(e))
+    assert not refused, refused
