@@ -90,6 +90,21 @@ def test_invalid_parameters_raise_one_clear_line(overrides, pattern):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("preset", ["competitive", "collaborative"])
+@pytest.mark.parametrize("override, pattern", [
+    ({"money__manager_cost_per_hour": 1e30}, r"money.manager_cost_per_hour=1e\+30: allowed at most"),
+    ({"workforce__hours_per_week": 500.0}, r"workforce.hours_per_week=500.0: allowed at most the 168"),
+])
+def test_keyword_overrides_are_checked_as_a_scenario_file_is(preset, override, pattern):
+    """hls_sim.run makes the feasibility checks a scenario file and the runner make: a
+    value each group accepts but no run can use is refused in one line before the model
+    is built (until 3 December 2026 it reached a compiled kernel and ended in a
+    traceback)."""
+    with pytest.raises(hls_sim.ParameterError, match=pattern) as info:
+        hls_sim.run(preset, **override)
+    assert "\n" not in str(info.value)
+
+
 @pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
 def test_invalid_seed(seed):
     with pytest.raises(hls_sim.ParameterError, match="invalid seed"):
