@@ -261,11 +261,11 @@ def _categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
     """Codes (numbered as in ``names``) as a categorical whose categories are the names
     used, sorted by code point (as ``np.unique`` sorts strings): the few names are
     sorted, not the rows."""
-    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))
-    sorted_names = sorted(names[c] for c in used)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist()
+    order = sorted(used, key=names.__getitem__)  # the codes used, by name
     new = np.full(len(names), -1, np.int32)
-    new[[names.index(n) for n in sorted_names]] = np.arange(len(sorted_names), dtype=np.int32)
-    return pd.Categorical.from_codes(new[codes], sorted_names)
+    new[order] = np.arange(len(order), dtype=np.int32)
+    return pd.Categorical.from_codes(new[codes], [names[c] for c in order])
 
 
 def journey(events: pd.DataFrame, people: pd.DataFrame, person: int,
