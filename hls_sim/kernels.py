@@ -19,8 +19,10 @@ results (a test runs the golden cases on both). Rules kept throughout:
   ``np.flatnonzero`` gives, and accumulations (``np.bincount``, ``np.add.at``) add in
   the same order.
 
-Event logging, Mesa agents and anything touching Python objects stay in the
-mechanisms; kernels take and return arrays. ``python -m hls_sim.warm`` compiles (or
+Mesa agents and anything touching Python objects stay in the mechanisms; kernels take
+and return arrays. The event log is arrays too: a kernel writes its rows itself
+(:func:`log_row`) into the chunk ``EventLog.room`` gives, in the order the plain path
+logs them. ``python -m hls_sim.warm`` compiles (or
 loads from the cache) every kernel by running a small model, and reports the time.
 """
 
