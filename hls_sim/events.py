@@ -249,7 +249,7 @@ class NullLog(EventLog):
         pass
 
 
-_NO_ROOM = np.empty((COLUMNS, 0), np.int32)  # writable, as kernels type their log so
+_NO_ROOM = np.empty((COLUMNS, 0), np.int32)  # writable: a read-only array is another type to numba
 
 
 def keeps_events(log) -> bool:
