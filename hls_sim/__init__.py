@@ -39,8 +39,8 @@ def run(scenario: str | dict[str, Any] | Params | None = "competitive", seed: in
 
     Raises:
         ParameterError: a parameter is unknown or out of range, or the parameters
-            cannot make a run together (``feasibility``'s checks, as for a scenario
-            file, but for the burn-in's: one line naming it, the value and what is
+            cannot make a run together (``feasibility.check``, as for a scenario file,
+            but for the run's length: one line naming it, the value and what is
             allowed).
     """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
@@ -53,13 +53,10 @@ def run(scenario: str | dict[str, Any] | Params | None = "competitive", seed: in
     params = make_params(scenario, **overrides)
     # The checks a scenario file and the runner make (0.4 ms): until 3 December 2026 an
     # override here went to the model unchecked, and a cost of 1e30 pence an hour ended
-    # in a traceback from deep inside a compiled kernel. All but the burn-in's: a short
-    # run from here (``place__n_weeks=8``, as tests and examples make) keeps the model's
-    # own rule, a burn-in of at most a quarter of the run (``metrics.burn_in``).
-    for check in (feasibility.check_finite, feasibility.check_magnitudes,
-                  feasibility.check_contradictions, feasibility.check_appraisal,
-                  feasibility.check_memory):
-        check(params)
+    # in a traceback from deep inside a compiled kernel. All but the run's length: a
+    # short run from here (``place__n_weeks=8``, as tests and examples make) keeps the
+    # model's own rules.
+    feasibility.check(params, weeks=False)
     model = HLSModel(params, seed=seed)
     model.run()
     return Result.from_model(model, time.perf_counter() - start)

@@ -59,17 +59,22 @@ class FeasibilityError(ParameterError):
 
 
 def check(params: Params, *, runs_at_once: int = 1,
-          available: float | None = None) -> None:
+          available: float | None = None, weeks: bool = True) -> None:
     """Raise :class:`FeasibilityError` (one line) if ``params`` cannot make a run.
 
     Args:
         params: validated parameters.
         runs_at_once: runs held in memory at the same time (parallel workers).
         available: bytes of memory available (default: this machine's, now).
+        weeks: also refuse a run too short for its burn-in, switch or learning meetings
+            (:func:`check_weeks`), as scenario files and designs are; ``hls_sim.run``
+            leaves it out, so that a short run from Python (``place__n_weeks=8``) keeps
+            the model's own rules (a burn-in of at most a quarter of the run).
     """
     check_finite(params)
     check_magnitudes(params)
-    check_weeks(params)
+    if weeks:
+        check_weeks(params)
     check_contradictions(params)
     check_appraisal(params)
     check_memory(params, runs_at_once=runs_at_once, available=available)
