@@ -15,7 +15,12 @@ of three runs, the manifest, atomic writes.
 * A second yardstick: the same runs through a bare ``ProcessPoolExecutor.map`` that
   keeps only each run's summary (no storage, no batching), in the same process. The
   ratio of the runner's wall time to it is printed too.
-* Dask (target at least 85% of the process pool's throughput): the same experiment
+  Because the model's time is the denominator, every gain in the model's speed raises
+  this share with the runner unchanged; so the runner's own time is printed too, in
+  seconds (``wall - sum(run_seconds) / workers``) and per run (that over ``runs /
+  workers``, the runs each worker makes): the figure that says whether the runner got
+  slower.
+* Dask (target at least 90% of the process pool's throughput, issue 14; 85% before): the same experiment
   with ``dask="local"`` (a LocalCluster of ``workers`` single-threaded worker
   processes). Throughput is runs per second of wall time, including starting the
   cluster or the pool; the figure excluding start-up is printed beside it.
@@ -45,7 +50,7 @@ from hls_sim import scenarios
 from hls_sim.runner import Ensemble, load_results, run_ensemble
 
 OVERHEAD_TARGET = 0.10
-DASK_TARGET = 0.85
+DASK_TARGET = 0.90
 
 
 def bare_run(args: tuple) -> float:
@@ -65,6 +70,7 @@ def measure(kind: str, exp: Ensemble, workers: int, root: Path) -> dict[str, flo
     start = session.get("executor_start_seconds", 0.0)
     return {"wall_seconds": wall, "model_seconds": model, "executor_start_seconds": start,
             "overhead": wall / (model / workers) - 1.0,
+            "runner_seconds": wall - model / workers,
             "runs_per_second": outcome.runs_finished / wall,
             "runs_per_second_after_start": outcome.runs_finished / (wall - start)}
 
@@ -119,6 +125,8 @@ def main() -> int:
         "run_seconds_median": med(pool, "model_seconds") / args.runs,
         "pool_wall_seconds": med(pool, "wall_seconds"),
         "pool_overhead": med(pool, "overhead"),
+        "pool_runner_seconds": med(pool, "runner_seconds"),
+        "pool_runner_ms_per_run": 1000 * med(pool, "runner_seconds") * args.workers / args.runs,
         "pool_runs_per_second": med(pool, "runs_per_second"),
         "bare_pool_wall_seconds": statistics.median(bare),
         "runner_vs_bare_pool": vs_bare,
@@ -134,6 +142,9 @@ def main() -> int:
           f"{figures['pool_runs_per_second']:.2f} runs/s; runner overhead "
           f"{figures['pool_overhead']:+.1%} over the model's own time (target <= "
           f"{OVERHEAD_TARGET:.0%}): {'met' if figures['pool_overhead'] <= OVERHEAD_TARGET else 'NOT met'}")
+    print(f"  the runner's own time: {figures['pool_runner_seconds']:.2f} s, "
+          f"{figures['pool_runner_ms_per_run']:.1f} ms a run (pool start-up, shipping, "
+          "writing; wall less the model's time per worker)")
     print(f"  bare ProcessPoolExecutor.map, no storage: {figures['bare_pool_wall_seconds']:.2f} s"
           f" (runner / bare = {vs_bare:.2f})")
     print(f"dask LocalCluster: {figures['dask_wall_seconds']:.2f} s wall, "
