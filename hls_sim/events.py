@@ -214,11 +214,11 @@ class EventLog:
         # (at a million people the log has millions of rows).
         return pd.DataFrame({
             "week": self._column(parts, 0, np.int32),
-            "event": _categorical(self._kinds, self._column(parts, 1, np.int32)),
+            "event": _categorical(self._kinds, parts, 1),
             "person": self._column(parts, 2, np.int64),
             "organisation": self._column(parts, 3, np.int32),
             "practitioner": self._column(parts, 4, np.int32),
-            "detail": _categorical(self._details, self._column(parts, 5, np.int32)),
+            "detail": _categorical(self._details, parts, 5),
         }, copy=False)
 
 
@@ -257,15 +257,24 @@ def keeps_events(log) -> bool:
     return getattr(log, "keeps_events", True)
 
 
-def _categorical(names: list[str], codes: np.ndarray) -> pd.Categorical:
-    """Codes (numbered as in ``names``) as a categorical whose categories are the names
-    used, sorted by code point (as ``np.unique`` sorts strings): the few names are
-    sorted, not the rows."""
-    used = np.flatnonzero(np.bincount(codes, minlength=len(names))).tolist()
+def _categorical(names: list[str], parts: list[np.ndarray], j: int) -> pd.Categorical:
+    """Field ``j`` of the rows in ``parts``, codes numbered as in ``names``, as a
+    categorical whose categories are the names used, sorted by code point (as
+    ``np.unique`` sorts strings): the few names are sorted, not the rows. The new codes
+    are made in the categorical's own width (int8 for fewer than 128 names) straight
+    from each chunk, so pandas neither narrows nor checks them again (at a million
+    people, 3.9 million rows: 34 -> 19 ms a column, and no int32 copy of the column)."""
+    counts = np.zeros(len(names), np.int64)
+    for part in parts:
+        counts += np.bincount(part[j], minlength=len(names))
+    used = np.flatnonzero(counts).tolist()
     order = sorted(used, key=names.__getitem__)  # the codes used, by name
-    new = np.full(len(names), -1, np.int32)
-    new[order] = np.arange(len(order), dtype=np.int32)
-    return pd.Categorical.from_codes(new[codes], [names[c] for c in order])
+    new = np.full(len(names), -1, np.int8 if len(order) < 128 else np.int32)
+    new[order] = np.arange(len(order), dtype=new.dtype)
+    codes = (np.concatenate([np.take(new, part[j]) for part in parts]) if parts
+             else np.empty(0, new.dtype))
+    # validate=False: every code is one of ``order``'s places, by construction.
+    return pd.Categorical.from_codes(codes, [names[c] for c in order], validate=False)
 
 
 def journey(events: pd.DataFrame, people: pd.DataFrame, person: int,
