@@ -23,6 +23,7 @@ from hls_sim.params import make_params, parameter_names
 ROOT = Path(__file__).resolve().parent.parent
 HLS_SIM = str(Path(sys.executable).parent / "hls-sim")
 QUICK = ROOT / "scenarios" / "quick.yaml"
+COLLABORATIVE = ROOT / "scenarios" / "collaborative.yaml"
 # A place small enough that a run takes a fraction of a second.
 SMALL = {"place": {"n_people": 200, "n_weeks": 60, "burn_in_weeks": 8, "n_organisations": 6,
                    "n_practitioners": 12, "n_localities": 2},
@@ -128,8 +129,8 @@ def _cli(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-def scenario_file(folder: Path, values: dict) -> Path:
-    content: dict = {"description": "random values", "extends": str(QUICK),
+def scenario_file(folder: Path, values: dict, extends: Path = QUICK) -> Path:
+    content: dict = {"description": "random values", "extends": str(extends),
                      **{g: dict(v) for g, v in SMALL.items()}}
     for name, value in values.items():
         group, _, field = name.partition(".")
@@ -142,10 +143,10 @@ def scenario_file(folder: Path, values: dict) -> Path:
     return path
 
 
-def assert_refused_or_complete(values: dict) -> None:
+def assert_refused_or_complete(values: dict, extends: Path = QUICK) -> None:
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
-        path = scenario_file(folder, values)
+        path = scenario_file(folder, values, extends)
         out = folder / "out"
         # The no-service arm is left out: the values under test are the scenario's own.
         code, err = _cli(["run", str(path), "-n", "1", "--workers", "1", "-q", "--no-report",
@@ -179,13 +180,25 @@ def test_any_values_are_refused_in_one_line_or_run_to_the_end(values):
     assert_refused_or_complete(values)
 
 
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(names, values, min_size=1, max_size=3))
+def test_any_values_in_a_collaborative_place_are_refused_or_run_to_the_end(values):
+    """The same in the collaborative preset's place (quick.yaml is competitive), whose
+    mechanisms (learning meetings, partnership reviews, test-and-learn, flexible budget)
+    read parameters the competitive week never reaches."""
+    assert_refused_or_complete(values, extends=COLLABORATIVE)
+
+
+@pytest.mark.parametrize("extends", [QUICK, COLLABORATIVE], ids=lambda p: p.stem)
 @pytest.mark.parametrize("value", [math.nan, math.inf, 1e308, 10**30, -1], ids=str)
-def test_every_parameter_takes_an_extreme_value_without_a_traceback(value):
-    """Every parameter in turn: refused in one line at load, or it runs to the end."""
+def test_every_parameter_takes_an_extreme_value_without_a_traceback(value, extends):
+    """Every parameter in turn: refused in one line at load, or it runs to the end, in
+    a competitive place and in a collaborative one."""
     for name in parameter_names():
         if name == "name":
             continue
-        assert_refused_or_complete({name: value})
+        assert_refused_or_complete({name: value}, extends)
 
 
 @pytest.mark.parametrize("preset", ["competitive", "collaborative"])
