@@ -985,10 +985,10 @@ def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag
         late = grouped_late[gstart[c]:gstart[c + 1]]
         if take * 8 < mc:
             # A few places for a long list: the first ``take`` taken off a heap, in
-            # time proportional to the list plus take x log(list). Until 4 December
-            # 2026 each was found by a pass over the whole list (take x list: at a
-            # million people, where lists run to hundreds and places to dozens, a
-            # second of a 52-week run).
+            # time proportional to the list plus take x log(list), where until 3
+            # December 2026 each place was found by a pass over the whole list
+            # (take x list; measured, the heap alone gained little: the cost was in
+            # gathering the priorities, now done above).
             heap = np.arange(mc)
             for k in range(mc // 2 - 1, -1, -1):
                 _sift_down(heap, mc, k, late, neg)
