@@ -1509,10 +1509,9 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
         refer(referred, targets, week, window, False, status, contract, wait_since, priority,
               referrals, closed_week, rereferrals, rereferred_by_week)
         n_referred = referred.size
-        if rows.shape[1]:  # as operations.refer logs a referral with a contract
-            for r in range(n_referred):
-                log_row(rows, at, week, EV_REFERRED, referred[r], contracts_org[targets[r]],
-                        -1, handoff_detail)
+        if rows.shape[1]:  # referred on, never counted as re-referred: no such rows
+            log_referred(rows, at, week, referred, targets, np.zeros(n_referred, np.bool_),
+                         contracts_org, handoff_detail)
         h_code = np.empty(keep, np.int64)  # closure.handoff_kind
         for j in range(keep):
             h_code[j] = 2 if lost[j] else (0 if warm[j] else 1)
