@@ -36,6 +36,31 @@ def tendered_next(award: str, lettings: int | np.ndarray) -> bool | np.ndarray:
     return np.zeros_like(lettings, bool) if isinstance(lettings, np.ndarray) else False
 
 
+class _View:
+    """An array view of the contract book, built from the contracts when first read
+    after a change and kept in the book's ``__dict__`` until the next change
+    (``Contracts.changed`` drops it). A non-data descriptor: while the view is
+    current, reading it is a plain attribute lookup (about 0.1 us here, against 0.3 us
+    for a property comparing versions on every read; the weekly step reads these views
+    some 25 times a week)."""
+
+    names: list[str] = []  # every view's attribute name
+
+    def __init__(self, build):
+        self.build = build
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+        _View.names.append(name)
+
+    def __get__(self, book, owner=None):
+        if book is None:
+            return self
+        array = self.build(book)
+        book.__dict__[self.name] = array
+        return array
+
+
 @dataclass
 class Contract:
     """One lot: a locality and the need domains it covers, held by one organisation.
@@ -81,7 +106,6 @@ class Contracts:
         self.items: list[Contract] = []
         self.n_localities = n_localities
         self.version = 0
-        self._views: dict[str, tuple[int, np.ndarray]] = {}
         self._held_version = -1
         self._held: dict[int, list[Contract]] = {}
 
@@ -97,6 +121,9 @@ class Contracts:
     def changed(self) -> None:
         """Mark that a contract changed: views are rebuilt on next read."""
         self.version += 1
+        cached = self.__dict__
+        for name in _View.names:
+            cached.pop(name, None)
 
     # --- changes ------------------------------------------------------------------------
 
@@ -129,16 +156,9 @@ class Contracts:
 
     # --- views --------------------------------------------------------------------------
 
-    # Each view is built on its own when first read after a change: at a million people
-    # the contract book changes dozens of times a week (lots re-let one by one) and most
-    # reads between two changes want only the holders.
-    def _view(self, name: str) -> np.ndarray:
-        cached = self._views.get(name)
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        array = getattr(self, "_build_" + name)()
-        self._views[name] = (self.version, array)
-        return array
+    # Each view is built on its own when first read after a change (``_View``): at a
+    # million people the contract book changes dozens of times a week (lots re-let one
+    # by one) and most reads between two changes want only the holders.
 
     def _build_org(self) -> np.ndarray:
         return np.fromiter((c.org for c in self.items), np.int32, len(self.items))
@@ -182,18 +202,18 @@ class Contracts:
         cover[rows, self.locality[rows]] = self.domains[rows]
         return cover
 
-    org = property(lambda self: self._view("org"))
-    active = property(lambda self: self._view("active"))
-    domains = property(lambda self: self._view("domains"))
-    locality = property(lambda self: self._view("locality"))
-    end_week = property(lambda self: self._view("end"))
-    lettings = property(lambda self: self._view("lettings"))
-    moved_week = property(lambda self: self._view("moved"))
-    value = property(lambda self: self._view("value"))
-    funded_posts = property(lambda self: self._view("posts"))
-    priced_rate = property(lambda self: self._view("priced_rate"))
-    price_ratio = property(lambda self: self._view("price_ratio"))
-    cover = property(lambda self: self._view("cover"))
+    org = _View(_build_org)
+    active = _View(_build_active)
+    domains = _View(_build_domains)
+    locality = _View(_build_locality)
+    end_week = _View(_build_end)
+    lettings = _View(_build_lettings)
+    moved_week = _View(_build_moved)
+    value = _View(_build_value)
+    funded_posts = _View(_build_posts)
+    priced_rate = _View(_build_priced_rate)
+    price_ratio = _View(_build_price_ratio)
+    cover = _View(_build_cover)
 
     def held_by(self, org: int) -> list[Contract]:
         """Active contracts held by organisation ``org``."""
