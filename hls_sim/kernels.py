@@ -829,10 +829,11 @@ def in_service_on(contract, status, n, c):
 # --- allocation ---------------------------------------------------------------------------
 
 @njit
-def allocation_waiting(status, engagement, contract, n, loss, dropout, week, rows, at):
-    """Waiting costs engagement; some give up (logged, a row each). Returns those still
-    waiting."""
-    waiting = np.empty(n, np.int64)
+def allocation_waiting(status, engagement, contract, n, loss, dropout, week, rows, at,
+                       waiting):
+    """Waiting costs engagement; some give up (logged, a row each). Those still waiting
+    are written to the first entries of ``waiting`` (int64, at least ``n``, a buffer the
+    caller keeps); returns how many."""
     left = np.empty(n, np.int64)
     m = 0
     g = 0
@@ -852,21 +853,22 @@ def allocation_waiting(status, engagement, contract, n, loss, dropout, week, row
     if rows.shape[1]:
         for k in range(g):
             log_row(rows, at, week, EV_GAVE_UP, left[k], -1, -1, 0)
-    return waiting[:m]
+    return m
 
 
 @njit
-def free_places(filled, posts_contract, caseload, cap):
-    """Free places on each post (int64): the cap less its caseload, at least 0, where
-    the post is filled and funded, else 0; and whether there are any."""
+def free_places(filled, posts_contract, caseload, cap, free):
+    """Free places on each post, written into ``free`` (int64, one a post): the cap less
+    its caseload, at least 0, where the post is filled and funded, else 0. Returns
+    whether there are any."""
     n_posts = filled.size
-    free = np.zeros(n_posts, np.int64)
     any_free = False
     for p in range(n_posts):
+        free[p] = 0
         if filled[p] and posts_contract[p] >= 0:
             free[p] = max(cap - caseload[p], 0)
             any_free = any_free or free[p] > 0
-    return free, any_free
+    return any_free
 
 
 @njit
@@ -901,9 +903,11 @@ def _sift_down(heap, size, k, late, neg):
 
 @njit
 def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag,
-                      contract, complexity, pressure_weeks):
-    """Match waiting people to free places: returns (who, post) in the order the numpy
-    code's ``np.lexsort`` gives (contract, priority flag first, longest priority)."""
+                      contract, complexity, pressure_weeks, who, post):
+    """Match waiting people to free places, in the order the numpy code's
+    ``np.lexsort`` gives (contract, priority flag first, longest priority): (person,
+    post) pairs written to the first entries of ``who`` and ``post`` (int64, at least
+    ``waiting.size``, buffers the caller keeps); returns how many."""
     # Free places, by (contract, place number, post).
     n_posts = free.size
     count_c = np.zeros(n_c + 1, np.int64)
@@ -972,8 +976,6 @@ def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag
         grouped_neg[g] = -prio
         grouped_late[g] = 0 if flag[i] else 1
         gfill[c] = g + 1
-    who = np.empty(m, np.int64)
-    post = np.empty(m, np.int64)
     t = 0
     for c in range(n_c):
         mc = gstart[c + 1] - gstart[c]
@@ -1008,7 +1010,7 @@ def allocation_assign(waiting, free, posts_contract, n_c, week, wait_since, flag
                 who[t] = members[order[r]]
                 post[t] = slot_post[slot_start[c] + r]
                 t += 1
-    return who[:t], post[:t]
+    return t
 
 
 @njit
@@ -1104,10 +1106,10 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             post_effect, thr, weights, drift, recovery, rel_weeks, engagement_gain,
             support_weeks, run_weeks, longest_run, support_hours, direct_hours,
             skill, learn_rate, exposure_cases, who_out, w_out):
-    """Support: a week of work with everyone on a caseload. Returns (who, w), the people
-    worked with and the weight of work on each of their needs: the first rows of
+    """Support: a week of work with everyone on a caseload. The people worked with and
+    the weight of work on each of their needs are written to the first rows of
     ``who_out`` (int64, at least ``n``) and ``w_out`` (at least ``n`` x ND), buffers the
-    caller keeps from week to week (see :func:`who_with_into`).
+    caller keeps from week to week (see :func:`who_with_into`); returns how many.
 
     Each person's arithmetic is the plain path's, in its order. It is worked out by need
     across people, a block at a time, as in ``need_drift``: gather the block, compute
@@ -1116,7 +1118,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     who = who_with_into(status, n, _IN_SUPPORT, who_out)
     w_all = w_out[:who.size]
     if who.size == 0:
-        return who, w_all
+        return 0
     n_posts = skill.shape[0]
     exposure = np.zeros((n_posts, ND))
     nd, w = np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK))
@@ -1213,37 +1215,36 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
         for d in range(ND):
             s = skill[p, d]
             skill[p, d] = s + learn_rate * min(exposure[p, d] / exposure_cases, 1.0) * (1 - s)
-    return who, w_all
+    return who.size
 
 
 @njit
-def post_effect(skill, posts_org, posts_contract, practice, performance, factor):
-    """Per post and domain: skill x the organisation's practice x (its performance x
-    what its contract does to it)."""
+def post_effect(skill, posts_org, posts_contract, practice, performance, factor, out):
+    """Per post and domain, into ``out`` (posts x ND): skill x the organisation's
+    practice x (its performance x what its contract does to it)."""
     n_posts = skill.shape[0]
-    out = np.empty((n_posts, ND))
     for p in range(n_posts):
         o = max(posts_org[p], 0)
         f = performance[o] * factor[max(posts_contract[p], 0)]
         for d in range(ND):
             out[p, d] = skill[p, d] * (practice[o, d] * f)
-    return out
 
 
 @njit
 def contracts_post_effect(skill, posts_org, posts_contract, practice, quality, effort,
                           lettings, award, price_ratio, moved_week, week, contestability,
-                          squeeze, mobilisation_weeks, mobilisation_loss):
-    """Support's per-post multiplier in one call: what each contract does to its
-    practitioners' progress (``contract_factor``; 1 where nothing is commissioned),
-    then ``post_effect`` with each organisation's performance (quality x effort)."""
+                          squeeze, mobilisation_weeks, mobilisation_loss, out):
+    """Support's per-post multiplier in one call, into ``out`` (posts x ND, a buffer the
+    caller keeps): what each contract does to its practitioners' progress
+    (``contract_factor``; 1 where nothing is commissioned), then ``post_effect`` with
+    each organisation's performance (quality x effort)."""
     if lettings.size:
         factor = contract_factor(lettings, award, price_ratio, moved_week, week,
                                  contestability, squeeze, mobilisation_weeks,
                                  mobilisation_loss)
     else:
         factor = np.ones(1)
-    return post_effect(skill, posts_org, posts_contract, practice, quality * effort, factor)
+    post_effect(skill, posts_org, posts_contract, practice, quality * effort, factor, out)
 
 
 # --- closure ------------------------------------------------------------------------------
@@ -2341,7 +2342,8 @@ def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_w
     """The week's accounts (``Money.step``), in whole pence: reserves move in place.
     Returns (direct, assessment, admin, learning, overhead, reporting, other income),
     each summed over organisations (admin and reporting include monitoring returns),
-    then the week's payments to contracts, summed."""
+    then the week's payments to contracts, summed: a tuple of integers, which numba
+    hands back to Python for a fraction of an array's cost (about 1 us here)."""
     n_org = reserves.size
     income = np.zeros(n_org, np.int64)
     for c in range(pay.size):
@@ -2391,7 +2393,8 @@ def money(pay, c_org, c_active, active_org, other_pence, salary, filled, hours_w
         totals[6] += other
         learning_cost[o] = 0
     totals[5] += reporting
-    return totals
+    return (totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], totals[6],
+            totals[7])
 
 
 @njit

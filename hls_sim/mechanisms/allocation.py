@@ -40,6 +40,22 @@ class Allocation(Mechanism):
     name = "allocation"
     group = "support"
 
+    def init(self, model: HLSModel) -> None:
+        super().init(model)
+        # The compiled kernels' working lists (free places per post; who is waiting;
+        # who is assigned to which post), kept from week to week: numba hands an array
+        # back to Python for about 1 us more than a count, and at a million people a
+        # new list of everyone each week is fresh memory (see support's buffers).
+        self._buffers: tuple[np.ndarray, ...] | None = None
+
+    def _buffers_for(self, n_people: int, n_posts: int) -> tuple[np.ndarray, ...]:
+        """(free places per post, waiting, assigned person, assigned post), int64."""
+        b = self._buffers
+        if b is None or b[1].size < n_people or b[0].size != n_posts:
+            b = self._buffers = (np.empty(n_posts, np.int64),
+                                 *(np.empty(n_people, np.int64) for _ in range(3)))
+        return b
+
     def step(self, model: HLSModel) -> None:
         people, posts, t, tally = model.people, model.posts, model.week, model.tally
         n = model.n_arrived
@@ -118,23 +134,24 @@ class Allocation(Mechanism):
         """The same step with the compiled kernels (bit-identical)."""
         people, posts, t, tally = model.people, model.posts, model.week, model.tally
         K, sp = model.kernels, model.params.support
-        free, any_free = K.free_places(posts.filled, posts.contract, posts.caseload,
-                                       int(model.caseload_cap))
+        free, waiting, who, post = self._buffers_for(people.n, posts.n)
+        any_free = K.free_places(posts.filled, posts.contract, posts.caseload,
+                                 int(model.caseload_cap), free)
         log = model.log
-        waiting = K.allocation_waiting(people.status, people.engagement, people.contract,
-                                       model.n_arrived, float(sp.wait_engagement_loss),
-                                       float(model.params.people.dropout_engagement), t,
-                                       log.room(model.n_arrived), log.at)
-        if waiting.size == 0 or not any_free:
+        n_waiting = K.allocation_waiting(people.status, people.engagement, people.contract,
+                                         model.n_arrived, float(sp.wait_engagement_loss),
+                                         float(model.params.people.dropout_engagement), t,
+                                         log.room(model.n_arrived), log.at, waiting)
+        if n_waiting == 0 or not any_free:
             return
         pressure = creaming_pressure(model)
         weeks = float(pressure * sp.creaming_wait_weeks) if pressure > 0 else 0.0
-        who, post = K.allocation_assign(waiting, free, posts.contract,
-                                        len(model.contracts), t, people.wait_since,
-                                        people.priority, people.contract, people.complexity,
-                                        weeks)
-        if who.size == 0:
+        m = K.allocation_assign(waiting[:n_waiting], free, posts.contract,
+                                len(model.contracts), t, people.wait_since, people.priority,
+                                people.contract, people.complexity, weeks, who, post)
+        if m == 0:
             return
+        who, post = who[:m], post[:m]
         tally.completed_waits.append(K.allocation_start(
             who, post, t, people.status, people.priority, people.first_help_week,
             people.practitioner, people.relationship, people.run_weeks, people.episode_start,

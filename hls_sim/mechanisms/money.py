@@ -169,7 +169,7 @@ class Money(Mechanism):
             float(model.params.workforce.funder_share_of_recording), prov.week_learning_cost,
             int(round(mp.monitoring_return_per_week * 100 * model.practice.reporting_burden)),
             float(mp.overhead_rate), int(round(mp.fixed_overhead_per_week * 100)), prov.reserves)
-        direct, assess, admin, learn, overhead, reporting, other, paid = totals.tolist()
+        direct, assess, admin, learn, overhead, reporting, other, paid = totals
         week = {"direct": direct, "assessment": assess, "admin": admin, "learning": learn,
                 "overhead": overhead, "bidding": model.tally.bidding}
         budget = int(round(mp.budget_per_week * 100)) if pr.commission_services else 0

@@ -70,6 +70,7 @@ class Support(Mechanism):
         # since at a million people new arrays of everyone each week were memory the
         # system had to hand over afresh. Read by the Recorder the same week.
         self._worked_buffers: tuple[np.ndarray, np.ndarray] | None = None
+        self._post_effect: np.ndarray | None = None  # each post's effect, this week
 
     def step(self, model: HLSModel) -> None:
         people, posts, sp = model.people, model.posts, model.params.support
@@ -141,19 +142,28 @@ class Support(Mechanism):
             b = self._worked_buffers = (np.empty(n, np.int64), np.empty((n, N_DOMAINS)))
         return b
 
+    def _post_effect_buffer(self, n_posts: int) -> np.ndarray:
+        """The kernel's buffer for each post's effect on progress (posts x domains)."""
+        b = self._post_effect
+        if b is None or b.shape[0] != n_posts:
+            b = self._post_effect = np.empty((n_posts, N_DOMAINS))
+        return b
+
     def step_compiled(self, model: HLSModel) -> None:
         """The same step with the compiled kernels (bit-identical)."""
         people, posts, sp, K = model.people, model.posts, model.params.support, model.kernels
         pp, lp, prov = model.params.people, model.params.learning, model.providers
         contracts, mk = model.contracts, model.params.market
-        pe = K.contracts_post_effect(
+        pe = self._post_effect_buffer(posts.n)
+        K.contracts_post_effect(
             posts.skill, posts.org, posts.contract, prov.practice, prov.quality, prov.effort,
             contracts.lettings, K.award_code(model.procurement.award), contracts.price_ratio,
             contracts.moved_week, model.week, float(mk.contestability_effort),
             float(mk.squeeze_quality_loss), int(mk.mobilisation_weeks),
-            float(mk.mobilisation_loss))
+            float(mk.mobilisation_loss), pe)
         penalty = pp.transport_barrier_effect * model.place.transport_barrier_remaining
-        who, w = K.support(
+        who_out, w_out = self._buffers(people.n)
+        m = K.support(
             people.status, model.n_arrived, people.practitioner, people.contract,
             model.contracts.domains if len(model.contracts) else np.zeros((1, 6), bool),
             float(model.practice.discretion), people.needs, people.relationship,
@@ -166,6 +176,6 @@ class Support(Mechanism):
             float(sp.relationship_weeks), float(sp.engagement_gain), people.support_weeks,
             people.run_weeks, people.longest_run, people.support_hours,
             float(sp.direct_hours_per_case), posts.skill, float(lp.practice_learning_per_week),
-            float(lp.exposure_cases), *self._buffers(people.n))
-        if who.size:
-            model.tally.worked = (who, w)  # read by the weekly metrics (unmet need)
+            float(lp.exposure_cases), who_out, w_out)
+        if m:
+            model.tally.worked = (who_out[:m], w_out[:m])  # read by the weekly metrics (unmet need)
