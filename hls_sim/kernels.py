@@ -100,7 +100,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "_support_whole_block", "_supported", "select_rank", "normal",
            "providers_quiet", "organisation_order", "partners",
            "record_people", "record_posts", "record_organisations", "log_row",
-           "log_referred", "_matched_before", "_sift_down")
+           "log_referred", "_matched_before", "_sift_down", "route_table_into")
 
 
 # Event kinds as the log numbers them (events.KINDS), written out here rather than read
@@ -568,6 +568,14 @@ def log_referred(rows, at, week, who, contract, rereferred, c_org, detail):
 def route_table(status, contract, n, posts_contract, posts_filled, cap, cover):
     """``operations._route_table``: per (locality, domain) the covering contract with
     the least load, -1 where none covers it."""
+    routes = np.empty((cover.shape[1], cover.shape[2]), np.int64)
+    route_table_into(status, contract, n, posts_contract, posts_filled, cap, cover, routes)
+    return routes
+
+
+@njit
+def route_table_into(status, contract, n, posts_contract, posts_filled, cap, cover, routes):
+    """:func:`route_table` written into ``routes`` (localities x domains, int64)."""
     n_c = cover.shape[0]
     demand = np.zeros(n_c, np.int64)
     for i in who_with(status, n, _IN_SERVICE):
@@ -581,7 +589,6 @@ def route_table(status, contract, n, posts_contract, posts_filled, cap, cover):
         pl = places[c] * cap
         load[c] = demand[c] / max(pl, 1) + (1e6 if pl == 0 else 0.0)
     n_loc, n_dom = cover.shape[1], cover.shape[2]
-    routes = np.full((n_loc, n_dom), -1, np.int64)
     for k in range(n_loc):
         for d in range(n_dom):
             best = -1
@@ -589,7 +596,6 @@ def route_table(status, contract, n, posts_contract, posts_filled, cap, cover):
                 if cover[c, k, d] and (best < 0 or load[c] < load[best]):
                     best = c
             routes[k, d] = best
-    return routes
 
 
 @njit
@@ -660,14 +666,15 @@ def refer_routed(who, needs, locality, routes, week, window, count_rereferral, s
 @njit
 def week_routes(routes, routes_valid, status, people_contract, n, posts_contract,
                 posts_filled, cap, cover):
-    """The week's route table for a kernel about to route referrals: ``routes`` if it is
-    this week's (``routes_valid``), else made now from the state now (``route_table``), as
-    ``operations.route_table`` makes it at the week's first referral. Returns (the table,
-    whether it was made here, for the caller to keep)."""
+    """The week's route table for a kernel about to route referrals: ``routes`` as it
+    is if it is this week's (``routes_valid``), else made now, in ``routes``, from the
+    state now (``route_table``), as ``operations.route_table`` makes it at the week's
+    first referral. Returns whether it was made here (for the caller to keep)."""
     if routes_valid:
-        return routes, False
-    return route_table(status, people_contract, n, posts_contract, posts_filled, cap,
-                       cover), True
+        return False
+    route_table_into(status, people_contract, n, posts_contract, posts_filled, cap, cover,
+                     routes)
+    return True
 
 
 @njit
@@ -679,15 +686,15 @@ def route_and_refer(who, needs, locality, routes, routes_valid, n, posts_contrac
     picked: the week's route table (made here, from the state now, if no referral has
     made it yet this week: ``routes_valid`` False) and ``refer_routed``. Nobody to refer,
     no table made. Returns (the people referred, their contracts, the re-referral mask,
-    the route table, whether it was made here)."""
+    whether the table was made here, in ``routes``)."""
     if who.size == 0:
-        return who, who, np.zeros(0, np.bool_), routes, False
-    routes, made = week_routes(routes, routes_valid, status, people_contract, n,
-                               posts_contract, posts_filled, cap, cover)
+        return who, who, np.zeros(0, np.bool_), False
+    made = week_routes(routes, routes_valid, status, people_contract, n, posts_contract,
+                       posts_filled, cap, cover)
     kept, con, rr = refer_routed(who, needs, locality, routes, week, window, count_rereferral,
                                  status, people_contract, wait_since, priority, referrals,
                                  closed_week, rereferrals, rereferred_by_week)
-    return kept, con, rr, routes, made
+    return kept, con, rr, made
 
 
 @njit
@@ -700,7 +707,7 @@ def crises_week(status, needs, n, base, hazard, exponent, week, arrival_week, cr
     worst need (``route_and_refer``; none where nothing is commissioned: ``refer_on``
     False), in one call, each crisis and referral logged (at most three rows a person
     present; ``detail``: the referrals' code). Returns (the number hit, the number
-    referred, the route table, whether it was made here)."""
+    referred, whether the route table was made here, in ``routes``)."""
     hit, out = crises(status, needs, n, base, hazard, exponent, week, arrival_week,
                       crises_count, crises_h52, crises_h104, engagement, floor_engagement,
                       by_domain)
@@ -709,12 +716,12 @@ def crises_week(status, needs, n, base, hazard, exponent, week, arrival_week, cr
             log_row(rows, at, week, EV_CRISIS, hit[k], -1, -1, 0)
     if not refer_on:
         out = out[:0]
-    kept, con, rr, routes, made = route_and_refer(
+    kept, con, rr, made = route_and_refer(
         out, needs, locality, routes, routes_valid, n, posts_contract, posts_filled, cap,
         cover, week, window, True, status, people_contract, wait_since, priority,
         referrals, closed_week, rereferrals, rereferred_by_week)
     log_referred(rows, at, week, kept, con, rr, c_org, detail)
-    return hit.size, kept.size, routes, made
+    return hit.size, kept.size, made
 
 
 @njit
@@ -726,18 +733,18 @@ def access_week(status, needs, engagement, distrust, transport_barrier, wait_sin
     """Access (``access``) and the first-contact referrals of those who reached a service
     (``route_and_refer``; none where nothing is commissioned: ``refer_on`` False), in
     one call, the referrals logged (at most two rows a person). Returns (the number
-    referred, the route table, whether it was made here)."""
+    referred, whether the route table was made here, in ``routes``)."""
     reached = access(status, needs, engagement, distrust, transport_barrier, wait_since, n,
                      week, representation, help_seeking, base_again, access_rate, penalty,
                      base_reach)
     if not refer_on:
         reached = reached[:0]
-    kept, con, rr, routes, made = route_and_refer(
+    kept, con, rr, made = route_and_refer(
         reached, needs, locality, routes, routes_valid, n, posts_contract, posts_filled,
         cap, cover, week, window, True, status, people_contract, wait_since, priority,
         referrals, closed_week, rereferrals, rereferred_by_week)
     log_referred(rows, at, week, kept, con, rr, c_org, detail)
-    return kept.size, routes, made
+    return kept.size, made
 
 
 @njit
@@ -1457,9 +1464,9 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
     "hand-off"), the hand-offs by kind (``closure.HANDOFF_KINDS``, to the receiving
     organisation).
 
-    Returns (closures, reported, verified, referred on, routes, routes made, closed):
-    ``routes`` is the route table used (``routes`` itself unless made here); ``closed``
-    is how many were closed without a referral on."""
+    Returns (closures, reported, verified, referred on, whether the route table was
+    made here, in ``routes``, closed): ``closed`` is how many were closed without a
+    referral on."""
     who, met, drop, gamed, con, org, prac, n_reported, n_verified, cand, dom = closure_close(
         status, n, contract, scope, needs, success_threshold, episode_start, week, limit,
         engagement, dropout_engagement, base_dropout, dropout_chance, base_gaming,
@@ -1475,8 +1482,8 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
     made = False
     n_referred = 0
     if cand.size:
-        routes, made = week_routes(routes, routes_valid, status, contract, n, posts_contract,
-                                   posts_filled, cap, cover)
+        made = week_routes(routes, routes_valid, status, contract, n, posts_contract,
+                           posts_filled, cap, cover)
         target = np.empty(cand.size, np.int64)
         keep = 0
         for j in range(cand.size):  # operations.best_contract; those with no route dropped
@@ -1522,7 +1529,7 @@ def closure_week(status, n, contract, scope, needs, success_threshold, episode_s
                 onward[cand[j]] = True
         log_by_kind(rows, at, week, EV_HANDOFF, 3, h_code, handed, to_org, handed[:0])
     closed = closure_finish(who, rest_disengaged, onward, status, closed_week, week)
-    return m, n_reported, n_verified, n_referred, routes, made, closed
+    return m, n_reported, n_verified, n_referred, made, closed
 
 
 # --- workforce ----------------------------------------------------------------------------

@@ -82,19 +82,21 @@ def referred(model: HLSModel, who: np.ndarray, contract: np.ndarray, rereferred:
 def routes_for_week(model: HLSModel) -> tuple[np.ndarray, bool]:
     """For a compiled kernel that routes referrals itself: the route table kept and
     whether it is this week's (made since contracts last changed). If not, the kernel
-    makes the table when it first needs it and hands it to :func:`keep_routes`, so that
-    every referral after it this week routes by the same table."""
+    makes the table in that same array when it first needs it, and the caller hands it
+    to :func:`keep_routes`, so that every referral after it this week routes by the
+    same table. (One array kept from week to week: numba hands an array back to Python
+    for about 1 us more than a flag, three times a week.)"""
     if model.routes is not None and model.routes_key == (model.week, model.contracts.version):
         return model.routes, True
-    return _NO_ROUTES, False
+    shape = (model.contracts.n_localities, N_DOMAINS)
+    if model.routes is None or model.routes.shape != shape:
+        model.routes, model.routes_key = np.full(shape, -1, np.int64), None
+    return model.routes, False
 
 
 def keep_routes(model: HLSModel, routes: np.ndarray) -> None:
     """Keep ``routes`` as the week's route table (until the contracts change)."""
     model.routes, model.routes_key = routes, (model.week, model.contracts.version)
-
-
-_NO_ROUTES = np.full((1, 1), -1, np.int64)  # routes_for_week: none kept for this week
 
 
 def _route_table(model: HLSModel) -> np.ndarray:

@@ -44,7 +44,7 @@ class Access(Mechanism):
             # Who reaches a service and their referrals in one call (kernels.access_week).
             posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
             log = model.log
-            n_referred, routes, routes_made = model.kernels.access_week(
+            n_referred, routes_made = model.kernels.access_week(
                 people.status, people.needs, people.engagement, people.distrust,
                 people.transport_barrier, people.wait_since, n, t,
                 float(pp.representation_threshold), float(pp.help_seeking_per_week),

@@ -152,7 +152,7 @@ class Closure(Mechanism):
         perf, posts, lp = model.performance, model.posts, model.params.learning
         routes, routes_valid = ops.routes_for_week(model)
         log = model.log
-        closures, n_reported, n_verified, n_referred, routes, routes_made, closed = \
+        closures, n_reported, n_verified, n_referred, routes_made, closed = \
             K.closure_week(
                 people.status, model.n_arrived, people.contract, contracts.domains,
                 people.needs, float(sp.success_threshold), people.episode_start, t,

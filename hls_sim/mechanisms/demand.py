@@ -145,7 +145,7 @@ class Crises(Mechanism):
             # The crises and the crisis referrals in one call (kernels.crises_week).
             posts, routes, routes_valid = model.posts, *ops.routes_for_week(model)
             log = model.log
-            n_hit, n_referred, routes, routes_made = model.kernels.crises_week(
+            n_hit, n_referred, routes_made = model.kernels.crises_week(
                 people.status, people.needs, model.n_arrived, self.luck.week_base(t),
                 float(pp.crisis_hazard), float(pp.crisis_exponent), t, people.arrival_week,
                 people.crises, people.crises_h52, people.crises_h104, people.engagement,
