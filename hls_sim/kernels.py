@@ -1613,14 +1613,16 @@ def staff_week(filled, posts_contract, end_week, lettings, award, week, horizon,
                stress_leaving, insecurity_leaving, base_leave, vacant_since, caseload, n,
                practitioner, status, relationship, run_weeks, wait_since, priority,
                engagement, engagement_loss, base_fill, fill_chance, posts_org, c_org,
-               people_contract, rows, at, detail):
+               people_contract, rows, at, detail, left_out, hires_out):
     """StaffTurnover's week up to hiring, in one call and in its order: insecurity,
     stress and who leaves (``staff_turnover``), their posts vacant and their people
     back on the waiting list (``practitioners_leave``), then which vacant posts are
     filled this week (``vacancies_filled``, a post left this week among them).
 
-    Returns (headcount, posts left, the number of people affected, posts to hire into);
-    the leavers logged by ``practitioners_leave``."""
+    The posts left and the posts to hire into are written to the first entries of
+    ``left_out`` and ``hires_out`` (int64, one a post, buffers the caller keeps).
+    Returns (headcount, posts left, the number of people affected, posts to hire into),
+    the posts as counts; the leavers logged by ``practitioners_leave``."""
     headcount, leavers = staff_turnover(
         filled, posts_contract, end_week, lettings, award, week, horizon, soft_insecurity,
         insecurity, load, load_threshold, admin_share, stress, from_load, from_admin,
@@ -1631,7 +1633,11 @@ def staff_week(filled, posts_contract, end_week, lettings, award, week, horizon,
         relationship, run_weeks, wait_since, priority, engagement, engagement_loss,
         posts_org, c_org, people_contract, rows, at, detail)
     hires = vacancies_filled(filled, posts_contract, base_fill, fill_chance)
-    return headcount, left, affected, hires
+    for k in range(left.size):
+        left_out[k] = left[k]
+    for k in range(hires.size):
+        hires_out[k] = hires[k]
+    return headcount, left.size, affected, hires.size
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -2279,17 +2285,21 @@ def providers_week(order_base, active, reserves, last_held, entry_week, c_org, c
                    domain_base, effect_base, judgement_base, effect_mean, effect_sd,
                    optimism, noise_sd, fidelity, practice_min, practice_max, practice,
                    trials_run, trials_grown, failed_learning, system_learning, ev_org,
-                   ev_kind, ev_domain, ev_effect):
+                   ev_kind, ev_domain, ev_effect, order_out):
     """ProviderDecisions' week in one call: a quiet week done at once
     (:func:`providers_quiet`, no order drawn), else the week's order drawn from
     ``order_base`` (:func:`organisation_order`) and the turns taken up to the first
-    organisation that closes or leaves (:func:`providers_turns`). Returns (the order,
-    empty in a quiet week; then what ``providers_turns`` returns)."""
+    organisation that closes or leaves (:func:`providers_turns`). The order is written
+    to the first entries of ``order_out`` (int64, one an organisation, a buffer the
+    caller keeps). Returns (the order's length, 0 in a quiet week; then what
+    ``providers_turns`` returns)."""
     if providers_quiet(active, reserves, last_held, entry_week, c_org, c_active,
                        trial_domain, trial_start, week, exit_weeks, trial_weeks,
                        test_and_learn, start_base, p_start, learning_cost, trial_cost):
-        return np.empty(0, np.int64), 0, 0, system_learning
+        return 0, 0, 0, system_learning
     order = organisation_order(order_base, active.size, active)
+    for j in range(order.size):
+        order_out[j] = order[j]
     k, n_ev, learning = providers_turns(
         order, 0, active, reserves, last_held, entry_week, c_org, c_active, trial_domain,
         trial_start, week, exit_weeks, trial_weeks, test_and_learn, start_base, p_start,
@@ -2297,7 +2307,7 @@ def providers_week(order_base, active, reserves, last_held, entry_week, c_org, c
         judgement_base, effect_mean, effect_sd, optimism, noise_sd, fidelity, practice_min,
         practice_max, practice, trials_run, trials_grown, failed_learning, system_learning,
         ev_org, ev_kind, ev_domain, ev_effect)
-    return order, k, n_ev, learning
+    return order.size, k, n_ev, learning
 
 
 @njit
@@ -2318,20 +2328,19 @@ def organisation_order(base, n, active):
 
 @njit
 def contract_payments(value, posts, priced_rate, active, c_reported, c_closures, prior, used,
-                      block, results_share, activity_share, cap_share, cap):
-    """``money.contract_payments``: this week's payment to each contract (pence), with
-    each contract's reported success rate worked out here as
-    ``Performance.contract_rate`` does."""
+                      block, results_share, activity_share, cap_share, cap, pay):
+    """``money.contract_payments``: this week's payment to each contract (pence), into
+    ``pay`` (int64, one a contract, a buffer the caller keeps), with each contract's
+    reported success rate worked out here as ``Performance.contract_rate`` does."""
     n_c = value.size
-    pay = np.zeros(n_c, np.int64)
     for c in range(n_c):
+        pay[c] = 0
         if not active[c]:
             continue
         rate = (c_reported[c] + prior) / (c_closures[c] + 1.0)
         results = min(cap_share, rate / priced_rate[c])
         activity = min(cap_share, used[c] / (max(posts[c], 1) * cap))
         pay[c] = int(value[c] * (block + results_share * results + activity_share * activity))
-    return pay
 
 
 @njit

@@ -76,6 +76,7 @@ class Money(Mechanism):
         self.week_spend = dict.fromkeys(CATEGORIES, 0)
         self.week_paid = 0
         self._last_reporting = 0  # ledger's reporting total at the end of last week (pence)
+        self._pay: np.ndarray | None = None  # kernels.contract_payments' payments (pence)
 
     def step(self, model: HLSModel) -> None:
         posts, mp, ledger = model.posts, model.params.money, model.ledger
@@ -156,10 +157,13 @@ class Money(Mechanism):
                                  n_c) if pr.activity_share > 0 else np.zeros(n_c, np.int64)
             block = max(0.0, 1.0 - pr.results_share - pr.activity_share)
             perf = model.performance
-            pay = K.contract_payments(value, n_posts, priced, c_active, perf.c_reported,
-                                      perf.c_closures, float(perf.prior), used, float(block),
-                                      float(pr.results_share), float(pr.activity_share),
-                                      float(mp.results_cap), max(model.caseload_cap, 1))
+            pay = self._pay
+            if pay is None or pay.size != n_c:  # a buffer kept from week to week
+                pay = self._pay = np.empty(n_c, np.int64)
+            K.contract_payments(value, n_posts, priced, c_active, perf.c_reported,
+                                perf.c_closures, float(perf.prior), used, float(block),
+                                float(pr.results_share), float(pr.activity_share),
+                                float(mp.results_cap), max(model.caseload_cap, 1), pay)
         else:
             pay, c_org, c_active = _NO_PAY, _NO_ORG, _NO_ACTIVE
         totals = K.money(

@@ -46,6 +46,9 @@ class ProviderDecisions(Mechanism):
         self.tupe = self.stream(model, "tupe_transfer")
         self.order_luck = self.stream(model, "organisation_order")
         self.last_held = np.zeros(n, np.int32)  # last week each held a contract
+        # kernels.providers_week's order of turns, kept from week to week (numba hands
+        # an array back to Python for about 1 us more than a count).
+        self._order = np.empty(n, np.int64)
         # kernels.providers_turns' trial events (organisation, kind, domain, effect), at
         # most one per organisation a call.
         self._events = (np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64),
@@ -101,10 +104,10 @@ class ProviderDecisions(Mechanism):
         organisation, so the order does not matter and is not drawn), else draws the
         order and takes the turns, trials included, up to the next organisation that
         closes or leaves the market. Most weeks: this one call."""
-        order, k, n_events, learning = model.kernels.providers_week(
+        m, k, n_events, learning = model.kernels.providers_week(
             self.order_luck.week_base(model.week), *self._kernel_state(model),
-            *self._trial_state(model))
-        self._after_kernel(model, order, k, n_events, learning)
+            *self._trial_state(model), self._order)
+        self._after_kernel(model, self._order[:m], k, n_events, learning)
 
     def turns_compiled(self, model: HLSModel, order: np.ndarray, start: int) -> None:
         """The turns in ``order`` from position ``start`` with the compiled kernels

@@ -80,6 +80,10 @@ class StaffTurnover(Mechanism):
         self.leave = self.stream(model, "leave")
         self.fill = self.stream(model, "fill_vacancy")
         self.new_skill = self.stream(model, "new_hire_skill")
+        # kernels.staff_week's posts left and posts to hire into, kept from week to week
+        # (numba hands an array back to Python for about 1 us more than a count).
+        self._left, self._hires = np.empty(model.posts.n, np.int64), np.empty(model.posts.n,
+                                                                              np.int64)
         posts = np.flatnonzero(model.posts.contract >= 0)
         # One draw per post slot (funded or not), so a slot's first practitioner is
         # the same person in every world whatever the number of funded posts.
@@ -139,7 +143,7 @@ class StaffTurnover(Mechanism):
             end_week, lettings = np.zeros(1, np.int32), np.zeros(1, np.int32)
         people = model.people
         log = model.log
-        headcount, left, affected, hires = K.staff_week(
+        headcount, n_left, affected, n_hires = K.staff_week(
             posts.filled, posts.contract, end_week, lettings, K.award_code(pr.award), t,
             int(wf.insecurity_horizon_weeks), float(pr.review_rigour * wf.review_insecurity),
             posts.insecurity, posts.load, float(wf.load_stress_threshold), posts.admin_share,
@@ -152,8 +156,9 @@ class StaffTurnover(Mechanism):
             people.priority, people.engagement,
             float(model.params.support.handoff_engagement_loss), self.fill.week_base(t),
             float(1.0 / wf.vacancy_fill_weeks), posts.org, contracts.org, people.contract,
-            log.room(posts.n + model.n_arrived), log.at, log.detail("left the job"))
+            log.room(posts.n + model.n_arrived), log.at, log.detail("left the job"),
+            self._left, self._hires)
         model.tally.headcount = int(headcount)
-        ops.practitioners_gone(model, left)
-        ops.hire_drawn(model, hires, self.new_skill)
+        ops.practitioners_gone(model, self._left[:n_left])
+        ops.hire_drawn(model, self._hires[:n_hires], self.new_skill)
 
