@@ -48,6 +48,7 @@ class _View:
 
     def __init__(self, build):
         self.build = build
+        self.__doc__ = build.__doc__
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -158,62 +159,62 @@ class Contracts:
 
     # Each view is built on its own when first read after a change (``_View``): at a
     # million people the contract book changes dozens of times a week (lots re-let one
-    # by one) and most reads between two changes want only the holders.
+    # by one) and most reads between two changes want only the holders. Each method
+    # below builds the view of its name from the contracts.
 
-    def _build_org(self) -> np.ndarray:
+    @_View
+    def org(self) -> np.ndarray:
         return np.fromiter((c.org for c in self.items), np.int32, len(self.items))
 
-    def _build_active(self) -> np.ndarray:
+    @_View
+    def active(self) -> np.ndarray:
         return np.fromiter((c.active for c in self.items), bool, len(self.items))
 
-    def _build_domains(self) -> np.ndarray:
+    @_View
+    def domains(self) -> np.ndarray:
         return np.array([c.domains for c in self.items], bool).reshape(len(self.items),
                                                                          N_DOMAINS)
 
-    def _build_locality(self) -> np.ndarray:
+    @_View
+    def locality(self) -> np.ndarray:
         return np.fromiter((c.locality for c in self.items), np.int32, len(self.items))
 
-    def _build_end(self) -> np.ndarray:
+    @_View
+    def end_week(self) -> np.ndarray:
         return np.fromiter((c.end for c in self.items), np.int32, len(self.items))
 
-    def _build_lettings(self) -> np.ndarray:
+    @_View
+    def lettings(self) -> np.ndarray:
         return np.fromiter((c.lettings for c in self.items), np.int32, len(self.items))
 
-    def _build_moved(self) -> np.ndarray:
+    @_View
+    def moved_week(self) -> np.ndarray:
         return np.fromiter((c.moved_week for c in self.items), np.int64, len(self.items))
 
-    def _build_value(self) -> np.ndarray:
+    @_View
+    def value(self) -> np.ndarray:
         return np.fromiter((c.value for c in self.items), np.int64, len(self.items))
 
-    def _build_posts(self) -> np.ndarray:
+    @_View
+    def funded_posts(self) -> np.ndarray:
         return np.fromiter((c.posts for c in self.items), np.int64, len(self.items))
 
-    def _build_priced_rate(self) -> np.ndarray:
+    @_View
+    def priced_rate(self) -> np.ndarray:
         return np.fromiter((c.priced_rate for c in self.items), float, len(self.items))
 
-    def _build_price_ratio(self) -> np.ndarray:
+    @_View
+    def price_ratio(self) -> np.ndarray:
         # Price per funded post against the specified price per post (1 = as specified).
         return np.array([(c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
                          for c in self.items])
 
-    def _build_cover(self) -> np.ndarray:
+    @_View
+    def cover(self) -> np.ndarray:
         cover = np.zeros((len(self.items), self.n_localities, N_DOMAINS), bool)
         rows = np.flatnonzero(self.active)
         cover[rows, self.locality[rows]] = self.domains[rows]
         return cover
-
-    org = _View(_build_org)
-    active = _View(_build_active)
-    domains = _View(_build_domains)
-    locality = _View(_build_locality)
-    end_week = _View(_build_end)
-    lettings = _View(_build_lettings)
-    moved_week = _View(_build_moved)
-    value = _View(_build_value)
-    funded_posts = _View(_build_posts)
-    priced_rate = _View(_build_priced_rate)
-    price_ratio = _View(_build_price_ratio)
-    cover = _View(_build_cover)
 
     def held_by(self, org: int) -> list[Contract]:
         """Active contracts held by organisation ``org``."""
