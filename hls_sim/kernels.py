@@ -1672,16 +1672,33 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
             wait_total += week - wait_since[i]
         present[n_present] = i  # who_with's pass, done here with the waiting count
         n_present += _PRESENT[s]
-    for k in range(n_present):
-        i = present[k]
-        s = status[i]
-        wb[m] = wellbeing_row(needs, i)
-        m += 1
-        sig += ((needs[i, 0] > thr) + (needs[i, 1] > thr) + (needs[i, 2] > thr)
-                + (needs[i, 3] > thr) + (needs[i, 4] > thr) + (needs[i, 5] > thr))
-        disengaged += s == DISENGAGED
-        cont[n_sup] = longest_run[i] / max(support_weeks[i], 1)
-        n_sup += s == IN_SUPPORT
+    # Wellbeing and significant needs a block of people at a time, laid out by need
+    # (need_columns_into): the compiler then works out several people's square roots
+    # at once (SIMD), each as wellbeing_row does it; person by person it did one at a
+    # time, the most of this kernel's time.
+    nd = np.empty((ND, _BLOCK))
+    present = present[:n_present]
+    for lo in range(0, n_present, _BLOCK):
+        block = present[lo:lo + _BLOCK]
+        mb = block.size
+        need_columns_into(needs, block, nd)
+        n0, n1, n2, n3, n4, n5 = nd[0], nd[1], nd[2], nd[3], nd[4], nd[5]
+        for k in range(mb):
+            sq = n0[k] * n0[k] + n1[k] * n1[k]
+            sq += n2[k] * n2[k]
+            sq += n3[k] * n3[k]
+            sq += n4[k] * n4[k]
+            sq += n5[k] * n5[k]
+            wb[lo + k] = 1.0 - math.sqrt(sq / ND)
+            sig += ((n0[k] > thr) + (n1[k] > thr) + (n2[k] > thr) + (n3[k] > thr)
+                    + (n4[k] > thr) + (n5[k] > thr))
+        for k in range(mb):
+            i = block[k]
+            s = status[i]
+            disengaged += s == DISENGAGED
+            cont[n_sup] = longest_run[i] / max(support_weeks[i], 1)
+            n_sup += s == IN_SUPPORT
+    m = n_present
     addressed = 0.0
     if worked_who.size:
         prod = scratch[2 * n:2 * n + worked_who.size * ND]
