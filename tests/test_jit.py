@@ -133,6 +133,25 @@ def test_pairwise_sum_is_numpys_sum(values):
     assert pairwise_sum(a, 0, a.size) == a.sum()
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.booleans(), min_size=7, max_size=7),
+       st.lists(st.integers(0, 6), max_size=400), st.integers(0, 400))
+def test_a_scan_over_people_finds_the_rows_its_status_table_marks(table, status, n):
+    """who_with_into tests each status's bit in an integer made from the table
+    (status_bits); the rows it finds, in order, are numpy's for the table itself."""
+    from hls_sim.kernels import status_bits, who_with_into
+    from hls_sim.state import STATUS_NAMES
+
+    assert len(STATUS_NAMES) == 7  # the statuses the strategy draws
+    table = np.array(table)
+    status = np.array(status, dtype=np.int8)
+    n = min(n, status.size)
+    out = np.full(max(n, 1), -1, np.int64)
+    found = who_with_into(status, n, table, out)
+    assert found.tolist() == np.flatnonzero(table[status[:n]]).tolist()
+    assert status_bits(table) == sum(1 << s for s in range(7) if table[s])
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32), st.integers(0, 600), st.integers(0, 5),
        st.lists(st.integers(0, 10**7), min_size=1, max_size=50))
