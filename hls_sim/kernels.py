@@ -1666,7 +1666,6 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
     ``scratch_rows`` (int64, at least ``n``) are working space the Recorder keeps from
     week to week (see :func:`who_with_into`)."""
     wb = scratch[:n]
-    m = 0
     sig = 0
     disengaged = 0
     waiting = 0
@@ -1691,7 +1690,7 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
     # Wellbeing and significant needs a block of people at a time, laid out by need
     # (need_columns_into): the compiler then works out several people's square roots
     # at once (SIMD), each as wellbeing_row does it; person by person it did one at a
-    # time, the most of this kernel's time.
+    # time (the kernel took a tenth longer on a default-place week).
     nd = np.empty((ND, _BLOCK))
     present = present[:n_present]
     for lo in range(0, n_present, _BLOCK):
@@ -1714,7 +1713,6 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
             disengaged += s == DISENGAGED
             cont[n_sup] = longest_run[i] / max(support_weeks[i], 1)
             n_sup += s == IN_SUPPORT
-    m = n_present
     addressed = 0.0
     if worked_who.size:
         prod = scratch[2 * n:2 * n + worked_who.size * ND]
@@ -1723,8 +1721,8 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
             for d in range(ND):
                 prod[k * ND + d] = worked_w[k, d] if needs[i, d] > thr else 0.0
         addressed = pairwise_sum(prod, 0, prod.size)
-    return (pairwise_sum(wb, 0, m), m, sig, addressed, waiting, wait_total, disengaged,
-            pairwise_sum(cont, 0, n_sup), n_sup)
+    return (pairwise_sum(wb, 0, n_present), n_present, sig, addressed, waiting, wait_total,
+            disengaged, pairwise_sum(cont, 0, n_sup), n_sup)
 
 
 @njit
