@@ -97,7 +97,7 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "log_by_kind", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
-           "_support_whole_block", "_supported", "rank_pair", "normal",
+           "_support_whole_block", "_supported", "rank_pair", "_rank_bucket", "normal",
            "providers_quiet", "organisation_order", "partners",
            "record_people", "record_posts", "record_organisations", "log_row",
            "log_referred", "_matched_before", "_sift_down", "route_table_into", "status_bits")
@@ -1768,10 +1768,12 @@ def rank_pair(values, n, k, counts, picked):
     if least == most:
         return least, least
     scale = _RANK_BUCKETS / (most - least)
+    if not scale < math.inf:  # a range too small to divide: one bucket, all sorted
+        scale = 0.0
     for b in range(_RANK_BUCKETS + 1):
         counts[b] = 0
     for j in range(n):
-        counts[min(int((values[j] - least) * scale), _RANK_BUCKETS)] += 1
+        counts[_rank_bucket(values[j], least, scale)] += 1
     # The buckets holding ranks k and k + 1, and how many values lie below the first.
     below = 0
     first = 0
@@ -1785,7 +1787,7 @@ def rank_pair(values, n, k, counts, picked):
         through += counts[last]
     m = 0
     for j in range(n):
-        b = min(int((values[j] - least) * scale), _RANK_BUCKETS)
+        b = _rank_bucket(values[j], least, scale)
         if first <= b <= last:  # rare: a branch that is almost always predicted
             picked[m] = values[j]
             m += 1
@@ -1800,6 +1802,13 @@ def rank_pair(values, n, k, counts, picked):
 
 
 _RANK_BUCKETS = 256  # buckets of rank_pair: about two values each for 400 posts
+
+
+@njit
+def _rank_bucket(x, least, scale):
+    """``rank_pair``'s bucket of ``x`` (0 to ``_RANK_BUCKETS``): never smaller for a
+    larger ``x``."""
+    return min(int((x - least) * scale), _RANK_BUCKETS)
 
 
 @njit
