@@ -97,7 +97,8 @@ HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_su
            "_quiet_turn", "closure_close", "closure_finish", "handoffs", "log_by_kind", "refer",
            "staff_turnover", "vacancies_filled", "crises", "access", "route_and_refer",
            "week_routes", "need_columns_into", "untreated_columns", "who_with_into",
-           "_support_whole_block", "_supported", "rank_pair", "_rank_bucket", "normal",
+           "_support_whole_block", "_supported", "_exposure_codes",
+           "exposure_by_post", "rank_pair", "_rank_bucket", "normal",
            "providers_quiet", "organisation_order", "partners",
            "record_people", "record_posts", "record_organisations", "log_row",
            "log_referred", "_matched_before", "_sift_down", "route_table_into", "status_bits")
@@ -1090,7 +1091,7 @@ def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, nee
                          relationship, engagement, parking_scale, pushing_scale,
                          progress_per_week, rel_floor, coverage_exponent, thr, rel_weeks,
                          engagement_gain, support_weeks, run_weeks, longest_run,
-                         support_hours, direct_hours, exposure):
+                         support_hours, direct_hours, exposure, by_post):
     """``support`` for a block in which every need of everyone is worked on in full
     (whole-person contracts: every weight 1), person by person: nothing is left
     untreated, so laying the work out by need gains nothing over the row. The same
@@ -1117,8 +1118,9 @@ def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, nee
         _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
                    engagement_gain, support_weeks, run_weeks, longest_run, support_hours,
                    direct_hours)
-        for d in range(ND):
-            exposure[p, d] += 1.0 if nd[d, k] > thr else 0.0
+        if not by_post:
+            for d in range(ND):
+                exposure[p, d] += 1.0 if nd[d, k] > thr else 0.0
 
 
 @njit
@@ -1127,7 +1129,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             pushing_scale, progress_per_week, rel_floor, coverage_exponent, time_factor,
             post_effect, thr, weights, drift, recovery, rel_weeks, engagement_gain,
             support_weeks, run_weeks, longest_run, support_hours, direct_hours,
-            skill, learn_rate, exposure_cases, who_out, w_out):
+            skill, learn_rate, exposure_cases, who_out, w_out, by_post):
     """Support: a week of work with everyone on a caseload. The people worked with and
     the weight of work on each of their needs are written to the first rows of
     ``who_out`` (int64, at least ``n``) and ``w_out`` (at least ``n`` x ND), buffers the
@@ -1136,13 +1138,18 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     Each person's arithmetic is the plain path's, in its order. It is worked out by need
     across people, a block at a time, as in ``need_drift``: gather the block, compute
     (several people at once), then write back, and sum practitioners' exposure (whose
-    order matters) person by person in the original order."""
+    order matters) person by person in the original order: added to each practitioner's
+    row as each person is worked with, or with ``by_post`` (a place whose posts'
+    exposure rows outgrow the cache) coded per person (``_exposure_codes``) and summed
+    post by post after the week's work (``exposure_by_post``): the same values in the
+    same order for each post."""
     who = who_with_into(status, n, _IN_SUPPORT, who_out)
     w_all = w_out[:who.size]
     if who.size == 0:
         return 0
     n_posts = skill.shape[0]
     exposure = np.zeros((n_posts, ND))
+    codes = np.empty(who.size if by_post else 0, np.int16)
     nd, w = np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK))
     pe, change, after = np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK)), np.empty((ND, _BLOCK))
     rel, eng, cx = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
@@ -1174,12 +1181,15 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             cx[k] = complexity[i]
             att[k] = 1.0 - (penalty if transport_barrier[i] else 0.0)
             tf[k] = time_factor[p]
+        if by_post:
+            _exposure_codes(nd, w, m, thr, codes, lo)
         if not partial:
             _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, needs,
                                  relationship, engagement, parking_scale, pushing_scale,
                                  progress_per_week, rel_floor, coverage_exponent, thr,
                                  rel_weeks, engagement_gain, support_weeks, run_weeks,
-                                 longest_run, support_hours, direct_hours, exposure)
+                                 longest_run, support_hours, direct_hours, exposure,
+                                 by_post)
             continue
         # Coverage: the share of the burden of need the contract lets them work on.
         n0, n1, n2, n3, n4, n5 = nd[0], nd[1], nd[2], nd[3], nd[4], nd[5]
@@ -1231,13 +1241,62 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             _supported(i, k, rel, eng, att, tf, relationship, engagement, rel_weeks,
                        engagement_gain, support_weeks, run_weeks, longest_run,
                        support_hours, direct_hours)
-            for d in range(ND):
-                exposure[p, d] += w[d, k] if nd[d, k] > thr else 0.0
+            if not by_post:
+                for d in range(ND):
+                    exposure[p, d] += w[d, k] if nd[d, k] > thr else 0.0
+    if by_post:
+        exposure_by_post(who, practitioner, codes, discretion, exposure)
     for p in range(n_posts):
         for d in range(ND):
             s = skill[p, d]
             skill[p, d] = s + learn_rate * min(exposure[p, d] / exposure_cases, 1.0) * (1 - s)
     return who.size
+
+
+@njit
+def _exposure_codes(nd, w, m, thr, codes, lo):
+    """Each person's exposure code for ``exposure_by_post``: bit ``d`` set if need ``d``
+    is significant (``nd``, needs before the week's work), bit ``ND + d`` if it is
+    worked on in full (``w`` 1; else the discretion), for the ``m`` people of a block
+    at ``codes[lo:lo + m]``."""
+    for k in range(m):
+        code = 0
+        for d in range(ND):
+            code |= (1 << d) if nd[d, k] > thr else 0
+            code |= (1 << (ND + d)) if w[d, k] == 1.0 else 0
+        codes[lo + k] = code
+
+
+@njit
+def exposure_by_post(who, practitioner, codes, discretion, exposure):
+    """Practitioners' exposure from each person's code (``_exposure_codes``), added post
+    by post.
+
+    ``support`` adds ``weight if significant else 0.0`` to the practitioner's row
+    person by person; at a large place those rows lie scattered over more memory than
+    the cache holds, and their read-modify-writes at random were about half of
+    support's time at a million people. Here the codes are grouped by post with a
+    stable counting sort (each post's people stay in row order), then each post's row
+    is summed in one place: every row gets the same values in the same order, so the
+    same sums, bit for bit."""
+    n_posts = exposure.shape[0]
+    start = np.zeros(n_posts + 1, np.int64)
+    for k in range(who.size):
+        start[practitioner[who[k]] + 1] += 1
+    for p in range(n_posts):
+        start[p + 1] += start[p]
+    grouped = np.empty(who.size, np.int16)
+    fill = start[:n_posts].copy()
+    for k in range(who.size):
+        p = practitioner[who[k]]
+        grouped[fill[p]] = codes[k]
+        fill[p] += 1
+    for p in range(n_posts):
+        for j in range(start[p], start[p + 1]):
+            c = grouped[j]
+            for d in range(ND):
+                exposure[p, d] += ((1.0 if (c >> (ND + d)) & 1 else discretion)
+                                   if (c >> d) & 1 else 0.0)
 
 
 @njit

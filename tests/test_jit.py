@@ -93,6 +93,36 @@ def test_both_paths_agree_where_rare_events_are_common(name):
         assert v == w or (v != v and w != w), f"{k}: plain {v!r}, compiled {w!r}"
 
 
+@pytest.mark.parametrize("name", [*sorted(RARE_PATHS), "collaborative", "discretion"])
+def test_exposure_summed_by_post_is_exposure_summed_as_it_goes(name, monkeypatch):
+    """Support sums practitioners' exposure post by post at a large place
+    (``kernels.exposure_by_post``) and as it goes at a small one: forced here at a small
+    place (whole-person and narrow lots, several discretions), the compiled path
+    summing by post gives the plain path's results to the bit."""
+    from hls_sim.mechanisms import support
+
+    params = {**SMALL_PLACE, **RARE_PATHS.get(name, {})}
+    if name == "collaborative":
+        params["regime"] = "collaborative"
+    if name == "discretion":
+        params.update({"regime": "competitive", "practice.discretion": 0.37})
+    was = jit.enabled()
+    try:
+        jit.set_enabled(False)
+        plain = hls_sim.run(params, seed=5)
+        jit.set_enabled(True)
+        monkeypatch.setattr(support, "EXPOSURE_BY_POST_ABOVE_BYTES", 0)
+        by_post = hls_sim.run(params, seed=5)
+    finally:
+        jit.set_enabled(was)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(plain, table), getattr(by_post, table),
+                                      check_exact=True)
+    for k, v in plain.summary.items():
+        w = by_post.summary[k]
+        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, by post {w!r}"
+
+
 def test_both_paths_agree_with_exponents_numpy_computes_by_cpu():
     """A coverage and a crisis exponent off numpy's exact paths (a sensitivity design
     varies them): needs after a year are the same to the bit on both paths, on any CPU

@@ -24,6 +24,16 @@ from .market import contestable
 if TYPE_CHECKING:
     from ..model import HLSModel
 
+EXPOSURE_BY_POST_ABOVE_BYTES = 1 << 20
+"""Where the practitioners' exposure rows (posts x needs x 8 bytes) take more than this,
+the compiled support sums each post's exposure after the week's work, post by post
+(``kernels.exposure_by_post``), rather than adding to each post's row at random as
+each person is worked with. The results are the same bit for bit either way (a test
+runs both); only the time differs. Support's call replayed on captured weeks, summing
+by post against adding as it goes: 1.23 times as long at the default place (800 rows,
+38 kB), the same at 200,000 people (16,000 rows, 750 kB), 0.73 at a million people
+(80,000 rows, 3.75 MB), hence 1 MB (benchmarks/README.md)."""
+
 
 def contract_factor(model: HLSModel) -> np.ndarray:
     """Per contract, a multiplier on its practitioners' progress: extra effort when the
@@ -176,6 +186,7 @@ class Support(Mechanism):
             float(sp.relationship_weeks), float(sp.engagement_gain), people.support_weeks,
             people.run_weeks, people.longest_run, people.support_hours,
             float(sp.direct_hours_per_case), posts.skill, float(lp.practice_learning_per_week),
-            float(lp.exposure_cases), who_out, w_out)
+            float(lp.exposure_cases), who_out, w_out,
+            posts.n * N_DOMAINS * 8 > EXPOSURE_BY_POST_ABOVE_BYTES)
         if m:
             model.tally.worked = (who_out[:m], w_out[:m])  # read by the weekly metrics (unmet need)
