@@ -1280,23 +1280,27 @@ def exposure_by_post(who, practitioner, codes, discretion, exposure):
     is summed in one place: every row gets the same values in the same order, so the
     same sums, bit for bit."""
     n_posts = exposure.shape[0]
-    start = np.zeros(n_posts + 1, np.int64)
+    # One array of positions (fresh memory is dear at this size): each post's count,
+    # then where its people start, then, as they are placed, where its people end.
+    at = np.zeros(n_posts + 1, np.int32)
     for k in range(who.size):
-        start[practitioner[who[k]] + 1] += 1
+        at[practitioner[who[k]] + 1] += 1
     for p in range(n_posts):
-        start[p + 1] += start[p]
+        at[p + 1] += at[p]
     grouped = np.empty(who.size, np.int16)
-    fill = start[:n_posts].copy()
     for k in range(who.size):
         p = practitioner[who[k]]
-        grouped[fill[p]] = codes[k]
-        fill[p] += 1
+        grouped[at[p]] = codes[k]
+        at[p] += 1
+    lo = 0
     for p in range(n_posts):
-        for j in range(start[p], start[p + 1]):
+        hi = at[p]
+        for j in range(lo, hi):
             c = grouped[j]
             for d in range(ND):
                 exposure[p, d] += ((1.0 if (c >> (ND + d)) & 1 else discretion)
                                    if (c >> d) & 1 else 0.0)
+        lo = hi
 
 
 @njit
