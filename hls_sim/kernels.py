@@ -1095,7 +1095,8 @@ def _support_whole_block(block, practitioner, nd, pe, rel, eng, cx, att, tf, nee
     """``support`` for a block in which every need of everyone is worked on in full
     (whole-person contracts: every weight 1), person by person: nothing is left
     untreated, so laying the work out by need gains nothing over the row. The same
-    arithmetic, in the same order, as ``support``'s by-need path."""
+    arithmetic, in the same order, as ``support``'s by-need path. Exposure is added to
+    each practitioner's row here, unless ``by_post`` (``_exposure_codes`` has coded it)."""
     for k in range(block.size):
         i = block[k]
         p = practitioner[i]
