@@ -44,13 +44,7 @@ def _run(name: str, compiled: bool) -> hls_sim.Result:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_compiled_and_plain_paths_are_bit_identical(name):
     plain, compiled = _run(name, False), _run(name, True)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(getattr(plain, table), getattr(compiled, table),
-                                      check_exact=True)
-    assert plain.summary.keys() == compiled.summary.keys()
-    for k, v in plain.summary.items():
-        w = compiled.summary[k]
-        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, compiled {w!r}"
+    assert_same_results(plain, compiled)
     # and the plain path alone matches the pinned golden files
     pinned = json.loads((HERE / f"{name}.json").read_text())
     got = fingerprint(plain)
@@ -85,12 +79,18 @@ def test_both_paths_agree_where_rare_events_are_common(name):
         compiled = hls_sim.run(params, seed=5)
     finally:
         jit.set_enabled(was)
+    assert_same_results(plain, compiled)
+
+
+def assert_same_results(plain: hls_sim.Result, other: hls_sim.Result) -> None:
+    """Every table and every summary figure equal to the bit (NaN equal to NaN)."""
     for table in TABLES:
-        pd.testing.assert_frame_equal(getattr(plain, table), getattr(compiled, table),
+        pd.testing.assert_frame_equal(getattr(plain, table), getattr(other, table),
                                       check_exact=True)
+    assert plain.summary.keys() == other.summary.keys()
     for k, v in plain.summary.items():
-        w = compiled.summary[k]
-        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, compiled {w!r}"
+        w = other.summary[k]
+        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, other {w!r}"
 
 
 @pytest.mark.parametrize("name", [*sorted(RARE_PATHS), "collaborative", "discretion"])
@@ -115,12 +115,7 @@ def test_exposure_summed_by_post_is_exposure_summed_as_it_goes(name, monkeypatch
         by_post = hls_sim.run(params, seed=5)
     finally:
         jit.set_enabled(was)
-    for table in TABLES:
-        pd.testing.assert_frame_equal(getattr(plain, table), getattr(by_post, table),
-                                      check_exact=True)
-    for k, v in plain.summary.items():
-        w = by_post.summary[k]
-        assert v == w or (v != v and w != w), f"{k}: plain {v!r}, by post {w!r}"
+    assert_same_results(plain, by_post)
 
 
 def test_both_paths_agree_with_exponents_numpy_computes_by_cpu():
