@@ -1299,8 +1299,10 @@ def exposure_by_post(who, practitioner, codes, discretion, exposure):
         for j in range(lo, hi):
             c = grouped[j]
             for d in range(ND):
-                exposure[p, d] += ((1.0 if (c >> (ND + d)) & 1 else discretion)
-                                   if (c >> d) & 1 else 0.0)
+                # support adds 0.0 for a need that is not significant: a row starts at
+                # +0.0 and never goes below it, so leaving that addition out changes no bit.
+                if (c >> d) & 1:
+                    exposure[p, d] += 1.0 if (c >> (ND + d)) & 1 else discretion
         lo = hi
 
 

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from ..model import HLSModel
 
 EXPOSURE_BY_POST_ABOVE_BYTES = 1 << 20
-"""Where the practitioners' exposure rows (posts x needs x 8 bytes) take more than this,
-the compiled support sums each post's exposure after the week's work, post by post
-(``kernels.exposure_by_post``), rather than adding to each post's row at random as
-each person is worked with. The results are the same bit for bit either way (a test
+"""Where the practitioners' exposure rows (posts x needs x 8 bytes, the size of
+``posts.skill``) take more than this, the compiled support sums each post's exposure
+after the week's work, post by post (``kernels.exposure_by_post``), rather than adding
+to each post's row at random as each person is worked with. The results are the same bit for bit either way (a test
 runs both); only the time differs. Support's call replayed on captured weeks, summing
 by post against adding as it goes: 1.23 times as long at the default place (800 rows,
 38 kB), the same at 200,000 people (16,000 rows, 750 kB), 0.73 at a million people
@@ -187,6 +187,6 @@ class Support(Mechanism):
             people.run_weeks, people.longest_run, people.support_hours,
             float(sp.direct_hours_per_case), posts.skill, float(lp.practice_learning_per_week),
             float(lp.exposure_cases), who_out, w_out,
-            posts.n * N_DOMAINS * 8 > EXPOSURE_BY_POST_ABOVE_BYTES)
+            posts.skill.nbytes > EXPOSURE_BY_POST_ABOVE_BYTES)  # exposure: skill's shape
         if m:
             model.tally.worked = (who_out[:m], w_out[:m])  # read by the weekly metrics (unmet need)
