@@ -1157,6 +1157,13 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     att, tf, focus = np.empty(_BLOCK), np.empty(_BLOCK), np.empty(_BLOCK)
     coverage, effect = np.empty(_BLOCK), np.empty(_BLOCK)
     whole = np.empty(_BLOCK, np.bool_)  # every need worked on in full (whole-person)
+    # A need's weight and a person's attendance read from two-entry tables by a flag
+    # (in scope, transport barrier) rather than chosen by a branch: under narrow lots
+    # whose needs are in scope follows no pattern the processor can predict.
+    weight_if = np.empty(2)
+    weight_if[0], weight_if[1] = discretion, 1.0
+    penalty_if = np.empty(2)
+    penalty_if[0], penalty_if[1] = 0.0, penalty
     for lo in range(0, who.size, _BLOCK):
         block = who[lo:lo + _BLOCK]
         m = block.size
@@ -1170,7 +1177,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             c = contract[i]
             all_in = True
             for d in range(ND):
-                wd = 1.0 if scope[c, d] else discretion
+                wd = weight_if[np.intp(scope[c, d])]
                 w[d, k] = wd
                 w_all[lo + k, d] = wd
                 pe[d, k] = post_effect[p, d]
@@ -1180,7 +1187,7 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
             rel[k] = relationship[i]
             eng[k] = engagement[i]
             cx[k] = complexity[i]
-            att[k] = 1.0 - (penalty if transport_barrier[i] else 0.0)
+            att[k] = 1.0 - penalty_if[np.intp(transport_barrier[i])]
             tf[k] = time_factor[p]
         if by_post:
             _exposure_codes(nd, w, m, thr, codes, lo)
@@ -1244,7 +1251,11 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
                        support_hours, direct_hours)
             if not by_post:
                 for d in range(ND):
-                    exposure[p, d] += w[d, k] if nd[d, k] > thr else 0.0
+                    # The weight loaded whether or not the need is significant: the
+                    # compiler then selects instead of branching (which needs are
+                    # significant follows no pattern the processor can predict).
+                    wd = w[d, k]
+                    exposure[p, d] += wd if nd[d, k] > thr else 0.0
     if by_post:
         exposure_by_post(who, practitioner, codes, discretion, exposure)
     for p in range(n_posts):
