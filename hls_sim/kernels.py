@@ -533,8 +533,10 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
         wait_since[again[k]] = week
     reached = np.empty(n, np.int64)
     r = 0
+    penalty_if = np.empty(2)  # read by the flag, not chosen by a branch (as in support)
+    penalty_if[0], penalty_if[1] = 0.0, penalty
     for i in who_with(status, n, _SEEKING):
-        tp = penalty if transport_barrier[i] else 0.0
+        tp = penalty_if[np.intp(transport_barrier[i])]
         p = access_rate * (1 - distrust[i]) * (1 - tp)
         reached[r] = i
         r += uniform(base_reach, i) < p
