@@ -1798,7 +1798,10 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
         for k in range(worked_who.size):
             i = worked_who[k]
             for d in range(ND):
-                prod[k * ND + d] = worked_w[k, d] if needs[i, d] > thr else 0.0
+                # The weight loaded either way, so the compiler selects rather than
+                # branches on whether the need is significant (as in support).
+                wd = worked_w[k, d]
+                prod[k * ND + d] = wd if needs[i, d] > thr else 0.0
         addressed = pairwise_sum(prod, 0, prod.size)
     return (pairwise_sum(wb, 0, n_present), n_present, sig, addressed, waiting, wait_total,
             disengaged, pairwise_sum(cont, 0, n_sup), n_sup)
