@@ -87,6 +87,7 @@ _REACHABLE = IS_REACHABLE_IN_CRISIS.copy()
 _IN_SERVICE = IS_IN_SERVICE.copy()
 _IN_SUPPORT = status_mask(IN_SUPPORT)
 _SEEKING = status_mask(SEEKING)
+_WAITING = status_mask(WAITING)
 
 # Compiled into the kernels that call them, never called from Python by a run (so a process that
 # loads its callers from the on-disk cache never compiles these on their own).
@@ -525,7 +526,8 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
                 worst = needs[i, d]
         # Drawn for everyone out of services and kept without a branch: whose need
         # is severe, and whose draw falls under the chance, follow no pattern.
-        p = help_seeking * (engagement[i] if s == DISENGAGED else 1.0)
+        e = engagement[i]  # loaded either way: the compiler then selects, not branches
+        p = help_seeking * (e if s == DISENGAGED else 1.0)
         again[m] = i
         m += (worst >= representation) & (uniform(base_again, i) < p)
     for k in range(m):
@@ -862,9 +864,7 @@ def allocation_waiting(status, engagement, contract, n, loss, dropout, week, row
     left = np.empty(n, np.int64)
     m = 0
     g = 0
-    for i in range(n):
-        if status[i] != WAITING:
-            continue
+    for i in who_with(status, n, _WAITING):  # no branch on each person's status
         e = max(0.0, engagement[i] - loss)
         engagement[i] = e
         if e < dropout:
