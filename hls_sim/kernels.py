@@ -1761,9 +1761,11 @@ def record_people(status, needs, n, thr, worked_who, worked_w, week, wait_since,
     present_bits = status_bits(_PRESENT)
     for i in range(n):
         s = status[i]
-        if s == WAITING:  # rare: a branch that is almost always predicted
-            waiting += 1
-            wait_total += week - wait_since[i]
+        # Counted without a branch too: under competition waiting lists are long, and
+        # who is waiting follows no pattern the processor can predict.
+        is_waiting = s == WAITING
+        waiting += is_waiting
+        wait_total += (week - wait_since[i]) * is_waiting
         present[n_present] = i  # who_with's pass, done here with the waiting count
         n_present += (present_bits >> s) & 1
     # Wellbeing and significant needs a block of people at a time, laid out by need
