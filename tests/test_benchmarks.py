@@ -43,6 +43,7 @@ def ran(proc: subprocess.CompletedProcess) -> None:
     ("bench_runner.py", ["--runs", "4", "--repeats", "1"], ["figures", "repetitions"]),
     ("bench_sensitivity.py", ["--n", "4", "--repeats", "1"], ["runs", "medians"]),
     ("bench_coldstart.py", ["--repeats", "1"], ["medians"]),
+    ("profile_branches.py", ["--kernels", "record_week"], ["kernels"]),
 ])
 def test_a_benchmark_runs_at_its_smallest_and_writes_its_figures(tmp_path, script, args,
                                                                  keys):
@@ -73,6 +74,8 @@ def test_a_benchmark_runs_at_its_smallest_and_writes_its_figures(tmp_path, scrip
     ("crn_variance.py", ["--nope"], "unrecognized arguments: --nope"),
     ("calibration_report.py", ["--nope"], "unrecognized arguments: --nope"),
     ("bench_decompose.py", ["--reuse"], "--reuse needs --compare"),
+    ("profile_branches.py", ["--kernels", "nope"], "nope is not a compiled kernel"),
+    ("profile_branches.py", ["--kernels", ","], "--kernels: no kernel named"),
 ])
 def test_a_benchmark_refuses_bad_input_in_one_line(script, args, message):
     proc = run(script, *args, timeout=120)
@@ -81,3 +84,26 @@ def test_a_benchmark_refuses_bad_input_in_one_line(script, args, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert f"see '{script} --help'" in lines[0]
+
+
+def test_profile_branches_lists_jumps_over_a_load_and_nothing_else(monkeypatch):
+    """The pattern profile_branches.py looks for: a conditional jump that skips a load
+    of the data (listed), not one that skips a spill reload from the stack or a move
+    between registers, nor a jump elsewhere."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    from profile_branches import jumps_over_a_load
+
+    asm = "\n".join([
+        "\tcmpb\t$0, (%rdi,%r11)", "\tje\t.LBB5_10", "\tvmovsd\t(%rcx,%rdx,8), %xmm2",
+        ".LBB5_10:",  # listed: a need loaded only where the flag is set
+        "\tcmpb\t$0, 1(%rdi,%r11)", "\tje\t.LBB5_12", "\tmovq\t1200(%rsp), %rbx",
+        ".LBB5_12:",  # a spill reload: not listed
+        "\tvucomisd\t%xmm5, %xmm2", "\tja\t.LBB5_14", "\tvmovapd\t%xmm4, %xmm2",
+        ".LBB5_14:",  # a move between registers: not listed
+        "\ttestq\t%rdi, %rdi", "\tjne\t.LBB5_99", "\tvmovsd\t8(%rcx), %xmm0",
+        "\tvaddsd\t%xmm0, %xmm1, %xmm1", "\tvmovsd\t%xmm1, 8(%rcx)",
+        ".LBB5_99:",  # too far on to be a choice between two values: not listed
+    ])
+    found = jumps_over_a_load(asm)
+    assert [f["compare"] for f in found] == ["cmpb\t$0, (%rdi,%r11)"]
+    assert found[0]["skipped"] == ["vmovsd\t(%rcx,%rdx,8), %xmm2"]
