@@ -23,8 +23,9 @@ results (a test runs the golden cases on both). Rules kept throughout:
   branch: the value loaded either way and then chosen (``v = a[i]; v if c else 0.0``,
   which the compiler turns into a select), or read from a two-entry table by the flag.
   Written as ``a[i] if c else 0.0``, the compiler jumps over the load, and in a run (not
-  in a replay of one call, which trains the processor on it) a third or more of those
-  jumps are mispredicted: support and the Recorder lost a quarter of their time so.
+  in a replay of one call, which trains the processor on it) many of those jumps are
+  mispredicted: support and the Recorder lost a quarter of their time so
+  (``benchmarks/profile_branches.py`` lists such jumps; :func:`by_flag` makes a table).
 
 Mesa agents and anything touching Python objects stay in the mechanisms; kernels take
 and return arrays. The event log is arrays too: a kernel writes its rows itself
@@ -98,7 +99,7 @@ _WAITING = status_mask(WAITING)
 
 # Compiled into the kernels that call them, never called from Python by a run (so a process that
 # loads its callers from the on-disk cache never compiles these on their own).
-HELPERS = ("_bits53", "uniform", "who_with", "tendered_next", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
+HELPERS = ("_bits53", "uniform", "by_flag", "who_with", "tendered_next", "npow", "_block_sum", "pairwise_sum", "wellbeing_row",
            "untreated_row", "_untreated_one", "clip01", "closure_select",
            "record_performance", "outside_worst", "worst_domain", "on_caseloads",
            "trust_sum", "post_effect", "contract_factor", "_holders", "_something_happens",
@@ -179,6 +180,16 @@ def uniform(base, slot):
 def normal(base, slot):
     """Standard normal draw of ``slot`` (as ``Stream.normal``) given the week's ``base``."""
     return ndtri((_bits53(base, slot) + 0.5) * _TO_UNIT)
+
+
+@njit
+def by_flag(if_false, if_true):
+    """A two-entry table, read as ``table[np.intp(flag)]``: the value chosen by a flag
+    without a branch (the compiler makes ``x if flag else y`` a jump when the flag is a
+    load, which the processor mispredicts where flags follow no pattern)."""
+    table = np.empty(2)
+    table[0], table[1] = if_false, if_true
+    return table
 
 
 @njit
@@ -548,8 +559,7 @@ def access(status, needs, engagement, distrust, transport_barrier, wait_since, n
         wait_since[again[k]] = week
     reached = np.empty(n, np.int64)
     r = 0
-    penalty_if = np.empty(2)  # read by the flag, not chosen by a branch (as in support)
-    penalty_if[0], penalty_if[1] = 0.0, penalty
+    penalty_if = by_flag(0.0, penalty)  # read by the flag, not chosen by a branch
     for i in who_with(status, n, _SEEKING):
         tp = penalty_if[np.intp(transport_barrier[i])]
         p = access_rate * (1 - distrust[i]) * (1 - tp)
@@ -1197,10 +1207,8 @@ def support(status, n, practitioner, contract, scope, discretion, needs, relatio
     # A need's weight and a person's attendance read from two-entry tables by a flag
     # (in scope, transport barrier) rather than chosen by a branch: under narrow lots
     # whose needs are in scope follows no pattern the processor can predict.
-    weight_if = np.empty(2)
-    weight_if[0], weight_if[1] = discretion, 1.0
-    penalty_if = np.empty(2)
-    penalty_if[0], penalty_if[1] = 0.0, penalty
+    weight_if = by_flag(discretion, 1.0)
+    penalty_if = by_flag(0.0, penalty)
     for lo in range(0, who.size, _BLOCK):
         block = who[lo:lo + _BLOCK]
         m = block.size
