@@ -44,6 +44,8 @@ def ran(proc: subprocess.CompletedProcess) -> None:
     ("bench_sensitivity.py", ["--n", "4", "--repeats", "1"], ["runs", "medians"]),
     ("bench_coldstart.py", ["--repeats", "1"], ["medians"]),
     ("profile_branches.py", ["--kernels", "record_week"], ["kernels"]),
+    ("profile_glue.py", ["--runs", "1", "--people", "500", "--weeks", "30"],
+     ["plain", "split", "dispatch", "dispatch_seconds_per_run"]),
 ])
 def test_a_benchmark_runs_at_its_smallest_and_writes_its_figures(tmp_path, script, args,
                                                                  keys):
@@ -76,6 +78,8 @@ def test_a_benchmark_runs_at_its_smallest_and_writes_its_figures(tmp_path, scrip
     ("bench_decompose.py", ["--reuse"], "--reuse needs --compare"),
     ("profile_branches.py", ["--kernels", "nope"], "nope is not a compiled kernel"),
     ("profile_branches.py", ["--kernels", ","], "--kernels: no kernel named"),
+    ("profile_glue.py", ["--runs", "0"], "--runs must be at least 1"),
+    ("profile_glue.py", ["--weeks", "3"], "--weeks must be at least 10"),
 ])
 def test_a_benchmark_refuses_bad_input_in_one_line(script, args, message):
     proc = run(script, *args, timeout=120)
@@ -107,3 +111,22 @@ def test_profile_branches_lists_jumps_over_a_load_and_nothing_else(monkeypatch):
     found = jumps_over_a_load(asm)
     assert [f["compare"] for f in found] == ["cmpb\t$0, (%rdi,%r11)"]
     assert found[0]["skipped"] == ["vmovsd\t(%rcx,%rdx,8), %xmm2"]
+
+
+def test_profile_glue_splits_a_run_into_kernels_and_python(tmp_path):
+    """profile_glue.py's split adds up: every kernel is called from a mechanism or the
+    Recorder, so the kernels' seconds are part of the mechanisms'; each kernel's
+    dispatch (a stub's call) is less than a whole call of it; and the market's events
+    of a competitive run are timed (its lots are first tendered within three years)."""
+    out = tmp_path / "glue.json"
+    proc = run("profile_glue.py", "--runs", "1", "--people", "600", "--weeks", "170",
+               "--json", str(out))
+    ran(proc)
+    figures = json.loads(out.read_text())
+    split = figures["split"]
+    assert 0 < sum(split["kernels"].values()) < sum(split["mechanisms"].values())
+    assert {"support", "closure", "(recorder)"} <= set(split["mechanisms"])
+    assert "tender" in split["rare"] and "contract views rebuilt" in split["rare"]
+    for name, d in figures["dispatch"].items():
+        per_call_in_run = split["kernels"][name] / d["calls_per_run"]
+        assert 0 < d["seconds_per_call"] < per_call_in_run * 1.5, name
