@@ -164,7 +164,10 @@ class Contracts:
     def changed(self, c: Contract | None = None) -> None:
         """Mark that contract ``c`` changed (every field of it may have), or with no
         ``c`` that any may have: views are brought up to date on next read (``c``'s rows
-        written afresh; with no ``c``, built again from every contract)."""
+        written afresh; with no ``c``, built again from every contract). A field set on
+        a contract directly (``c.value = ...``, before ``renew``) must be followed by a
+        change naming that contract, or none, before a view is read again: a change
+        naming another contract does not write its row (tests/test_contracts.py)."""
         self.version += 1
         cached, stale = self.__dict__, self._stale
         if c is None:
