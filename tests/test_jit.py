@@ -508,3 +508,21 @@ def test_flexible_budget_moves_the_same_posts_and_money_compiled_or_plain(seed, 
         assert (a.posts, a.value) == (b.posts, b.value)
     np.testing.assert_array_equal(compiled.posts.contract, plain.posts.contract)
     np.testing.assert_array_equal(compiled.posts.org, plain.posts.org)
+
+
+def test_a_run_that_keeps_no_events_keeps_the_same_tables():
+    """The runner gives a run whose events table is not kept a log that keeps nothing
+    (a comparison's replicates after the first few); its timeseries, people and summary
+    must equal those of the same run with its events kept, to the bit."""
+    from hls_sim.runner.models import HLSSimModel
+    from hls_sim.runner.work import RunSpec
+
+    case = CASES["competitive_tight_s3"]
+    adapter = HLSSimModel.__new__(HLSSimModel)
+    tables = {keep: adapter.simulate(case["scenario"], RunSpec("a", 0, case["seed"],
+                                                               keep=keep))
+              for keep in (("timeseries", "people"), ("timeseries", "people", "events"))}
+    without, with_events = tables.values()
+    assert "events" not in without and len(with_events["events"]) > 0
+    for name in ("summary", "timeseries", "people"):
+        assert without[name].equals(with_events[name]), name

@@ -77,9 +77,12 @@ class HLSSimModel(ModelAdapter):
         p = make_params({**params, **dict(spec.overrides)}) if spec.overrides \
             else make_params(params)
         model = HLSModel(p, seed=spec.seed)
-        if not spec.keep:
-            # Summary only (sensitivity designs): no event log to build (mechanisms skip
-            # preparing entries for a NullLog).
+        if "events" not in spec.keep:
+            # No event log to build when its table is not kept: summary-only runs
+            # (sensitivity designs) and the replicates of a comparison after the first
+            # few (``event_replicates``). Mechanisms skip preparing entries for a
+            # NullLog; nothing else reads the log, so no other table changes (tested).
+            # A default-place run's log costs 15-30 ms (benchmarks/profile_glue.py).
             model.log = NullLog()
         model.run()
         # The tables straight from the model's columns, as Arrow (work.arrow_table), and
