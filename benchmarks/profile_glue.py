@@ -17,8 +17,10 @@ What is measured
   the same arity (it returns 0 at once) is called with them: what numba's dispatcher
   costs each call (type checks, unboxing each array), before the kernel does anything;
   times the calls a run makes;
-* the market's rare events (tenders, organisations closing, lots moving) and rebuilds
-  of the contract book's array views (``contracts._View``), timed the same way.
+* the market's rare events (tenders, organisations closing, lots moving) and the
+  contract book's array views made on a read after a change (``contracts._View``:
+  built from every contract, or since 5883596 mostly patched; the label keeps the
+  name "contract views rebuilt" so figures compare across commits), timed the same way.
 
 Run:  .venv/bin/python benchmarks/profile_glue.py [--preset competitive] [--runs 3]
           [--people N] [--weeks N] [--json PATH]
