@@ -239,6 +239,7 @@ def browser(repeats: int, steps: int, start_week: int) -> dict:
                              "max_ms": max(times)})
                 print(f"  browser repeat {r}: median {runs[-1]['median_ms']:.1f} ms per step, "
                       f"weeks {week - steps + 1}-{week}", flush=True)
+            version = b.version
             b.close()
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -251,6 +252,7 @@ def browser(repeats: int, steps: int, start_week: int) -> dict:
         "median_ms": statistics.median(r["median_ms"] for r in runs),
         "min_ms": min(r["min_ms"] for r in runs),
         "viewport": [1600, 1000],
+        "browser_version": version,  # the figure depends on it: said with it
     }
 
 
@@ -309,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_browser and Path(CHROMIUM).exists():
         result["browser"] = browser(args.repeats, args.steps, args.start_week)
         bw = result["browser"]
-        print(f"browser (headless Chromium, click to charts on screen): median "
+        print(f"browser (headless Chromium {bw['browser_version']}, click to charts on "
+              f"screen): median "
               f"{bw['median_ms']:.1f} ms per step (min {bw['min_ms']:.1f}); target "
               f"{TARGET_MS:.0f} ms: {'met' if bw['median_ms'] <= TARGET_MS else 'NOT met'}")
     elif not args.no_browser:
