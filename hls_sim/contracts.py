@@ -122,8 +122,13 @@ def _field(name: str):
     return row
 
 
+def _price_ratio(c: Contract) -> float:
+    """Price per funded post against the specified price per post (1 = as specified)."""
+    return (c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
+
+
 def _price_ratio_row(book, view: np.ndarray, c: Contract) -> None:
-    view[c.index] = (c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
+    view[c.index] = _price_ratio(c)
 
 
 def _cover_row(book, view: np.ndarray, c: Contract) -> None:
@@ -274,9 +279,7 @@ class Contracts:
 
     @_View
     def price_ratio(self) -> np.ndarray:
-        # Price per funded post against the specified price per post (1 = as specified).
-        return np.array([(c.value / max(c.posts, 1)) / (c.base_value / max(c.base_posts, 1))
-                         for c in self.items])
+        return np.array([_price_ratio(c) for c in self.items])
     price_ratio.rows(_price_ratio_row)
 
     @_View

@@ -398,7 +398,7 @@ def test_a_sensitivity_workers_summary_is_the_results_summary(name):
 
     case = CASES[name]
     full = run_case(name)
-    adapter = HLSSimModel.__new__(HLSSimModel)
+    adapter = HLSSimModel("hls_sim")
     row = adapter.simulate(case["scenario"], RunSpec(name, 0, case["seed"],
                                                      keep=()))["summary"].to_pandas().iloc[0]
     for k, v in full.summary.items():
@@ -518,7 +518,7 @@ def test_a_run_that_keeps_no_events_keeps_the_same_tables():
     from hls_sim.runner.work import RunSpec
 
     case = CASES["competitive_tight_s3"]
-    adapter = HLSSimModel.__new__(HLSSimModel)
+    adapter = HLSSimModel("hls_sim")
     tables = {keep: adapter.simulate(case["scenario"], RunSpec("a", 0, case["seed"],
                                                                keep=keep))
               for keep in (("timeseries", "people"), ("timeseries", "people", "events"))}

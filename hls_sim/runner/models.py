@@ -82,7 +82,7 @@ class HLSSimModel(ModelAdapter):
             # (sensitivity designs) and the replicates of a comparison after the first
             # few (``event_replicates``). Mechanisms skip preparing entries for a
             # NullLog; nothing else reads the log, so no other table changes (tested).
-            # A default-place run's log costs 15-30 ms (benchmarks/profile_glue.py).
+            # A default-place run's log costs 15-45 ms (benchmarks/profile_glue.py).
             model.log = NullLog()
         model.run()
         # The tables straight from the model's columns, as Arrow (work.arrow_table), and
